@@ -1,0 +1,103 @@
+"""Guards of the founding state machine: plain functions named as the rule they check.
+
+Each receives the transitions EventData (send_event=True); the facts travel in `event.kwargs`
+(the values given with the command) and on `event.model` (the case as it stands). A guard that fails
+leaves the reason in `MISSING` so the engine can say which fact is missing.
+"""
+
+from __future__ import annotations
+
+CLOSE_REASONS = ("deregistered", "moved_out", "merged", "out_of_scope")
+MODES = ("standalone", "joint")
+
+
+def _fact(event, name):
+    value = event.kwargs.get(name)
+    if value in (None, ""):
+        value = getattr(event.model, name, None)
+    return value
+
+
+def _mode(event):
+    return _fact(event, "mode")
+
+
+def has_contact_person_or_note(event) -> bool:
+    """contact: the cadre met someone, or at least says what happened."""
+    return bool(event.kwargs.get("person") or event.kwargs.get("note"))
+
+
+def has_founding_mode(event) -> bool:
+    """prepare: the founding path (standalone or joint) is chosen."""
+    return _mode(event) in MODES
+
+
+def standalone_has_group_and_application(event) -> bool:
+    """prepare (standalone): a preparatory-group leader and the application date to the higher union."""
+    if _mode(event) != "standalone":
+        return True
+    return bool(_fact(event, "group_leader") and _fact(event, "applied_on"))
+
+
+def joint_has_joint_union(event) -> bool:
+    """prepare (joint): the target joint union is named."""
+    if _mode(event) != "joint":
+        return True
+    return bool(_fact(event, "joint_union_id") or event.kwargs.get("joint_union"))
+
+
+def standalone_has_congress_and_approval(event) -> bool:
+    """found (standalone): member assembly date, approval reference (批复文号), chair, members ≥ 1."""
+    if _mode(event) != "standalone":
+        return True
+    members = _fact(event, "members")
+    return bool(
+        _fact(event, "congress_on")
+        and _fact(event, "approval_ref")
+        and _fact(event, "chair")
+        and members is not None
+        and int(members) >= 1
+    )
+
+
+def joint_union_is_founded(event) -> bool:
+    """found (joint): the joint union the enterprise joins has itself been founded and approved."""
+    if _mode(event) != "joint":
+        return True
+    return bool(event.kwargs.get("joint_union_founded"))
+
+
+def has_legal_person_certificate(event) -> bool:
+    """activate (standalone): the union's legal-person certificate reference (Trade Union Law Art. 15)."""
+    if _mode(event) != "standalone":
+        return True
+    return bool(_fact(event, "legal_cert"))
+
+
+def has_reason(event) -> bool:
+    """setback and close: a reason is given."""
+    return bool(event.kwargs.get("reason"))
+
+
+def reason_is_a_closing_reason(event) -> bool:
+    """close: the reason is one of deregistered, moved_out, merged, out_of_scope."""
+    return event.kwargs.get("reason") in CLOSE_REASONS
+
+
+# What to tell the user when a guard fails: the missing fact and the option that supplies it.
+MISSING = {
+    has_contact_person_or_note: "a contact person (--person) or a note (--note)",
+    has_founding_mode: "a founding mode (--mode standalone|joint)",
+    standalone_has_group_and_application: (
+        "for a standalone founding, the preparatory-group leader (--group-leader) and the application date (--applied-on)"
+    ),
+    joint_has_joint_union: "for a joint founding, the joint union (--joint-union CODE)",
+    standalone_has_congress_and_approval: (
+        "for a standalone founding, the assembly date (--congress-on), the approval reference (--approval-ref), "
+        "the chair (--chair) and the number of members (--members, at least 1)"
+    ),
+    joint_union_is_founded: "a founded joint union: found the joint union first (`unionflow joint-union found CODE`)",
+    has_legal_person_certificate: "the union's legal-person certificate reference (--legal-cert)",
+    has_reason: "a reason (--reason)",
+    reason_is_a_closing_reason: "a closing reason: one of " + ", ".join(CLOSE_REASONS),
+}

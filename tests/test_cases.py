@@ -1,0 +1,126 @@
+"""The case service through the command line: the founding steps, guards, refusals, timeline."""
+
+import pytest
+
+from tests.conftest import USCCS, add_enterprise
+
+U1, U2 = USCCS[0], USCCS[1]
+
+
+@pytest.fixture
+def case1(org):
+    return add_enterprise(org, U1, "上海松江精密机械有限公司", cadre="C01", status_since="2026-06-01")
+
+
+def test_full_standalone_path_writes_one_event_per_step(cli, case1):
+    cli("case", "contact", U1, "--person", "王经理", "--on", "2026-06-02", user="C01")
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-03",
+        "--on", "2026-06-03", user="C01")
+    cli("case", "found", U1, "--congress-on", "2026-06-10", "--approval-ref", "松总工〔2026〕12号", "--chair", "陈静",
+        "--members", "28", "--on", "2026-06-11", user="C01")
+    shown = cli.json("case", "activate", U1, "--legal-cert", "工法证字第001号", user="C01")
+    assert shown["status"] == "active" and shown["status_since"] == "2026-06-15" and shown["version"] == 5
+    history = cli.json("case", "history", str(case1))
+    steps = [(h["kind"], h["from_status"], h["to_status"], h["occurred_on"], h["actor"]) for h in history]
+    assert steps == [
+        ("transition", "prospect", "contacted", "2026-06-02", "C01"),
+        ("transition", "contacted", "preparatory", "2026-06-03", "C01"),
+        ("transition", "preparatory", "founded", "2026-06-11", "C01"),
+        ("transition", "founded", "active", "2026-06-15", "C01"),
+    ]
+    assert all(h["recorded_at"] for h in history)
+
+
+def test_skipped_step_is_refused_with_allowed_actions(cli, case1):
+    r = cli("case", "found", U1, "--congress-on", "2026-06-10", "--approval-ref", "x", "--chair", "y", "--members", "3",
+            user="C01", expect=1)
+    assert r.stderr.strip() == (f"Error: cannot found case {case1} ({U1}): it is prospect; allowed from prospect: contact, close")
+    assert cli.json("case", "show", U1)["version"] == 1
+
+
+def test_contact_needs_person_or_note(cli, case1):
+    r = cli("case", "contact", U1, user="C01", expect=1)
+    assert "missing a contact person (--person) or a note (--note)" in r.stderr
+
+
+def test_prepare_standalone_needs_group_leader_and_application(cli, case1):
+    cli("case", "contact", U1, "--note", "见了人事", user="C01")
+    r = cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", user="C01", expect=1)
+    assert "preparatory-group leader (--group-leader) and the application date (--applied-on)" in r.stderr
+
+
+def test_found_requires_approval_reference(cli, case1):
+    cli("case", "contact", U1, "--note", "ok", user="C01")
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-03", user="C01")
+    r = cli("case", "found", U1, "--congress-on", "2026-06-10", "--chair", "陈静", "--members", "28", user="C01", expect=1)
+    assert "the approval reference (--approval-ref)" in r.stderr
+    r = cli("case", "found", U1, "--congress-on", "2026-06-10", "--approval-ref", "x", "--chair", "陈静", "--members", "0",
+            user="C01", expect=1)
+    assert "at least 1" in r.stderr
+
+
+def test_activate_standalone_needs_legal_cert(cli, org):
+    add_enterprise(org, U2, "X公司", cadre="C01", status="founded", status_since="2026-06-01", mode="standalone")
+    r = cli("case", "activate", U2, user="C01", expect=1)
+    assert "legal-person certificate reference (--legal-cert)" in r.stderr
+
+
+def test_setback_needs_reason_and_goes_one_step_back(cli, case1):
+    cli("case", "contact", U1, "--note", "ok", user="C01")
+    r = cli("case", "setback", U1, user="C01", expect=2)
+    assert "Missing option '--reason'" in r.stderr
+    shown = cli.json("case", "setback", U1, "--reason", "联系人离职", user="C01")
+    assert shown["status"] == "prospect"
+    assert cli.json("case", "history", U1)[-1]["note"] == "联系人离职"
+
+
+def test_close_and_reopen_restore_the_status_and_need_admin(cli, case1):
+    cli("case", "contact", U1, "--note", "ok", user="C01")
+    r = cli("case", "close", U1, "--reason", "moved_out", user="C01", expect=1)
+    assert r.stderr.strip() == "Error: C01 (cadre) may not close a case: that needs the role admin"
+    assert cli.json("case", "close", U1, "--reason", "moved_out", user="A01")["status"] == "closed"
+    assert cli.json("case", "reopen", U1, user="A01")["status"] == "contacted"
+
+
+def test_on_date_in_future_or_before_status_since_is_refused(cli, case1):
+    r = cli("case", "contact", U1, "--note", "x", "--on", "2026-06-16", user="C01", expect=1)
+    assert "is in the future (today is 2026-06-15)" in r.stderr
+    r = cli("case", "contact", U1, "--note", "x", "--on", "2026-05-31", user="C01", expect=1)
+    assert "before 2026-06-01, the day the case entered its current status" in r.stderr
+    r = cli("case", "contact", U1, "--note", "x", "--on", "2026-13-01", user="C01", expect=2)
+    assert "'2026-13-01' is not a date" in r.stderr
+
+
+def test_log_activity_keeps_status_and_sets_next_action(cli, case1):
+    shown = cli.json("case", "log", U1, "--kind", "visit", "--note", "老板出差", "--next-action", "2026-06-20", user="C01")
+    assert shown["status"] == "prospect" and shown["status_since"] == "2026-06-01"
+    assert shown["next_action_on"] == "2026-06-20"
+    assert cli.json("case", "history", U1)[-1]["kind"] == "activity"
+
+
+def test_show_recommends_mode(cli, org):
+    add_enterprise(org, U1, "大厂", employees=300, shuangshi=True)
+    add_enterprise(org, U2, "小店", employees=8, shuangshi=True)
+    assert cli.json("case", "show", U1)["recommended_mode"] == "standalone"
+    assert cli.json("case", "show", U2)["recommended_mode"] == "joint"
+
+
+def test_unknown_case_names_the_ref(cli, org):
+    r = cli("case", "show", "91350100M000100Y43", expect=1)
+    assert "no case '91350100M000100Y43'" in r.stderr
+
+
+def test_list_mine_and_filters(cli, org):
+    add_enterprise(org, U1, "甲", cadre="C01")
+    add_enterprise(org, U2, "乙", cadre="C02")
+    mine = cli.json("case", "list", "--mine", user="C01")
+    assert [c["uscc"] for c in mine] == [U1]
+    assert set(mine[0]) >= {"id", "uscc", "enterprise", "park", "status", "mode", "cadre", "status_since",
+                            "next_action_on", "version"}
+    assert [c["uscc"] for c in cli.json("case", "list", "--cadre", "C02")] == [U2]
+
+
+def test_states_diagram_from_the_machine(cli):
+    out = cli("states", "diagram").stdout
+    assert out.startswith("stateDiagram-v2") and "preparatory --> founded: found" in out
+    assert "digraph founding" in cli("states", "diagram", "--format", "dot").stdout

@@ -1,0 +1,288 @@
+"""The case service: read cases, fire transitions, log activities — each change with its event, atomically.
+
+Optimistic locking: a command reads a snapshot, decides, then writes with `WHERE version = :seen`;
+if another command changed the case in between, nothing is written and `Conflict` is raised.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+from sqlalchemy import and_, func, insert, or_, select, update
+
+from states.guards import MISSING
+from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
+from workflow.db import reading, transaction
+from workflow.errors import Conflict, InvalidInput, NotFound, TransitionRefused
+from workflow.models import (
+    ACTIVITY_KINDS,
+    STATUSES,
+    Cadre,
+    CaseEvent,
+    Enterprise,
+    FoundingCase,
+    JointUnion,
+    Park,
+)
+from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
+
+CASE = FoundingCase.__table__
+EVENT = CaseEvent.__table__
+ENT = Enterprise.__table__
+CADRE = Cadre.__table__
+PARK = Park.__table__
+JU = JointUnion.__table__
+
+# Facts each trigger may set on the case, as (option name, column).
+FACT_COLUMNS = {
+    "contact": {"person": "contact_person"},
+    "prepare": {"mode": "mode", "group_leader": "group_leader", "applied_on": "applied_on", "joint_union_id": "joint_union_id"},
+    "found": {"congress_on": "congress_on", "approval_ref": "approval_ref", "chair": "chair"},
+    "activate": {"legal_cert": "legal_cert"},
+}
+
+
+def case_query():
+    """The case row as users see it: joined with enterprise, park, cadre and joint union."""
+    return (
+        select(
+            CASE.c.id, ENT.c.uscc, ENT.c.name.label("enterprise"), PARK.c.code.label("park"), CASE.c.status,
+            CASE.c.mode, CADRE.c.code.label("cadre"), CASE.c.status_since, CASE.c.next_action_on, CASE.c.version,
+            CASE.c.cadre_id, ENT.c.park_id, CASE.c.episode, CASE.c.enterprise_id, ENT.c.industry, ENT.c.employees,
+            ENT.c.shuangshi, ENT.c.grid, ENT.c.source, ENT.c.opened_on, ENT.c.members, ENT.c.signups,
+            ENT.c.contact_name, ENT.c.contact_phone, CASE.c.contact_person, CASE.c.group_leader, CASE.c.applied_on,
+            CASE.c.joint_union_id, JU.c.code.label("joint_union"), JU.c.founded_on.label("joint_union_founded_on"),
+            CASE.c.congress_on, CASE.c.approval_ref, CASE.c.chair, CASE.c.founded_on, CASE.c.legal_cert,
+            CASE.c.activated_on, CASE.c.close_reason, CASE.c.closed_from, CADRE.c.name.label("cadre_name"),
+        )
+        .select_from(CASE)
+        .join(ENT, ENT.c.id == CASE.c.enterprise_id)
+        .join(PARK, PARK.c.id == ENT.c.park_id)
+        .outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id)
+        .outerjoin(JU, JU.c.id == CASE.c.joint_union_id)
+    )
+
+
+def ref_clause(ref: str):
+    ref = str(ref).strip()
+    if ref.isdigit():
+        return CASE.c.id == int(ref)
+    return ENT.c.uscc == ref.upper()
+
+
+def load_case(conn, ref: str):
+    row = conn.execute(case_query().where(ref_clause(ref))).first()
+    if row is None:
+        raise NotFound(f"no case {ref!r}: give a case id or an enterprise's USCC (see `unionflow case list`)")
+    return row
+
+
+def case_dict(row) -> dict:
+    """The contract's JSON shape of a case (and more)."""
+    d = {k: row._mapping[k] for k in ("id", "uscc", "enterprise", "park", "status", "mode", "cadre",
+                                      "status_since", "next_action_on", "version")}
+    return _iso(d)
+
+
+def case_detail(row) -> dict:
+    d = dict(row._mapping)
+    d.pop("cadre_id"), d.pop("park_id"), d.pop("enterprise_id"), d.pop("joint_union_id")
+    d["recommended_mode"] = recommended_mode(row.employees, row.shuangshi)
+    d["allowed_actions"] = allowed_events(row.status)
+    return _iso(d)
+
+
+def _iso(d: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
+
+
+def show(ctx, ref: str) -> dict:
+    with reading(ctx.ready_engine) as conn:
+        return case_detail(load_case(conn, ref))
+
+
+def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=None) -> list[dict]:
+    if status and status not in STATUSES:
+        raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+    q = case_query()
+    with reading(ctx.ready_engine) as conn:
+        if mine:
+            q = q.where(CASE.c.cadre_id == require_actor(conn, ctx.actor_code).id)
+        if status:
+            q = q.where(CASE.c.status == status)
+        if cadre:
+            q = q.where(CADRE.c.code == cadre)
+        if park:
+            q = q.where(PARK.c.code == park)
+        q = q.order_by(CASE.c.id)
+        if limit:
+            q = q.limit(limit)
+        return [case_dict(r) for r in conn.execute(q)]
+
+
+def history(ctx, ref: str) -> list[dict]:
+    with reading(ctx.ready_engine) as conn:
+        case = load_case(conn, ref)
+        rows = conn.execute(
+            select(EVENT.c.kind, EVENT.c.event, EVENT.c.from_status, EVENT.c.to_status, EVENT.c.occurred_on,
+                   EVENT.c.recorded_at, CADRE.c.code.label("actor"), EVENT.c.note, EVENT.c.data)
+            .outerjoin(CADRE, CADRE.c.id == EVENT.c.actor_id)
+            .where(EVENT.c.case_id == case.id).order_by(EVENT.c.occurred_on, EVENT.c.id)
+        )
+        out = []
+        for r in rows:
+            d = dict(r._mapping)
+            d["recorded_at"] = d["recorded_at"].isoformat()
+            out.append(_iso(d))
+        return out
+
+
+def event_row(case_id: int, kind: str, occurred_on: date, recorded_at, actor_id, *, event=None, from_status=None,
+              to_status=None, note=None, data=None) -> dict:
+    return {"case_id": case_id, "kind": kind, "event": event, "from_status": from_status, "to_status": to_status,
+            "occurred_on": occurred_on, "recorded_at": recorded_at, "actor_id": actor_id, "note": note, "data": data}
+
+
+def check_event_day(on: date, today: date, since: date | None = None, *, what="the event") -> None:
+    if on > today:
+        raise InvalidInput(f"--on {on.isoformat()} is in the future (today is {today.isoformat()}): {what} must have happened")
+    if since is not None and on < since:
+        raise InvalidInput(
+            f"--on {on.isoformat()} is before {since.isoformat()}, the day the case entered its current status"
+        )
+
+
+def refuse_step(row, event: str) -> TransitionRefused:
+    allowed = allowed_events(row.status)
+    return TransitionRefused(
+        f"cannot {event} case {row.id} ({row.uscc}): it is {row.status}; "
+        f"allowed from {row.status}: {', '.join(allowed) or 'nothing'}"
+    )
+
+
+def fire(row, event: str, facts: dict) -> SimpleNamespace:
+    """Run the machine on a light copy of the case; return the copy or raise with the missing fact."""
+    if event not in allowed_events(row.status):
+        raise refuse_step(row, event)
+    model = SimpleNamespace(**row._mapping)
+    ok = MACHINE.events[event].trigger(model, **facts)
+    if not ok:
+        probe = SimpleNamespace(kwargs=facts, model=model)
+        missing = [MISSING[gd] for gd in guards_for(event, row.status) if gd in MISSING and not gd(probe)]
+        raise TransitionRefused(f"cannot {event} case {row.id} ({row.uscc}): missing " + "; ".join(missing or ["a required fact"]))
+    return model
+
+
+def _resolve_joint_union(conn, row, facts: dict) -> None:
+    code = facts.get("joint_union")
+    if code:
+        ju = conn.execute(select(JU.c.id, JU.c.park_id, JU.c.founded_on).where(JU.c.code == code)).first()
+        if ju is None:
+            raise NotFound(f"no joint union {code!r}: add it with `unionflow joint-union add`")
+        facts["joint_union_id"] = ju.id
+        facts["joint_union_founded"] = ju.founded_on is not None
+    elif row.joint_union_id is not None:
+        facts["joint_union_founded"] = row.joint_union_founded_on is not None
+
+
+def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str | None = None, **facts) -> dict:
+    """Fire `event` on one case: permission, guards, version check, the event row — one transaction."""
+    facts = {k: v for k, v in facts.items() if v not in (None, "")}
+    today = ctx.clock.today()
+    on = on or today
+    with reading(ctx.ready_engine) as conn:
+        actor = require_actor(conn, ctx.actor_code)
+        row = load_case(conn, ref)
+        if event in ("close", "reopen"):
+            require_role(actor, f"{event} a case", "admin")
+        check_case_access(conn, actor, event, row)
+        if event not in allowed_events(row.status):
+            raise refuse_step(row, event)
+        check_event_day(on, today, row.status_since, what="a transition")
+        if event in ("prepare", "found"):
+            _resolve_joint_union(conn, row, facts)
+    if note:
+        facts["note"] = note
+    model = fire(row, event, facts)
+    values = {col: facts[key] for key, col in FACT_COLUMNS.get(event, {}).items() if key in facts}
+    if event == "found":
+        values["founded_on"] = on
+        if "members" in facts:
+            values["members"] = int(facts["members"])
+    elif event == "activate":
+        values["activated_on"] = on
+    elif event == "close":
+        values.update(close_reason=facts["reason"], closed_from=row.status)
+    elif event == "reopen":
+        values.update(close_reason=None, closed_from=None)
+    with transaction(ctx.engine) as conn:
+        members = values.pop("members", None)
+        apply_transition(conn, row, model.status, on, ctx.clock.now(), actor, event, values,
+                         note=facts.get("reason") if event in ("setback", "close") and not note else note,
+                         data={k: str(v) for k, v in facts.items() if k not in ("note", "joint_union_founded")} or None)
+        if members is not None:
+            conn.execute(update(ENT).where(ENT.c.id == row.enterprise_id).values(members=members))
+        return case_dict(load_case(conn, str(row.id)))
+
+
+def apply_transition(conn, row, dest: str, on: date, now, actor: Actor | None, event: str, values: dict, *,
+                     note=None, data=None) -> None:
+    """Write the status change with the version check and its event row (caller's transaction)."""
+    result = conn.execute(
+        update(CASE).where(and_(CASE.c.id == row.id, CASE.c.version == row.version))
+        .values(status=dest, status_since=on, episode=CASE.c.episode + 1, version=CASE.c.version + 1,
+                updated_at=now, **values)
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            f"the case changed while you were editing it (case {row.id}, {row.uscc}): "
+            "nothing was written; look at `unionflow case show` and try again"
+        )
+    conn.execute(insert(EVENT).values(event_row(row.id, "transition", on, now, actor.id if actor else None, event=event,
+                                                from_status=row.status, to_status=dest, note=note, data=data)))
+
+
+def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None, next_action: date | None = None) -> dict:
+    """A visit, call or meeting on the timeline; does not restart the stall clock."""
+    if kind not in ACTIVITY_KINDS:
+        raise InvalidInput(f"--kind must be one of {', '.join(ACTIVITY_KINDS)}")
+    if not note or not note.strip():
+        raise InvalidInput("--note must say what happened")
+    today = ctx.clock.today()
+    on = on or today
+    check_event_day(on, today, what="an activity")
+    if next_action is not None and next_action < today:
+        raise InvalidInput(f"--next-action {next_action.isoformat()} is in the past: give a day from today on")
+    with reading(ctx.ready_engine) as conn:
+        actor = require_actor(conn, ctx.actor_code)
+        row = load_case(conn, ref)
+        check_case_access(conn, actor, "log an activity on", row)
+    with transaction(ctx.engine) as conn:
+        now = ctx.clock.now()
+        values = {"version": CASE.c.version + 1, "updated_at": now}
+        if next_action is not None:
+            values["next_action_on"] = next_action
+        result = conn.execute(update(CASE).where(and_(CASE.c.id == row.id, CASE.c.version == row.version)).values(**values))
+        if result.rowcount != 1:
+            raise Conflict(f"the case changed while you were editing it (case {row.id}, {row.uscc}): nothing was written; "
+                           "look at `unionflow case show` and try again")
+        data = {"next_action_on": next_action.isoformat()} if next_action else None
+        conn.execute(insert(EVENT).values(event_row(row.id, "activity", on, now, actor.id, event=kind,
+                                                    from_status=row.status, to_status=row.status, note=note.strip(),
+                                                    data=data)))
+        return case_dict(load_case(conn, str(row.id)))
+
+
+def cases_in_scope(conn, actor: Actor):
+    """A WHERE clause for the cases an actor may act on (used by list --mine style filters and assignment)."""
+    if actor.role == "admin":
+        return CASE.c.id.isnot(None)
+    if actor.role == "supervisor":
+        ids = subordinate_ids(conn, actor.id) | {actor.id}
+        return or_(CASE.c.cadre_id.in_(ids), and_(CASE.c.cadre_id.is_(None), ENT.c.park_id == actor.park_id))
+    return CASE.c.cadre_id == actor.id
+
+
+def count_cases(conn) -> int:
+    return conn.execute(select(func.count()).select_from(CASE)).scalar()

@@ -1,0 +1,117 @@
+"""Engines, transactions and schema upgrades for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Connection, Engine
+
+from workflow.errors import DatabaseNotReady, InvalidInput
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    # A bare postgresql:// URL would pick psycopg2, which we do not ship.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    raise InvalidInput(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql+psycopg://...")
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    # Let SQLAlchemy, not pysqlite, issue BEGIN, so that writers take the lock up front.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin_immediate(conn: Connection):
+    # Writers BEGIN IMMEDIATE, so two writers queue at the start instead of one failing mid-way;
+    # readers (see `reading`) BEGIN DEFERRED so they never wait for a writer under WAL.
+    if conn.get_execution_options().get("uf_readonly"):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_sqlite(conn_or_engine) -> bool:
+    return conn_or_engine.dialect.name == "sqlite"
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create or upgrade the schema; the only way the schema is made."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def check_ready(engine: Engine) -> None:
+    if not inspect(engine).has_table("founding_case"):
+        raise DatabaseNotReady(
+            f"the database {engine.url.render_as_string(hide_password=True)} has no unionflow schema: "
+            "run `unionflow init --admin CODE --name NAME --email EMAIL` first"
+        )
+    rev = current_revision(engine)
+    if rev != head_revision():
+        raise DatabaseNotReady(f"the database schema is at {rev}, not {head_revision()}: run `unionflow db upgrade`")
+
+
+@contextmanager
+def transaction(engine: Engine):
+    """One write transaction: everything inside commits together or not at all."""
+    with engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def reading(engine: Engine):
+    """A read-only snapshot that never blocks writers (and is never committed)."""
+    with engine.connect() as conn:
+        conn.execution_options(uf_readonly=True)
+        with conn.begin():
+            yield conn
