@@ -22,7 +22,7 @@ class OutboxMessage(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200, unique=True)
+    key: str = Field(max_length=255, unique=True)
     kind: str = Field(max_length=32)
     to_addrs: list = Field(sa_column=Column(JSON, nullable=False))
     cc_addrs: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -39,3 +39,7 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # What the message reports, so a later run can tell what is new: e.g. a daily digest's topic
+    # "digest:2026-06-15" and refs {"recipient": ..., "items": ["esc:12", ...]}.
+    topic: str | None = Field(default=None, max_length=100, index=True)
+    refs: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 01:24:24.956982
+Create Date: 2026-11-24 01:34:47.901319
 """
 
 import sqlalchemy as sa
@@ -29,7 +29,7 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("to_addrs", sa.JSON(), nullable=False),
         sa.Column("cc_addrs", sa.JSON(), nullable=False),
@@ -45,12 +45,15 @@ def upgrade() -> None:
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("created_at", notifications.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", notifications.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("refs", sa.JSON(), nullable=True),
         sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="ck_outbox_status"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_status_next", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_topic"), ["topic"], unique=False)
 
     op.create_table(
         "park",
@@ -449,6 +452,7 @@ def downgrade() -> None:
     op.drop_table("cadre")
     op.drop_table("park")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_topic"))
         batch_op.drop_index("ix_outbox_status_next")
 
     op.drop_table("outbox")
