@@ -80,7 +80,7 @@ def upgrade(url: str, revision: str = "head") -> None:
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -91,7 +91,9 @@ def head_revision() -> str:
 
 
 def check_ready(engine: Engine) -> None:
-    if not inspect(engine).has_table("founding_case"):
+    with reading(engine) as conn:
+        has_schema = inspect(conn).has_table("founding_case")
+    if not has_schema:
         raise DatabaseNotReady(
             f"the database {engine.url.render_as_string(hide_password=True)} has no unionflow schema: "
             "run `unionflow init --admin CODE --name NAME --email EMAIL` first"

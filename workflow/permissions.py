@@ -64,7 +64,7 @@ def check_case_access(conn, actor: Actor, action: str, case) -> None:
             return
         if owner is None and actor.park_id is not None and case.park_id == actor.park_id:
             return
-    who = f"cadre {case.cadre_code}" if owner is not None else "nobody yet (unassigned)"
+    who = f"cadre {case.cadre}" if owner is not None else "nobody yet (unassigned)"
     why = {
         "secretary": "a secretary manages meetings and reads cases but does not act on them",
     }.get(actor.role, f"the case is the responsibility of {who}, and {actor.code} is not their supervisor")

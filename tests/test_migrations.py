@@ -1,0 +1,40 @@
+"""The schema is made by the migrations only, and they agree with the models."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import notifications.models  # noqa: F401
+import workflow.models  # noqa: F401
+from workflow.db import head_revision, make_engine
+
+
+def test_models_and_migrations_agree(db_url):
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert ctx.get_current_revision() == head_revision()
+            assert compare_metadata(ctx, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_on_a_new_database_then_again(tmp_path):
+    from tests.conftest import Cli
+
+    cli = Cli(f"sqlite:///{tmp_path}/new.db")
+    assert f"Schema at revision {head_revision()}." in cli("db", "upgrade").stdout
+    assert f"Schema at revision {head_revision()}." in cli("db", "upgrade").stdout
+
+
+def test_sqlite_uses_wal_and_foreign_keys(tmp_path):
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path}/x.db")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
