@@ -178,6 +178,12 @@ def main(ctx, db, actor, config, lang):
       unionflow --as A01 enterprise import registry.xlsx --park SJ
       unionflow --as C01 case contact 91310117MA1J00001X --person 王经理
     """
+    level = os.environ.get("UNIONFLOW_LOG_LEVEL")
+    if level:
+        import logging
+
+        logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     state = State(db, actor, config, lang)
     ctx.obj = state
     ctx.call_on_close(state.close)

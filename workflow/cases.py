@@ -6,6 +6,7 @@ if another command changed the case in between, nothing is written and `Conflict
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from types import SimpleNamespace
 
@@ -27,6 +28,7 @@ from workflow.models import (
 )
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
 
+log = logging.getLogger(__name__)
 CASE = FoundingCase.__table__
 EVENT = CaseEvent.__table__
 ENT = Enterprise.__table__
@@ -200,6 +202,7 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
         if event not in allowed_events(row.status):
             raise refuse_step(row, event)
         check_event_day(on, today, row.status_since, what="a transition")
+        log.debug("case %s read at version %s for %s by %s", row.id, row.version, event, actor.code)
         if event in ("prepare", "found"):
             _resolve_joint_union(conn, row, facts)
     if note:
