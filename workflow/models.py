@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlalchemy.ext.mutable import MutableDict
 from sqlmodel import Field, SQLModel
 
@@ -190,6 +190,17 @@ class CalendarDay(SQLModel, table=True):
     workday_no: int
 
 
+class ParkCalendarDay(SQLModel, table=True):
+    """A park's own working-day index (federation calendar plus its extra days off); only such parks have rows."""
+
+    __tablename__ = "park_calendar_day"
+
+    park_id: int = Field(foreign_key="park.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    is_workday: bool
+    workday_no: int
+
+
 class CalendarOverride(SQLModel, table=True):
     """An admin-loaded day (official schedule for a year the package lacks, or a park's extra day off)."""
 
@@ -210,7 +221,19 @@ class Escalation(SQLModel, table=True):
     __tablename__ = "escalation"
     __table_args__ = (
         one_of("level", LEVELS + ("next_action",), "ck_escalation_level"),
-        UniqueConstraint("case_id", "episode", "level", name="uq_escalation_case_episode_level"),
+        CheckConstraint(
+            "(level = 'next_action' AND due_on IS NOT NULL) OR (level <> 'next_action' AND due_on IS NULL)",
+            name="ck_escalation_due_on",
+        ),
+        # Each ladder level once per stall episode; a next-action reminder once per due day (any episode).
+        # Partial unique indexes: INSERT ... ON CONFLICT DO NOTHING honours both on SQLite and PostgreSQL.
+        Index("uq_escalation_case_episode_level", "case_id", "episode", "level", unique=True,
+              sqlite_where=text("level <> 'next_action'"), postgresql_where=text("level <> 'next_action'")),
+        Index("uq_escalation_next_action", "case_id", "due_on", unique=True,
+              sqlite_where=text("level = 'next_action'"), postgresql_where=text("level = 'next_action'")),
+        Index("ix_escalation_pending_meeting", "case_id",
+              sqlite_where=text("level = 'meeting' AND agenda_item_id IS NULL"),
+              postgresql_where=text("level = 'meeting' AND agenda_item_id IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -222,7 +245,22 @@ class Escalation(SQLModel, table=True):
     allowed: int
     as_of: date
     agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id")
+    due_on: date | None = None  # level next_action: the follow-up day that came due
+    sweep_token: str | None = Field(default=None, max_length=32, index=True)  # which sweep inserted it
     created_at: datetime = Field(sa_column=utc_column(False))
+
+
+class SweepRun(SQLModel, table=True):
+    """The escalation sweep of one day: the scheduler's start-up catch-up asks whether today's has run."""
+
+    __tablename__ = "sweep_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date = Field(unique=True)
+    started_at: datetime = Field(sa_column=utc_column(False))
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    runs: int = Field(default=1)
+    counts: dict | None = Field(default=None, sa_column=Column(MutableDict.as_mutable(JSON), nullable=True))
 
 
 class Meeting(SQLModel, table=True):
