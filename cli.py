@@ -184,6 +184,9 @@ def main(ctx, db, actor, config, lang):
 
         logging.basicConfig(level=level.upper(), stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from templates.i18n import activate, resolve_lang
+
+    activate(resolve_lang(lang))
     state = State(db, actor, config, lang)
     ctx.obj = state
     ctx.call_on_close(state.close)
@@ -501,9 +504,194 @@ def states_diagram(fmt):
     click.echo(diagram(fmt), nl=False)
 
 
+# --------------------------------------------------------------------------------------------- registry and assignment
+@group(main, "enterprise")
+def enterprise_group():
+    """The enterprise registry (企业名录): import, list, show."""
+
+
+class _ImportProgress:
+    """A rich progress bar on stderr while a large file is read in a terminal; silent otherwise."""
+
+    def __init__(self, file):
+        self.file, self.bar, self.callback = file, None, None
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from workflow.registry import estimate_rows
+
+        total = estimate_rows(self.file)
+        if not total or total < 2000:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task(f"Checking {os.path.basename(self.file)}", total=total)
+        return lambda done: self.bar.update(task, completed=done)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
+@enterprise_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--park", metavar="CODE", help="Park of the rows whose 所属园区/park cell is empty.")
+@click.option("--dry-run", is_flag=True, help="Check the file and count what would change; write nothing.")
+@json_option
+@pass_state
+def enterprise_import(state, file, park, dry_run, as_json):
+    """Import or update enterprises from a .csv (UTF-8, UTF-8 BOM, GB18030) or .xlsx file (admins).
+
+    \b
+    Headers in Chinese or English; 统一社会信用代码/uscc and 企业名称/name are required:
+      所属园区/park 行业/industry 职工人数/employees 是否双实/shuangshi 网格/grid 来源/source
+      成立日期/opened_on 工会会员数/members 建会状态/status 状态日期/status_since
+      联系人/contact_name 联系电话/contact_phone
+    Any error: each is listed as `row N, column C: message` and nothing is written.
+    A new enterprise gets a prospect case, or the historic 建会状态/status since 状态日期/status_since.
+    Re-importing updates by USCC; empty cells keep stored values. For an existing enterprise a
+    different status is reported, never applied: cases move only by the case commands.
+
+    \b
+    Example:
+      unionflow --as A01 enterprise import registry.xlsx --park SJ --dry-run
+    """
+    from workflow.errors import ImportFailed
+    from workflow.registry import import_registry
+
+    try:
+        with _ImportProgress(file) as progress:
+            result = import_registry(state.ctx, file, park=park, dry_run=dry_run, progress=progress)
+    except ImportFailed as exc:
+        errors = [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors]
+        if as_json:
+            echo_json({"file": os.path.basename(file), "dry_run": dry_run, "created": 0, "updated": 0,
+                       "unchanged": 0, "errors": errors, "message": str(exc)})
+        for e in errors:
+            click.echo(f"row {e['row']}, column {e['column']}: {e['message']}", err=True)
+        raise click.ClickException(str(exc)) from exc
+    for c in result["status_conflicts"]:
+        click.echo(f"Warning: row {c['row']} ({c['uscc']}): the file says {c['file_status']} but case {c['case_id']} "
+                   f"is {c['case_status']}; not changed (use the case commands)", err=True)
+    if result["status_conflicts_total"] > len(result["status_conflicts"]):
+        click.echo(f"Warning: {result['status_conflicts_total'] - len(result['status_conflicts'])} more status "
+                   "differences not listed", err=True)
+    if as_json:
+        echo_json(result)
+    elif dry_run:
+        click.echo(f"Dry run, nothing written: {result['file']} has {result['rows']} rows: {result['created']} to "
+                   f"create, {result['updated']} to update, {result['unchanged']} unchanged.")
+    else:
+        click.echo(f"Imported {result['file']}: {result['created']} created, {result['updated']} updated, "
+                   f"{result['unchanged']} unchanged.")
+
+
+@enterprise_group.command("list")
+@click.option("--park", metavar="CODE", help="Only this park's enterprises.")
+@click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
+              help="Only enterprises whose case has this status.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@json_option
+@pass_state
+def enterprise_list(state, park, status, limit, as_json):
+    """List enterprises with their case status and cadre. Example: enterprise list --park SJ --status prospect"""
+    from workflow.enterprises import list_enterprises
+
+    render(as_json, list_enterprises(state.ctx, park=park, status=status, limit=limit),
+           columns=["uscc", "name", "park", "industry", "employees", "shuangshi", "grid", "status", "cadre"])
+
+
+@enterprise_group.command("show")
+@click.argument("uscc")
+@json_option
+@pass_state
+def enterprise_show(state, uscc, as_json):
+    """Show an enterprise's registry profile and its founding case. Example: enterprise show 91350100M000100Y43"""
+    from workflow.enterprises import show_enterprise
+
+    data = show_enterprise(state.ctx, uscc)
+    if as_json:
+        echo_json(data)
+        return
+    case = data.pop("case") or {}
+    show_record({**data, **{f"case {k}": v for k, v in case.items()}})
+
+
+@main.command("assign")
+@click.argument("cadre")
+@click.argument("usccs", nargs=-1, metavar="[USCC]...")
+@click.option("--park", metavar="CODE", help="The cases of this park.")
+@click.option("--grid", metavar="G", help="The cases of this grid (网格).")
+@click.option("--industry", metavar="I", help="The cases of this industry.")
+@click.option("--only-unassigned", is_flag=True, help="Leave cases that already have a cadre alone.")
+@json_option
+@pass_state
+def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_json):
+    """Make CADRE responsible for cases (包干责任制), chosen by USCC, park, grid or industry.
+
+    Selectors combine (AND); a selection by park, grid or industry leaves closed cases out.
+    Every change of hands is an `assignment` event on the case timeline: from, to, by whom, when.
+    Admins assign anywhere; a supervisor assigns the cases of their park to its cadres.
+
+    \b
+    Examples:
+      unionflow --as A01 assign C01 91350100M000100Y43
+      unionflow --as S01 assign C02 --park SJ --grid 网格3 --only-unassigned
+    """
+    if not (usccs or park or grid or industry):
+        raise click.UsageError("say which cases to assign: give USCCs, --park, --grid or --industry")
+    from workflow.assignment import assign
+
+    result = assign(state.ctx, cadre, usccs, park=park, grid=grid, industry=industry, only_unassigned=only_unassigned)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"{result['assigned']} of {result['cases']} cases assigned to {result['cadre']}; "
+                   f"{result['unchanged']} were already theirs.")
+
+
 # --------------------------------------------------------------------------------------------- entry point
-def run() -> None:
-    main(prog_name="unionflow")
+def _argv_lang(argv: list[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def localize(command: click.Command, lang: str) -> None:
+    """Translate the help of every command and option (English is the source; zh from the catalog)."""
+    from templates.i18n import translate
+
+    def tr(text):
+        return translate(text, lang) if text else text
+
+    for obj in [command, *getattr(command, "params", [])]:
+        for attr in ("help", "short_help"):
+            original = obj.__dict__.setdefault(f"_{attr}_en", getattr(obj, attr, None))
+            if original is not None:
+                setattr(obj, attr, tr(original))
+    for sub in getattr(command, "commands", {}).values():
+        localize(sub, lang)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """The console entry point: pick the language before click renders any help."""
+    from templates.i18n import activate, resolve_lang
+
+    argv = sys.argv[1:] if argv is None else argv
+    lang = resolve_lang(_argv_lang(argv))
+    activate(lang)
+    if lang != "en":
+        localize(main, lang)
+    main(args=argv, prog_name="unionflow")
 
 
 if __name__ == "__main__":  # pragma: no cover
