@@ -1,0 +1,63 @@
+"""Render emails from the Jinja2 templates in `templates/email/` (or a user folder that overrides them).
+
+Two sandboxed environments: HTML with autoescape on, text with it off; both `StrictUndefined`, so a
+missing value is an error, not a blank. A template defines `{% block subject %}` and its body;
+templates get plain dicts, never ORM rows. Strings are wrapped in `_()` / `{% trans %}` and
+translated through `jinja2.ext.i18n` (see `notifications.i18n`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from notifications.i18n import level_label, status_label, translations
+from notifications.message import clean_header
+
+LANGS = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=16)
+def environment(kind: str, lang: str, user_dir: str | None = None):
+    """The 'html' or 'text' environment for a language; a user folder (if given) comes first."""
+    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    loaders = [FileSystemLoader(user_dir)] if user_dir and Path(user_dir).is_dir() else []
+    loaders.append(PackageLoader("templates", "email"))
+    env = ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
+        autoescape=(kind == "html"),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.policies["ext.i18n.trimmed"] = True  # msgids are the trimmed text (as babel extracts them)
+    t = translations(lang)
+    env.install_gettext_callables(t.gettext, t.ngettext, newstyle=True)
+    env.globals["lang"] = lang
+    env.filters["status_label"] = lambda s: status_label(s, lang)
+    env.filters["level_label"] = lambda s: level_label(s, lang)
+    return env
+
+
+def render(name: str, data: dict, lang: str = "zh", user_dir: str | Path | None = None) -> Rendered:
+    """Subject, text and HTML of the email `name` (e.g. "reminder") for `data`."""
+    user = str(user_dir) if user_dir else None
+    text_t = environment("text", lang, user).get_template(f"{name}.txt.j2")
+    html_t = environment("html", lang, user).get_template(f"{name}.html.j2")
+    ctx = text_t.new_context(dict(data))
+    subject = "".join(text_t.blocks["subject"](ctx)) if "subject" in text_t.blocks else name
+    return Rendered(subject=clean_header(subject, 900), text=text_t.render(data), html=html_t.render(data))

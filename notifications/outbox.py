@@ -1,0 +1,235 @@
+"""The outbox: enqueue in the caller's transaction, claim, send, mark — nothing lost, nothing twice.
+
+Life of a row: queued → sending (claimed by one worker) → sent, or back to queued with a later
+`next_attempt_at` (exponential backoff), or failed after `max_attempts` with `last_error`.
+
+Exactly one worker holds a claim: on PostgreSQL the claim is `SELECT … FOR UPDATE SKIP LOCKED`, on
+SQLite one `UPDATE … RETURNING` under `BEGIN IMMEDIATE`. A claim older than `stale_after` (a worker
+that died between sending and marking) is taken again: delivery is at-least-once, and a repeat
+carries the same Message-ID (derived from the key) so the receiver can drop it.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+
+from notifications.message import build_message, clean_header, envelope, mailbox
+from notifications.models import OUTBOX_STATUSES, OutboxMessage  # noqa: F401 - re-exported
+from notifications.transports import TransportUnavailable, describe_error
+
+log = logging.getLogger(__name__)
+T = OutboxMessage.__table__
+STALE_AFTER = timedelta(minutes=15)
+MAX_BACKOFF = timedelta(days=1)
+CHUNK = 50
+
+
+def _insert(conn):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(T)
+
+
+def stored_attachment(att) -> dict:
+    """An attachment as the outbox keeps it: inline base64, so the bytes survive the file they came from.
+
+    Accepts a path, a (filename, bytes[, content_type]) tuple, or a dict with filename and data/path.
+    """
+    if isinstance(att, (str, os.PathLike)):
+        path = Path(att)
+        return {"filename": path.name, "data": base64.b64encode(path.read_bytes()).decode("ascii")}
+    if isinstance(att, tuple):
+        filename, content, *ctype = att
+        out = {"filename": filename, "data": base64.b64encode(content).decode("ascii")}
+        if ctype:
+            out["content_type"] = ctype[0]
+        return out
+    att = dict(att)
+    if "path" in att and "data" not in att:
+        path = Path(att.pop("path"))
+        att.setdefault("filename", path.name)
+        att["data"] = base64.b64encode(path.read_bytes()).decode("ascii")
+    return att
+
+
+def message_values(*, key, kind, to, cc=(), subject, text_body, html_body=None, attachments=(), now,
+                   topic=None, refs=None) -> dict:
+    """The row for one message, addresses checked (InvalidAddress) and the subject made one line."""
+    to_boxes = [mailbox(a) for a in ([to] if isinstance(to, (str, dict)) else to)]
+    if not to_boxes:
+        raise ValueError(f"message {key!r} has no recipient")
+    return {
+        "key": key, "kind": kind, "to_addrs": to_boxes, "cc_addrs": [mailbox(a) for a in cc],
+        "subject": clean_header(subject, 900), "text_body": text_body, "html_body": html_body,
+        "attachments": [stored_attachment(a) for a in attachments], "status": "queued", "attempts": 0,
+        "next_attempt_at": now, "created_at": now, "topic": topic, "refs": refs,
+    }
+
+
+def enqueue(conn, *, key, kind, to, cc=(), subject, text_body, html_body=None, attachments=(), now,
+            topic=None, refs=None) -> bool:
+    """Queue one message in the caller's transaction; False if a message with this key already exists."""
+    values = message_values(key=key, kind=kind, to=to, cc=cc, subject=subject, text_body=text_body,
+                            html_body=html_body, attachments=attachments, now=now, topic=topic, refs=refs)
+    stmt = _insert(conn).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    return conn.execute(stmt).rowcount == 1
+
+
+def enqueue_many(conn, messages: Iterable[dict]) -> int:
+    """Queue many `message_values()` rows at once (one multi-row INSERT); returns how many were new."""
+    rows = list(messages)
+    if not rows:
+        return 0
+    stmt = _insert(conn).on_conflict_do_nothing(index_elements=["key"]).returning(T.c.id)
+    return len(conn.execute(stmt, rows).all())
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _due(now: datetime, stale_after: timedelta):
+    return or_(
+        and_(T.c.status == "queued", T.c.next_attempt_at <= now),
+        and_(T.c.status == "sending", T.c.claimed_at < now - stale_after),
+    )
+
+
+def claim(engine, limit: int, worker_id: str, now: datetime, stale_after: timedelta = STALE_AFTER) -> list[dict]:
+    """Take up to `limit` due rows for this worker (each attempt counted now), oldest first."""
+    pick = select(T.c.id).where(_due(now, stale_after)).order_by(T.c.next_attempt_at, T.c.id).limit(limit)
+    if engine.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        update(T)
+        .where(T.c.id.in_(pick.scalar_subquery()), _due(now, stale_after))
+        .values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=T.c.attempts + 1)
+        .returning(*T.c)
+    )
+    with engine.begin() as conn:  # BEGIN IMMEDIATE on SQLite (see workflow.db.make_engine)
+        rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    rows.sort(key=lambda r: (r["next_attempt_at"], r["id"]))
+    return rows
+
+
+def backoff(attempts: int, backoff_seconds: float) -> timedelta:
+    """Delay before the next try after `attempts` failed ones: backoff, 2×, 4×, … capped at a day."""
+    return min(timedelta(seconds=backoff_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def send_batch(engine, transport, limit: int | None, now_fn: Callable[[], datetime], max_attempts: int,
+               backoff_seconds: float, *, worker_id: str | None = None, stale_after: timedelta = STALE_AFTER,
+               chunk: int = CHUNK) -> dict:
+    """Send due messages (at most `limit`; None = all due) through one open transport.
+
+    Claims and marks in chunks, so a crash loses at most the marks of one chunk (those messages go
+    again, same Message-ID). A refused message is retried with backoff; a connection-level failure
+    (server down) puts the claimed rows back for a retry and ends the run.
+    """
+    worker_id = worker_id or default_worker_id()
+    result = {"sent": 0, "retried": 0, "failed": 0, "errors": []}
+    done = 0
+    with transport:
+        while limit is None or done < limit:
+            rows = claim(engine, chunk if limit is None else min(chunk, limit - done), worker_id, now_fn(),
+                         stale_after)
+            if not rows:
+                break
+            done += len(rows)
+            outcomes, stop = _deliver(transport, rows)
+            _mark(engine, worker_id, rows, outcomes, now_fn(), max_attempts, backoff_seconds, result)
+            if stop:
+                break
+    return result
+
+
+def _deliver(transport, rows):
+    """Send each row; returns ({id: None (sent) | (error, partial) }, whether to stop)."""
+    outcomes: dict[int, object] = {}
+    for i, row in enumerate(rows):
+        try:
+            msg = build_message(row, transport.sender)
+            rcpts = envelope(row)
+            refused = transport.send(msg, rcpts)
+            outcomes[row["id"]] = ("partly refused: " + "; ".join(f"{k}: {v}" for k, v in refused.items()), True) \
+                if refused else None
+        except TransportUnavailable as exc:
+            log.warning("mail transport unavailable: %s", exc)
+            for later in rows[i:]:
+                outcomes[later["id"]] = (str(exc), False)
+            return outcomes, True
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+            log.warning("message %s not sent: %s", row["key"], exc)
+            outcomes[row["id"]] = (describe_error(exc), False)
+    return outcomes, False
+
+
+def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds, result) -> None:
+    mine = and_(T.c.claimed_by == worker_id, T.c.status == "sending")
+    sent = [r["id"] for r in rows if outcomes[r["id"]] is None or outcomes[r["id"]][1]]
+    with engine.begin() as conn:
+        if sent:
+            conn.execute(update(T).where(T.c.id.in_(sent), mine)
+                         .values(status="sent", sent_at=now, claimed_by=None, claimed_at=None))
+            for r in rows:  # partial refusals: sent to some, noted for the others
+                if outcomes[r["id"]] is not None:
+                    conn.execute(update(T).where(T.c.id == r["id"]).values(last_error=outcomes[r["id"]][0][:2000]))
+        retry, failed = [], []
+        for r in rows:
+            outcome = outcomes[r["id"]]
+            if outcome is None or outcome[1]:
+                continue
+            error = outcome[0][:2000]
+            result["errors"].append({"key": r["key"], "attempts": r["attempts"], "error": error})
+            if r["attempts"] >= max_attempts:
+                failed.append({"b_id": r["id"], "b_error": error})
+            else:
+                retry.append({"b_id": r["id"], "b_error": error,
+                              "b_next": now + backoff(r["attempts"], backoff_seconds)})
+        by_id = T.c.id == bindparam("b_id")
+        if retry:
+            conn.execute(update(T).where(by_id, mine).values(
+                status="queued", next_attempt_at=bindparam("b_next"), last_error=bindparam("b_error"),
+                claimed_by=None, claimed_at=None), retry)
+        if failed:
+            conn.execute(update(T).where(by_id, mine).values(
+                status="failed", last_error=bindparam("b_error"), claimed_by=None, claimed_at=None), failed)
+    result["sent"] += len(sent)
+    result["retried"] += len(retry)
+    result["failed"] += len(failed)
+
+
+LIST_COLUMNS = ("id", "key", "kind", "status", "attempts", "to_addrs", "cc_addrs", "subject", "next_attempt_at",
+                "created_at", "sent_at", "last_error")
+
+
+def list_messages(conn, status: str | None = None, limit: int | None = None) -> list[dict]:
+    """Outbox rows, newest first, addresses flattened to `a@b, c@d`."""
+    q = select(*(T.c[c] for c in LIST_COLUMNS)).order_by(T.c.id.desc())
+    if status:
+        q = q.where(T.c.status == status)
+    if limit:
+        q = q.limit(limit)
+    out = []
+    for r in conn.execute(q):
+        d = dict(r._mapping)
+        d["to"] = ", ".join(b["email"] for b in d.pop("to_addrs"))
+        d["cc"] = ", ".join(b["email"] for b in d.pop("cc_addrs"))
+        out.append(d)
+    return out
+
+
+def counts(conn) -> dict:
+    rows = conn.execute(select(T.c.status, func.count()).group_by(T.c.status))
+    return {"queued": 0, "sending": 0, "sent": 0, "failed": 0, **{s: n for s, n in rows}}
