@@ -16,6 +16,7 @@ from states.guards import MISSING
 from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
 from workflow.db import reading, transaction
 from workflow.errors import Conflict, InvalidInput, NotFound, TransitionRefused
+from workflow.flags import signup_flagged, signup_threshold
 from workflow.models import (
     ACTIVITY_KINDS,
     STATUSES,
@@ -87,11 +88,13 @@ def case_dict(row) -> dict:
     return _iso(d)
 
 
-def case_detail(row) -> dict:
+def case_detail(row, threshold: int = 10) -> dict:
+    """The full case; `threshold` is `[general] signup_threshold` (see workflow/flags.py)."""
     d = dict(row._mapping)
     d.pop("cadre_id"), d.pop("park_id"), d.pop("enterprise_id"), d.pop("joint_union_id")
     d["recommended_mode"] = recommended_mode(row.employees, row.shuangshi)
     d["allowed_actions"] = allowed_events(row.status)
+    d["signup_flag"] = signup_flagged(row.status, row.signups, threshold)
     return _iso(d)
 
 
@@ -101,7 +104,7 @@ def _iso(d: dict) -> dict:
 
 def show(ctx, ref: str) -> dict:
     with reading(ctx.ready_engine) as conn:
-        return case_detail(load_case(conn, ref))
+        return case_detail(load_case(conn, ref), signup_threshold(ctx.config))
 
 
 def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=None) -> list[dict]:
