@@ -104,7 +104,7 @@ def build_pilot(seed: int = 2018) -> Pilot:
         members = round(sizes[i] * rng.uniform(0.55, 0.95)) if i in founded else 0
         pilot.enterprises.append({
             "uscc": make_uscc("310117", f"MA{i + 100000:06d}"[-8:].replace("O", "0")),
-            "name": name, "park": SUB_PARKS[i % len(SUB_PARKS)][0], "industry": industry,
+            "name": name, "park": PARK[0], "industry": industry,
             "employees": sizes[i], "shuangshi": i in shuangshi, "grid": grids[i % len(grids)], "source": source,
             "opened_on": opened, "members": members, "status": status, "status_since": since,
             "contact_name": person(rng), "contact_phone": f"021-5{rng.randint(1000000, 9999999)}",
@@ -112,10 +112,10 @@ def build_pilot(seed: int = 2018) -> Pilot:
     for t in range(TEAMS):
         sup = f"S{t + 1:02d}"
         pilot.cadres.append({"code": sup, "name": person(rng), "role": "supervisor", "supervisor": None,
-                             "park": SUB_PARKS[t % len(SUB_PARKS)][0]})
+                             "park": PARK[0]})
         for w in range(5):
             pilot.cadres.append({"code": f"W{t + 1:02d}{w + 1}", "name": person(rng), "role": "social_worker",
-                                 "supervisor": sup, "park": SUB_PARKS[t % len(SUB_PARKS)][0]})
+                                 "supervisor": sup, "park": PARK[0], "grid": f"网格{t * 5 + w + 1:02d}"})
     pilot.cadres.append({"code": "SEC1", "name": person(rng), "role": "secretary", "supervisor": None, "park": PARK[0]})
     for party in PARTIES:
         for _ in range(2 if party in ("regulators", "employers") else 1):
@@ -123,9 +123,10 @@ def build_pilot(seed: int = 2018) -> Pilot:
     for n, (code, name) in enumerate(SUB_PARKS):
         pilot.joint_unions.append({"code": f"JU-P{n + 1}", "name": f"{name}园中园联合工会", "kind": "park_in_park",
                                    "park": code, "founded": True})
+    # Grid joint unions each serve five grids; three are founded before the pilot, three during it.
     for g in range(1, 7):
-        pilot.joint_unions.append({"code": f"JU-G{g:02d}", "name": f"网格{g:02d}联合工会", "kind": "grid",
-                                   "park": SUB_PARKS[g % len(SUB_PARKS)][0], "founded": g <= 3})
+        pilot.joint_unions.append({"code": f"JU-G{g:02d}", "name": f"第{g}片区网格联合工会", "kind": "grid",
+                                   "park": PARK[0], "founded": g <= 3})
     return pilot
 
 
