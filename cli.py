@@ -656,6 +656,56 @@ def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_
                    f"{result['unchanged']} were already theirs.")
 
 
+# --------------------------------------------------------------------------------------------- outbox
+@group(main, "outbox")
+def outbox_group():
+    """Outgoing emails: reminders, escalations, digests and agenda packets."""
+
+
+@outbox_group.command("list")
+@click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only messages in this state.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many, newest first.")
+@json_option
+@pass_state
+def outbox_list(state, status, limit, as_json):
+    """List the outbox, newest first.
+
+    \b
+    Example:
+      unionflow outbox list --status failed
+    """
+    from workflow.mailing import list_outbox
+
+    render(as_json, list_outbox(state.ctx, status, limit),
+           columns=["id", "status", "attempts", "kind", "to", "subject", "next_attempt_at", "sent_at", "last_error"])
+
+
+@outbox_group.command("send")
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many (default: all that are due).")
+@json_option
+@pass_state
+def outbox_send(state, limit, as_json):
+    """Send the due messages through the [mail] transport (the scheduler does this every minute).
+
+    A refused message is retried later with exponential backoff; after [mail] max_attempts it is
+    marked failed with the last error. Safe to run in several processes at once.
+
+    \b
+    Example:
+      unionflow outbox send --limit 500
+    """
+    from workflow.mailing import run_outbox
+
+    result = run_outbox(state.ctx, limit=limit)
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(f"Sent {result['sent']}, {result['retried']} to retry later, {result['failed']} failed "
+               f"(transport: {result['transport']}).")
+    for err in result["errors"]:
+        click.echo(f"  {err['key']} (attempt {err['attempts']}): {err['error']}", err=True)
+
+
 # --------------------------------------------------------------------------------------------- entry point
 def _argv_lang(argv: list[str]) -> str | None:
     for i, arg in enumerate(argv):

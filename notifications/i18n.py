@@ -1,17 +1,18 @@
-"""Translations of the emails: English source strings, a gettext catalog per language.
+"""Translations of the emails: English source strings, gettext domain `email` beside the app's catalog.
 
-The zh catalog is `templates/translations/zh_CN/LC_MESSAGES/email.po`, read with Babel and compiled in
-memory on first use (no build step); English is the source text itself.
+The zh catalog is `templates/locale/zh_CN/LC_MESSAGES/email.po` (compiled to .mo when the package is
+built, see setup.py; a source checkout compiles it in memory). English is the source text itself.
 """
 
 from __future__ import annotations
 
 import gettext
 from functools import lru_cache
-from importlib.resources import files
 from io import BytesIO
+from pathlib import Path
 
 LOCALES = {"zh": "zh_CN", "en": None}
+DOMAIN = "email"
 
 
 def N_(text: str) -> str:
@@ -34,10 +35,16 @@ def translations(lang: str) -> gettext.NullTranslations:
     locale = LOCALES.get(lang)
     if locale is None:
         return gettext.NullTranslations()
+    import templates
+
+    folder = Path(templates.__file__).parent / "locale" / locale / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as fh:
+            return gettext.GNUTranslations(fh)
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    po = files("templates") / "translations" / locale / "LC_MESSAGES" / "email.po"
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=locale)
     buf = BytesIO()
