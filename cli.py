@@ -706,6 +706,407 @@ def outbox_send(state, limit, as_json):
         click.echo(f"  {err['key']} (attempt {err['attempts']}): {err['error']}", err=True)
 
 
+# --------------------------------------------------------------------------------------------- stall clocks, escalation, scheduler
+ESCALATION_COLUMNS = ["case_id", "uscc", "enterprise", "cadre", "level", "status", "working_days", "allowed", "due_on"]
+
+
+def _warn(warnings) -> None:
+    for w in warnings:
+        click.echo(f"Warning: {w}", err=True)
+
+
+@main.command()
+@as_of_option
+@click.option("--dry-run", is_flag=True, help="Show what would fire; write nothing.")
+@json_option
+@pass_state
+def escalate(state, as_of, dry_run, as_json):
+    """Run the escalation sweep: remind, overdue, joint meeting — each once per stall episode.
+
+    \b
+    Working days in status are counted in Chinese working days; a level fires at its share of the
+    status's allowance ([allowances], [ladder] in the config). Due follow-ups (--next-action) remind too.
+    Meeting-level cases go on the agenda of their park's next planned joint meeting.
+    Examples:
+      unionflow --as A01 escalate
+      unionflow escalate --as-of 2026-07-01 --dry-run --json
+    """
+    from workflow.sweep import run_sweep
+
+    result = run_sweep(state.ctx, as_of=as_of, dry_run=dry_run)
+    if as_json:
+        echo_json(result)
+    else:
+        table(result["escalations"], ESCALATION_COLUMNS)
+        counts = ", ".join(f"{lv} {n}" for lv, n in result["counts"].items() if n)
+        verb = "would fire" if dry_run else "fired"
+        click.echo(f"As of {result['as_of']}: {len(result['escalations'])} escalation(s) {verb}"
+                   f"{f' ({counts})' if counts else ''}; {result['emails_queued']} email(s) queued; "
+                   f"{result['agenda_items']} put on a meeting agenda; {result['pending_meetings']} waiting for a meeting."
+                   + (" Dry run: nothing written." if dry_run else ""))
+    _warn(result["warnings"])
+
+
+@group(main, "calendar")
+def calendar_group():
+    """The Chinese working-day calendar of the stall clocks: official schedules, park days off."""
+
+
+@calendar_group.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--park", metavar="CODE", help="The file lists this park's extra days off (or set park = \"CODE\" in it).")
+@json_option
+@pass_state
+def calendar_load(state, file, park, as_json):
+    """Load a year's official holidays and make-up working days (admins); they take precedence.
+
+    \b
+    FILE is TOML (year = 2027, holidays = ["2027-02-05..2027-02-13", ...], workdays = ["2027-02-14"])
+    or CSV (date,kind with kind holiday/workday or 休/班). Loading a year again replaces it.
+    Examples:
+      unionflow --as A01 calendar load holidays-2027.toml
+      unionflow --as A01 calendar load sj-days-off.toml --park SJ
+    """
+    from workflow.calendar_store import load_schedule
+
+    result = load_schedule(state.ctx, file, park=park)
+    if as_json:
+        echo_json(result)
+    else:
+        replaced = f" (replaced {result['replaced']} earlier)" if result["replaced"] else ""
+        click.echo(f"Loaded {result['description']}: {result['holidays']} day(s) off, {result['workdays']} working "
+                   f"day(s){replaced}.")
+
+
+@calendar_group.command("show")
+@click.option("--year", type=click.IntRange(2004, 2035), help="The year (default this year).")
+@click.option("--park", metavar="CODE", help="With this park's extra days off.")
+@json_option
+@pass_state
+def calendar_show(state, year, park, as_json):
+    """Show a year's holidays and make-up working days, and where they come from.
+
+    \b
+    Example: unionflow calendar show --year 2026
+    """
+    from workflow.calendar_store import show_calendar
+
+    result = show_calendar(state.ctx, year=year, park=park)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"{result['year']}{f' (park {park})' if park else ''}: {result['coverage']}, "
+                   f"{result['workdays']} working days")
+        table(result["days"], ["day", "weekday", "kind", "source"])
+    _warn(result["warnings"])
+
+
+@group(main, "scheduler")
+def scheduler_group():
+    """The scheduler daemon: daily sweep, outbox flush, meeting packets."""
+
+
+@scheduler_group.command("run")
+@click.option("--once", is_flag=True, help="Run what is due now and exit (e.g. from cron).")
+@pass_state
+def scheduler_run(state, once):
+    """Run the scheduler (Asia/Shanghai): the sweep at [scheduler] sweep_at on working days, the outbox
+    every minute, meeting packets. One daemon per database leads (a lock); others wait and take over.
+
+    \b
+    Logs go to stderr. SIGTERM stops it cleanly. Examples:
+      unionflow scheduler run
+      unionflow scheduler run --once
+    """
+    import logging
+
+    from workflow.scheduler import run_scheduler
+
+    logging.basicConfig(level=os.environ.get("UNIONFLOW_LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_scheduler(state.ctx, once=once)
+
+
+# --------------------------------------------------------------------------------------------- coverage: joint unions, targets, reports, sign-ups
+@group(main, "joint-union")
+def joint_union_group():
+    """Joint unions (联合工会): grid, industry-cluster and park-within-park unions."""
+
+
+@joint_union_group.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(["grid", "cluster", "park_in_park"]))
+@click.option("--park", required=True, metavar="CODE", help="The park the joint union belongs to.")
+@pass_state
+def joint_union_add(state, code, name, kind, park):
+    """Add a joint union (admins, or a supervisor of the park).
+
+    \b
+    Example:
+      unionflow --as S01 joint-union add JU-G01 松江经开区第一网格联合工会 --kind grid --park SJ
+    Cases join it with `case prepare REF --mode joint --joint-union JU-G01`.
+    """
+    from workflow.joint_unions import add_joint_union
+
+    add_joint_union(state.ctx, code, name, kind, park)
+    click.echo(f"Joint union {code} ({kind}) added to park {park}.")
+
+
+@joint_union_group.command("found")
+@click.argument("code")
+@click.option("--approval-ref", required=True, help="The higher union's approval reference (批复文号).")
+@on_option
+@json_option
+@pass_state
+def joint_union_found(state, code, approval_ref, on, as_json):
+    """Record a joint union's founding; every attached preparatory case becomes founded with it.
+
+    \b
+    Example:
+      unionflow --as S01 joint-union found JU-G01 --approval-ref 松总工〔2018〕31号 --on 2018-09-20
+    A case attached later can then be founded directly with `case found REF`.
+    """
+    from workflow.joint_unions import found_joint_union
+
+    result = found_joint_union(state.ctx, code, approval_ref, on=on)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"Joint union {code} founded on {result['founded_on']}; {result['cases_founded']} attached "
+                   "case(s) now founded.")
+
+
+@joint_union_group.command("list")
+@json_option
+@pass_state
+def joint_union_list(state, as_json):
+    """List joint unions with their attached cases and how many are covered (founded or active)."""
+    from workflow.joint_unions import list_joint_unions
+
+    render(as_json, list_joint_unions(state.ctx),
+           columns=["code", "name", "kind", "park", "founded_on", "approval_ref", "cases", "covered"])
+
+
+@group(main, "target")
+def target_group():
+    """Founding-rate targets (e.g. ≥70% by the end of the year)."""
+
+
+@target_group.command("set")
+@click.argument("rate")
+@click.option("--by", "by", required=True, type=DATE, help="The day the rate is due.")
+@click.option("--park", metavar="CODE", help="The park's own target (default: the whole federation).")
+@click.option("--basis", type=click.Choice(["all", "shuangshi"]), default="all", show_default=True,
+              help="All enterprises, or only 双实 ones.")
+@json_option
+@pass_state
+def target_set(state, rate, by, park, basis, as_json):
+    """Set a target (admins). RATE is a fraction or a percentage; setting it again changes it.
+
+    \b
+    Examples:
+      unionflow --as A01 target set 70% --by 2018-12-31 --park SJ
+      unionflow --as A01 target set 0.8 --by 2019-12-31 --basis shuangshi
+    """
+    from workflow.targets import set_target
+
+    result = set_target(state.ctx, rate, by, park=park, basis=basis)
+    if as_json:
+        echo_json(result)
+    else:
+        verb = "set" if result["created"] else "changed"
+        click.echo(f"Target {result['id']} {verb}: {result['rate']:.1%} by {result['by']} "
+                   f"({result['park'] or 'all parks'}, basis {basis}).")
+
+
+@target_group.command("list")
+@json_option
+@pass_state
+def target_list(state, as_json):
+    """List targets."""
+    from workflow.targets import list_targets
+
+    rows = list_targets(state.ctx)
+    if not as_json:
+        rows = [{**r, "rate": f"{r['rate']:.1%}", "park": r["park"] or "(all)"} for r in rows]
+    render(as_json, rows, columns=["id", "park", "rate", "by", "basis"])
+
+
+@group(main, "report")
+def report_group():
+    """Coverage reports: founding and membership rates, targets, the cadres' ledger, funnel, incentives."""
+
+
+def _report_options(formats):
+    def wrap(f):
+        for deco in reversed([
+            as_of_option,
+            click.option("--park", metavar="CODE", help="Only this park (and its sub-parks)."),
+            click.option("--format", "fmt", type=click.Choice(formats), default="table", show_default=True),
+            click.option("--out", type=click.Path(dir_okay=False), help="Write to this file (needed for xlsx)."),
+            json_option,
+        ]):
+            f = deco(f)
+        return f
+    return wrap
+
+
+def _emit_report(state, kind, data, fmt, out, as_json):
+    """Render a report as a table, JSON, CSV, XLSX or HTML, to stdout or --out."""
+    from workflow import exports
+
+    fmt = "json" if as_json else fmt
+    if fmt == "xlsx" and not out:
+        raise click.UsageError("--format xlsx needs --out PATH")
+    if fmt == "table" and out:
+        raise click.UsageError("--out goes with --format csv, json, xlsx or html")
+    lang = state.ctx.lang
+    if fmt == "table":
+        for sheet in exports.sheets_for(kind, data, lang):
+            headers, rows = exports.display_rows(sheet, lang)
+            table(rows, headers, title=sheet.title)
+        return
+    if fmt == "xlsx":
+        exports.write_xlsx(out, exports.sheets_for(kind, data, lang), lang)
+        click.echo(f"Wrote {out}.")
+        return
+    if fmt == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    elif fmt == "html":
+        text = exports.coverage_html(data, lang, generated=f"unionflow · {state.ctx.clock.today().isoformat()}")
+    else:
+        text = exports.csv_text(exports.sheets_for(kind, data, lang), lang)
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(f"Wrote {out}.")
+    else:
+        click.echo(text, nl=False)
+
+
+@report_group.command("coverage")
+@click.option("--by", "by", type=click.Choice(["park", "industry", "cadre", "grid", "mode"]), help="One row per group.")
+@click.option("--basis", type=click.Choice(["all", "shuangshi"]), default="all", show_default=True)
+@click.option("--monthly", is_flag=True, help="The rate at each month end from --from to --to (a trend).")
+@click.option("--from", "from_", type=DATE, help="First month of --monthly.")
+@click.option("--to", type=DATE, help="Last month of --monthly.")
+@_report_options(["table", "csv", "json", "xlsx", "html"])
+@pass_state
+def report_coverage(state, by, basis, monthly, from_, to, as_of, park, fmt, out, as_json):
+    """Founding rate (建会率) and membership rate (入会率), now, on a past day, or month by month.
+
+    \b
+    Founding rate = founded or active ÷ not closed (joint-union members count as founded).
+    --as-of reconstructs every case's status on that day from its history.
+    Examples:
+      unionflow report coverage --by park
+      unionflow report coverage --as-of 2018-06-30 --basis shuangshi --json
+      unionflow report coverage --monthly --from 2018-01-01 --to 2018-12-31 --format html --out trend.html
+      unionflow --lang zh report coverage --by cadre --format xlsx --out 建会率.xlsx
+    CSV is UTF-8 with a BOM; rates are fractions (0–1) in CSV, JSON and XLSX.
+    """
+    from workflow.reports import coverage, coverage_monthly
+
+    if monthly and (from_ is None or to is None or as_of is not None):
+        raise click.UsageError("--monthly needs --from DATE and --to DATE (and no --as-of)")
+    if not monthly and (from_ or to):
+        raise click.UsageError("--from and --to go with --monthly")
+    if monthly:
+        data = coverage_monthly(state.ctx, from_, to, by=by, basis=basis, park=park)
+    else:
+        data = coverage(state.ctx, by=by, as_of=as_of, basis=basis, park=park)
+    _emit_report(state, "coverage", data, fmt, out, as_json)
+
+
+@report_group.command("targets")
+@_report_options(["table", "csv", "json", "xlsx"])
+@pass_state
+def report_targets(state, as_of, park, fmt, out, as_json):
+    """Each target: rate now, enterprises still needed, working days left, pace per week, cadres' shares.
+
+    \b
+    A cadre's share of the gap is proportional to their open (not yet founded) portfolio.
+    Example: unionflow report targets --as-of 2018-09-30
+    """
+    from workflow.targets import targets_report
+
+    data = targets_report(state.ctx, as_of=as_of)
+    if park:
+        data["targets"] = [t for t in data["targets"] if t["park"] == park]
+    _emit_report(state, "targets", data, fmt, out, as_json)
+
+
+@report_group.command("cadres")
+@click.option("--from", "from_", type=DATE, help="Start of the period (default 1 January of the --as-of year).")
+@_report_options(["table", "csv", "json", "xlsx"])
+@pass_state
+def report_cadres(state, from_, as_of, park, fmt, out, as_json):
+    """The contract-responsibility ledger (包干责任台账): per cadre, portfolio, cases by status, founded in
+    the period, stalled, escalations, and their share of the target gap against what they achieved.
+
+    \b
+    Example: unionflow report cadres --park SJ --from 2018-07-01 --format xlsx --out ledger.xlsx
+    """
+    from workflow.ledger import cadres_report
+
+    _emit_report(state, "cadres", cadres_report(state.ctx, as_of=as_of, from_=from_, park=park), fmt, out, as_json)
+
+
+@report_group.command("funnel")
+@_report_options(["table", "csv", "json", "xlsx"])
+@pass_state
+def report_funnel(state, as_of, park, fmt, out, as_json):
+    """Cases by status, and the median working days spent in each status.
+
+    \b
+    Example: unionflow report funnel --as-of 2018-12-31
+    """
+    from workflow.ledger import funnel
+
+    _emit_report(state, "funnel", funnel(state.ctx, as_of=as_of, park=park), fmt, out, as_json)
+
+
+@report_group.command("incentives")
+@_report_options(["table", "csv", "json", "xlsx"])
+@pass_state
+def report_incentives(state, as_of, park, fmt, out, as_json):
+    """Incentives and constraints (激励约束): who is eligible for the talent-apartment and member-supermarket
+    programmes (founded or active), and who faces constraints (25+ employees, no union, stalled or more
+    than 6 months after opening).
+
+    \b
+    Example: unionflow report incentives --format xlsx --out incentives.xlsx
+    """
+    from workflow.ledger import incentives
+
+    _emit_report(state, "incentives", incentives(state.ctx, as_of=as_of, park=park), fmt, out, as_json)
+
+
+@enterprise_group.command("signups")
+@click.argument("uscc")
+@click.argument("n", type=click.IntRange(min=1))
+@on_option
+@json_option
+@pass_state
+def enterprise_signups(state, uscc, n, on, as_json):
+    """Record N worker sign-ups through the park's channels (counts only, no personal data).
+
+    \b
+    An enterprise without a union whose sign-ups reach [general] signup_threshold is flagged
+    (`case show` signup_flag).
+    Example: unionflow --as C01 enterprise signups 91310117MA1J00001X 6 --on 2018-08-02
+    """
+    from workflow.signups import record_signups
+
+    result = record_signups(state.ctx, uscc, n, on=on)
+    if as_json:
+        echo_json(result)
+    else:
+        flag = " Flagged: sign-ups reached the threshold." if result["signup_flag"] else ""
+        click.echo(f"{n} sign-up(s) recorded for {result['enterprise']}: {result['signups']} in all.{flag}")
+
+
 # --------------------------------------------------------------------------------------------- entry point
 def _argv_lang(argv: list[str]) -> str | None:
     for i, arg in enumerate(argv):

@@ -1,0 +1,344 @@
+"""`enterprise import`, `enterprise list/show`: real CSV/XLSX files imported on SQLite and PostgreSQL."""
+
+import json
+import time
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from tests.conftest import USCCS
+from workflow.db import make_engine
+from workflow.models import CaseEvent, Enterprise, FoundingCase
+from workflow.registry import import_registry
+from workflow.uscc import ALPHABET, make_uscc, uscc_problem
+
+ZH = "统一社会信用代码,企业名称,所属园区,行业,职工人数,是否双实,网格,来源,成立日期,工会会员数,建会状态,状态日期,联系人,联系电话"
+EN = "uscc,name,park,industry,employees,shuangshi,grid,source,opened_on,members,status,status_since"
+U = USCCS
+
+
+def write(path, lines, encoding="utf-8"):
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def counts(db_url) -> dict:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+                    for t in (Enterprise.__table__, FoundingCase.__table__, CaseEvent.__table__)}
+    finally:
+        engine.dispose()
+
+
+def stamps(db_url) -> dict:
+    engine = make_engine(db_url)
+    t = Enterprise.__table__
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(select(t.c.uscc, t.c.updated_at)).all())
+    finally:
+        engine.dispose()
+
+
+def imp(cli, path, *args, expect=0):
+    """Run the import as admin A01 and return its JSON."""
+    result = cli("enterprise", "import", str(path), *args, "--json", user="A01", expect=expect)
+    return json.loads(result.stdout)
+
+
+def simple_csv(tmp_path, n=3, name="registry.csv", employees=None):
+    lines = ["uscc,name,park,employees,industry"]
+    for i in range(n):
+        lines.append(f"{U[i]},Company {i},SJ,{(employees or {}).get(i, 10 * (i + 1))},machinery")
+    return write(tmp_path / name, lines)
+
+
+# ---------------------------------------------------------------- file formats
+
+
+def test_gb18030_csv_with_chinese_headers_imports_and_names_read_back_exactly(cli, org, tmp_path):
+    # '𡈼' lies outside GBK: it survives only if the file is really read as GB18030.
+    names = ["上海松江精密机械有限公司", "上海𡈼氏新材料科技有限公司"]
+    path = write(tmp_path / "名录.csv", [
+        ZH,
+        f'{U[0]},{names[0]},松江经开区,装备制造,"1,200",是,网格1,存量,2015/3/1,300,已建会,2018年9月1日,王经理,13800138000',
+        f"{U[1]},{names[1]},SJ,新材料,40,否,网格2,新迁入,2026-03-15,,,,,",
+    ], "gb18030")  # fmt: skip
+    result = imp(cli, path)
+    assert (result["created"], result["updated"], result["unchanged"], result["errors"]) == (2, 0, 0, [])
+    first = cli.json("enterprise", "show", U[0])
+    assert first["name"] == names[0] and cli.json("enterprise", "show", U[1])["name"] == names[1]
+    assert (first["park"], first["industry"], first["employees"], first["shuangshi"], first["grid"]) == (
+        "SJ", "装备制造", 1200, True, "网格1")  # fmt: skip
+    assert (first["opened_on"], first["members"], first["contact_name"], first["contact_phone"]) == (
+        "2015-03-01", 300, "王经理", "13800138000")  # fmt: skip
+    assert first["case"]["status"] == "founded" and first["case"]["status_since"] == "2018-09-01"
+    listed = cli.json("enterprise", "list", "--park", "SJ")
+    assert [(e["uscc"], e["name"], e["status"], e["source"]) for e in listed] == [
+        (U[0], names[0], "founded", "existing"), (U[1], names[1], "prospect", "relocated")]  # fmt: skip
+
+
+def test_utf8_bom_csv_with_english_headers(cli, org, tmp_path):
+    path = write(tmp_path / "bom.csv", [EN, f"{U[0]},Acme 松江,XP,machinery,12,Y,G1,new_project,,,,"], "utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert imp(cli, path)["created"] == 1
+    shown = cli.json("enterprise", "show", U[0])
+    assert (shown["name"], shown["park"], shown["source"], shown["shuangshi"]) == ("Acme 松江", "XP", "new_project", True)
+    assert (shown["case"]["status"], shown["case"]["status_since"], shown["case"]["events"]) == ("prospect", "2026-06-15", 1)
+
+
+def test_xlsx_with_chinese_headers(cli, org, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(ZH.split(","))
+    ws.append([U[0], "松江智造有限公司", "SJ", "电子", 1200, "是", "网格1", "新开工", date(2020, 5, 1), 25, "筹备", date(2026, 5, 20)])
+    ws.append([U[1], "松江物流有限公司", None, None, 8.0, "否"])
+    wb.save(tmp_path / "registry.xlsx")
+    result = imp(cli, tmp_path / "registry.xlsx", "--park", "XP")
+    assert (result["created"], result["rows"]) == (2, 2)
+    first, second = cli.json("enterprise", "show", U[0]), cli.json("enterprise", "show", U[1])
+    assert (first["employees"], first["opened_on"], first["source"], first["case"]["status"]) == (
+        1200, "2020-05-01", "new_project", "preparatory")  # fmt: skip
+    assert first["case"]["status_since"] == "2026-05-20"
+    assert (second["park"], second["employees"], second["shuangshi"]) == ("XP", 8, False)
+
+
+def test_park_may_be_given_by_name_or_by_default(cli, org, tmp_path):
+    path = write(tmp_path / "r.csv", ["uscc,name,park", f"{U[0]},A,新浜园区", f"{U[1]},B,", f"{U[2]},C,sj"])
+    imp(cli, path, "--park", "SJ")
+    assert [cli.json("enterprise", "show", u)["park"] for u in U[:3]] == ["XP", "SJ", "SJ"]
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def bad_check(code: str) -> str:
+    wrong = ALPHABET[(ALPHABET.index(code[17]) + 1) % len(ALPHABET)]
+    return code[:17] + wrong
+
+
+def test_every_bad_row_is_named_with_row_and_column_and_nothing_is_written(cli, org, tmp_path):
+    imp(cli, simple_csv(tmp_path, 2))  # existing data the failed import must not touch
+    before, before_stamps = counts(org), stamps(org)
+    bad = bad_check(U[5])
+    path = write(tmp_path / "bad.csv", [
+        "uscc,name,park,employees",
+        f"{U[0]},Changed name,SJ,99",      # row 2: valid (an update), but the file fails as a whole
+        f"{bad},Bad check,SJ,5",           # row 3
+        f"{U[0]},Duplicate,SJ,5",          # row 4
+        f"{U[6]},Negative,SJ,-5",          # row 5
+        f"{U[7]},Letters,SJ,abc",          # row 6
+        f"{U[8]},Unknown park,ZZ,5",       # row 7
+        f"{U[9]},New and fine,SJ,5",       # row 8
+    ])  # fmt: skip
+    r = cli("enterprise", "import", str(path), user="A01", expect=1)
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"row 3, column uscc: {bad}: {uscc_problem(bad)}",
+        f"row 4, column uscc: duplicate: {U[0]} already appears in row 2",
+        "row 5, column employees: must not be negative, got -5",
+        "row 6, column employees: not a number: 'abc'",
+        "row 7, column park: unknown park 'ZZ': see `unionflow park list`",
+        "Error: bad.csv has 5 errors in 5 rows; nothing was imported",
+    ]
+    assert "check character (position 18)" in uscc_problem(bad)
+    assert counts(org) == before and stamps(org) == before_stamps
+    assert cli.json("enterprise", "show", U[0])["name"] == "Company 0"
+
+    result = imp(cli, path, expect=1)  # --json: the same errors on stdout, still on stderr too
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [
+        (3, "uscc"), (4, "uscc"), (5, "employees"), (6, "employees"), (7, "park")]  # fmt: skip
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, 0)
+    assert counts(org) == before
+
+
+def test_bad_header_and_missing_file(cli, org, tmp_path):
+    path = write(tmp_path / "h.csv", ["uscc,name,colour", f"{U[0]},A,red"])
+    r = cli("enterprise", "import", str(path), user="A01", expect=1)
+    assert r.stderr.splitlines() == [
+        "row 1, column C: unknown column header 'colour' in column C",
+        "Error: unknown column header 'colour' in column C",
+    ]
+    r = cli("enterprise", "import", str(tmp_path / "nope.csv"), user="A01", expect=1)
+    assert r.stderr == f"Error: no such file: {tmp_path / 'nope.csv'}\n"
+    assert counts(org)["enterprise"] == 0
+
+
+def test_unknown_default_park_is_refused(cli, org, tmp_path):
+    r = cli("enterprise", "import", str(simple_csv(tmp_path)), "--park", "ZZ", user="A01", expect=1)
+    assert r.stderr == "Error: no park with code 'ZZ': see `unionflow park list`\n"
+
+
+def test_too_long_name_is_an_error_not_a_database_failure(cli, org, tmp_path):
+    path = write(tmp_path / "long.csv", ["uscc,name,park", f"{U[0]},{'长' * 301},SJ"])
+    r = cli("enterprise", "import", str(path), user="A01", expect=1)
+    assert r.stderr.splitlines()[0] == "row 2, column name: too long: 301 characters, at most 300"
+
+
+@pytest.mark.parametrize("user", ["C01", "S01", "SEC1"])
+def test_only_an_admin_may_import(cli, org, tmp_path, user):
+    role = {"C01": "cadre", "S01": "supervisor", "SEC1": "secretary"}[user]
+    r = cli("enterprise", "import", str(simple_csv(tmp_path)), user=user, expect=1)
+    assert r.stderr == f"Error: {user} ({role}) may not import enterprises: that needs the role admin\n"
+    assert counts(org)["enterprise"] == 0
+
+
+def test_import_needs_an_acting_user(cli, org, tmp_path):
+    r = cli("enterprise", "import", str(simple_csv(tmp_path)), expect=1)
+    assert r.stderr.startswith("Error: this command changes data: say who you are with --as CODE")
+
+
+# ---------------------------------------------------------------- dry run and re-import
+
+
+def test_dry_run_writes_nothing_and_reports_counts(cli, org, tmp_path):
+    imp(cli, simple_csv(tmp_path, 2))
+    before, before_stamps = counts(org), stamps(org)
+    path = simple_csv(tmp_path, 4, "more.csv", employees={1: 77})
+    result = imp(cli, path, "--dry-run")
+    assert (result["dry_run"], result["rows"], result["created"], result["updated"], result["unchanged"]) == (
+        True, 4, 2, 1, 1)  # fmt: skip
+    assert counts(org) == before and stamps(org) == before_stamps
+    r = cli("enterprise", "import", str(path), "--dry-run", user="A01")
+    assert r.stdout == "Dry run, nothing written: more.csv has 4 rows: 2 to create, 1 to update, 1 unchanged.\n"
+    assert counts(org) == before
+
+
+def test_reimport_of_the_same_file_changes_nothing(cli, org, tmp_path):
+    path = simple_csv(tmp_path, 3)
+    first = imp(cli, path)
+    assert (first["created"], first["updated"], first["unchanged"]) == (3, 0, 0)
+    before, before_stamps = counts(org), stamps(org)
+    again = imp(cli, path)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    assert counts(org) == before and stamps(org) == before_stamps
+    r = cli("enterprise", "import", str(path), user="A01")
+    assert r.stdout == "Imported registry.csv: 0 created, 0 updated, 3 unchanged.\n"
+
+
+def test_changing_one_employee_count_updates_exactly_one(cli, org, tmp_path):
+    imp(cli, simple_csv(tmp_path, 3))
+    before = stamps(org)
+    result = imp(cli, simple_csv(tmp_path, 3, "v2.csv", employees={1: 250}))
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 1, 2)
+    after = stamps(org)
+    assert after[U[1]] > before[U[1]] and after[U[0]] == before[U[0]] and after[U[2]] == before[U[2]]
+    assert cli.json("enterprise", "show", U[1])["employees"] == 250
+
+
+def test_empty_cells_and_missing_columns_keep_stored_values(cli, org, tmp_path):
+    imp(cli, write(tmp_path / "a.csv", [EN, f"{U[0]},A,SJ,chemicals,30,是,G1,relocated,2019-01-01,12,,"]))
+    # Same enterprise, new grid; industry/shuangshi/source/members empty or absent: kept as they were.
+    result = imp(cli, write(tmp_path / "b.csv", ["uscc,name,park,industry,shuangshi,source,grid",
+                                                   f"{U[0]},A,SJ,,,,G2"]))  # fmt: skip
+    assert (result["updated"], result["unchanged"]) == (1, 0)
+    shown = cli.json("enterprise", "show", U[0])
+    assert (shown["industry"], shown["shuangshi"], shown["source"], shown["members"], shown["grid"]) == (
+        "chemicals", True, "relocated", 12, "G2")  # fmt: skip
+
+
+# ---------------------------------------------------------------- historic status and the timeline
+
+
+def test_historic_status_sets_status_since_and_records_an_import_event(cli, org, tmp_path):
+    path = write(tmp_path / "hist.csv", [
+        "uscc,name,park,status,status_since",
+        f"{U[0]},Active Co,SJ,规范运行,2019-04-01",
+        f"{U[1]},Founded Co,SJ,founded,2018-09-01",
+        f"{U[2]},Contacted Co,SJ,已对接,",
+        f"{U[3]},Closed Co,SJ,已注销,2020-01-02",
+        f"{U[4]},New Co,SJ,,",
+    ])  # fmt: skip
+    assert imp(cli, path)["created"] == 5
+    cases = {u: cli.json("case", "show", u) for u in U[:5]}
+    assert [(cases[u]["status"], cases[u]["status_since"]) for u in U[:5]] == [
+        ("active", "2019-04-01"), ("founded", "2018-09-01"), ("contacted", "2026-06-15"),
+        ("closed", "2020-01-02"), ("prospect", "2026-06-15")]  # fmt: skip
+    assert (cases[U[0]]["founded_on"], cases[U[0]]["activated_on"]) == ("2019-04-01", "2019-04-01")
+    assert (cases[U[1]]["founded_on"], cases[U[1]]["activated_on"]) == ("2018-09-01", None)
+    assert cases[U[3]]["closed_from"] == "prospect"
+    [event] = cli.json("case", "history", U[0])
+    assert {k: event[k] for k in ("kind", "from_status", "to_status", "occurred_on", "actor", "note", "data")} == {
+        "kind": "import", "from_status": None, "to_status": "active", "occurred_on": "2019-04-01", "actor": "A01",
+        "note": "imported from hist.csv, row 2 (historic status active)", "data": {"file": "hist.csv", "row": 2},
+    }  # fmt: skip
+    [event] = cli.json("case", "history", U[4])
+    assert (event["to_status"], event["occurred_on"], event["note"]) == (
+        "prospect", "2026-06-15", "imported from hist.csv, row 6")  # fmt: skip
+    # The historic case goes on from its status, and can be reopened.
+    cli("case", "reopen", U[3], "--note", "back in the park", user="A01")
+    assert cli.json("case", "show", U[3])["status"] == "prospect"
+
+
+def test_reimport_with_another_status_is_reported_and_not_applied(cli, org, tmp_path):
+    imp(cli, write(tmp_path / "a.csv", ["uscc,name,park", f"{U[0]},A,SJ", f"{U[1]},B,SJ"]))
+    cli("assign", "C01", U[0], user="A01")
+    cli("case", "contact", U[0], "--person", "王经理", user="C01")
+    history = cli.json("case", "history", U[0])
+    path = write(tmp_path / "b.csv", ["uscc,name,park,status,status_since",
+                                      f"{U[0]},A,SJ,已建会,2026-06-01", f"{U[1]},B,SJ,摸排,"])  # fmt: skip
+    before = counts(org)
+    r = cli("enterprise", "import", str(path), "--json", user="A01")
+    result = json.loads(r.stdout)
+    case_id = cli.json("case", "show", U[0])["id"]
+    assert result["status_conflicts"] == [
+        {"row": 2, "uscc": U[0], "case_id": case_id, "file_status": "founded", "case_status": "contacted"}]
+    assert result["status_conflicts_total"] == 1 and (result["updated"], result["unchanged"]) == (0, 2)
+    assert r.stderr == (f"Warning: row 2 ({U[0]}): the file says founded but case {case_id} is contacted; "
+                        "not changed (use the case commands)\n")  # fmt: skip
+    assert cli.json("case", "show", U[0])["status"] == "contacted"
+    assert cli.json("case", "history", U[0]) == history and counts(org) == before
+
+
+def test_reimport_never_deletes_or_rewrites_events(cli, org, tmp_path):
+    imp(cli, simple_csv(tmp_path, 2))
+    cli("assign", "C01", U[0], U[1], user="A01")
+    cli("case", "contact", U[0], "--note", "见了人事", user="C01")
+    cli("case", "log", U[1], "--kind", "call", "--note", "约下周", user="C01")
+    histories = [cli.json("case", "history", u) for u in U[:2]]
+    versions = [cli.json("case", "show", u)["version"] for u in U[:2]]
+    result = imp(cli, simple_csv(tmp_path, 3, "v2.csv", employees={0: 500, 1: 600}))
+    assert (result["created"], result["updated"], result["unchanged"]) == (1, 2, 0)
+    assert [cli.json("case", "history", u) for u in U[:2]] == histories
+    shown = [cli.json("case", "show", u) for u in U[:2]]
+    assert [s["version"] for s in shown] == versions and [s["cadre"] for s in shown] == ["C01", "C01"]
+    assert [s["status"] for s in shown] == ["contacted", "prospect"]
+
+
+# ---------------------------------------------------------------- scale
+
+
+def unique_usccs(n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        body, k = "", i
+        for _ in range(6):
+            k, r = divmod(k, len(ALPHABET))
+            body = ALPHABET[r] + body
+        out.append(make_uscc("310117", "MA" + body))
+    return out
+
+
+def test_20000_rows_import_set_based_and_fast(cli, org, make_ctx, tmp_path, backend):
+    codes = unique_usccs(20_000)
+    lines = [EN] + [
+        f"{c},企业{i:05d},{'SJ' if i % 3 else 'XP'},制造,{i % 300},{'是' if i % 2 else '否'},G{i % 30},,,,"
+        + (",".join(("已建会", "2019-05-06")) if i % 10 == 0 else ",")
+        for i, c in enumerate(codes)
+    ]
+    path = write(tmp_path / "big.csv", lines)
+    seen = []
+    ctx = make_ctx("A01")
+    started = time.monotonic()
+    result = import_registry(ctx, path, progress=seen.append)
+    elapsed = time.monotonic() - started
+    assert (result["rows"], result["created"], result["updated"], result["unchanged"]) == (20_000, 20_000, 0, 0)
+    assert seen[-1] == 20_000 and seen == sorted(seen) and len(seen) >= 4
+    assert counts(org) == {"enterprise": 20_000, "founding_case": 20_000, "case_event": 20_000}
+    assert len(cli.json("enterprise", "list", "--status", "founded")) == 2_000
+    assert len(cli.json("enterprise", "list", "--park", "XP")) == 6_667
+    assert elapsed < 15, f"{backend}: 20,000 rows took {elapsed:.1f}s"

@@ -1,0 +1,349 @@
+"""Import the enterprise registry (企业名录): validate the whole file, then write it set-based.
+
+Two phases on one connection:
+1. Validation: every row is read, parsed and checked (parks against the database, duplicates within
+   the file, field lengths); valid rows are streamed in chunks into a TEMP staging table. Any error
+   stops staging and raises `ImportFailed` with every error: nothing is written.
+2. Write, in one transaction: new enterprises, changed enterprises, a case and an `import` event per
+   new enterprise — each one INSERT … SELECT or UPDATE … FROM over the staging table.
+
+Re-import rules (documented in `enterprise import --help`):
+- An empty cell, or a column the file lacks, keeps the stored value; a filled cell replaces it.
+- Only rows whose values differ are updated (and get a new `updated_at`); the rest are unchanged.
+- The status columns apply only to new enterprises. For an existing one, a status that differs
+  from its case's current status is not applied (history is never rewritten): it is reported in
+  `status_conflicts`, and the cadre moves the case with the case commands.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    cast,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
+
+from workflow.errors import ImportFailed, NotFound
+from workflow.models import CaseEvent, Enterprise, FoundingCase, Park
+from workflow.permissions import require_actor, require_role
+from workflow.registry_file import DuplicateGuard, RowError, parse_row, read_rows
+from workflow.sqlfn import json_object
+
+log = logging.getLogger(__name__)
+
+ENT = Enterprise.__table__
+CASE = FoundingCase.__table__
+EVENT = CaseEvent.__table__
+PARK = Park.__table__
+
+CHUNK = 5000  # rows per staging batch: bounds memory whatever the file size
+MAX_ERRORS = 1000  # errors kept for the report; the total is always counted
+MAX_CONFLICTS = 1000
+MAX_COUNT = 10_000_000  # employees / members beyond this are a typo, and would overflow INTEGER
+# Enterprise columns a registry row sets; an empty cell (NULL in staging) keeps the stored value.
+PROFILE = ("name", "park_id", "industry", "employees", "shuangshi", "grid", "source", "opened_on", "members",
+           "contact_name", "contact_phone")  # fmt: skip
+TEXT_LIMITS = {col: ENT.c[col].type.length for col in ("name", "industry", "grid", "contact_name", "contact_phone")}
+
+_md = MetaData()
+STAGE = Table(
+    "uf_import_staging", _md,
+    Column("rownum", Integer, primary_key=True),
+    Column("uscc", String(18), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("park_id", Integer, nullable=False),
+    Column("industry", String(100)),
+    Column("employees", Integer),
+    Column("shuangshi", Boolean),
+    Column("grid", String(100)),
+    Column("source", String(16)),
+    Column("opened_on", Date),
+    Column("members", Integer),
+    Column("status", String(16)),
+    Column("status_since", Date),
+    Column("contact_name", String(100)),
+    Column("contact_phone", String(50)),
+    Column("ent_id", Integer),  # the existing enterprise with this USCC, filled in the write phase
+    prefixes=["TEMPORARY"],
+)  # fmt: skip
+_STAGE_COLS = [c.name for c in STAGE.c]
+
+
+class ParkLookup:
+    """All parks in one query; a row's park may be given by code (any case) or by its exact name."""
+
+    def __init__(self, conn) -> None:
+        self.by_key: dict[str, int] = {}
+        names: dict[str, list[int]] = {}
+        for pid, code, name in conn.execute(select(PARK.c.id, PARK.c.code, PARK.c.name)):
+            self.by_key[code] = pid
+            self.by_key.setdefault(code.casefold(), pid)
+            names.setdefault(name, []).append(pid)
+        for name, ids in names.items():
+            if len(ids) == 1:
+                self.by_key.setdefault(name, ids[0])
+
+    def get(self, key: str | None) -> int | None:
+        if key is None:
+            return None
+        return self.by_key.get(key) or self.by_key.get(key.casefold())
+
+
+def estimate_rows(path: str | Path) -> int | None:
+    """A quick estimate of the data rows (for a progress bar); None when unknown."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open("rb") as f:
+                return max(sum(1 for _ in f) - 1, 0)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True)
+            try:
+                return max((wb.worksheets[0].max_row or 1) - 1, 0)
+            finally:
+                wb.close()
+    except Exception:  # noqa: BLE001 - an estimate only; the import itself reports real problems
+        return None
+    return None
+
+
+def import_registry(ctx, path, *, park: str | None = None, dry_run: bool = False, progress=None) -> dict:
+    """Import a registry file (admins). Returns counts; raises ImportFailed (nothing written) on any error."""
+    path = Path(path)
+    today = ctx.clock.today()
+    engine = ctx.ready_engine
+    with engine.connect() as conn:
+        try:
+            conn.execution_options(uf_readonly=True)  # phase 1 writes only the TEMP table
+            with conn.begin():
+                actor = require_actor(conn, ctx.actor_code)
+                require_role(actor, "import enterprises", "admin")
+                parks = ParkLookup(conn)
+                if park is not None and parks.get(park) is None:
+                    raise NotFound(f"no park with code {park!r}: see `unionflow park list`")
+                _drop_staging(conn)
+                STAGE.create(conn)
+                rows, errors, total_errors = _validate_and_stage(conn, path, parks, park, today, progress)
+            if total_errors:
+                raise ImportFailed(_failure_message(path, total_errors, errors), errors)
+            conn.execution_options(uf_readonly=dry_run)
+            with conn.begin() as txn:
+                result = _classify(conn)
+                if not dry_run:
+                    _write(conn, today, ctx.clock.now(), actor.id, path.name)
+                else:
+                    txn.rollback()
+        finally:
+            _cleanup(conn)
+    log.info("import of %s by %s: %s", path.name, ctx.actor_code, {k: result[k] for k in ("created", "updated")})
+    return {"file": path.name, "dry_run": dry_run, "rows": rows, **result, "errors": []}
+
+
+# ---------------------------------------------------------------- phase 1: validate and stage
+
+
+def _validate_and_stage(conn, path, parks: ParkLookup, default_park, today, progress):
+    guard = DuplicateGuard()
+    errors: list[RowError] = []
+    total_errors = rows = 0
+    batch: list[tuple] = []
+    for rownum, raw in read_rows(path):
+        rows += 1
+        record, row_errors = parse_row(rownum, raw, default_park=default_park, today=today)
+        if isinstance(raw.get("uscc"), str) and (dup := guard.check(rownum, raw["uscc"])):
+            row_errors.append(dup)
+        park_key = _park_text(raw.get("park")) or default_park
+        park_id = parks.get(park_key)
+        if park_key is not None and park_id is None:
+            row_errors.append(RowError(rownum, "park", f"unknown park {park_key!r}: see `unionflow park list`"))
+        if record is not None:
+            row_errors += _limits(rownum, record)
+        if row_errors:
+            total_errors += len(row_errors)
+            errors += row_errors[: max(MAX_ERRORS - len(errors), 0)]
+            batch.clear()  # the file fails: staging more rows would be wasted work
+            continue
+        if not total_errors:
+            batch.append(_stage_tuple(conn, rownum, raw, record, park_id))
+            if len(batch) >= CHUNK:
+                _flush(conn, batch)
+        if progress is not None and rows % CHUNK == 0:
+            progress(rows)
+    if batch and not total_errors:
+        _flush(conn, batch)
+    if progress is not None:
+        progress(rows)
+    errors.sort(key=lambda e: e.row)
+    return rows, errors, total_errors
+
+
+def _park_text(value) -> str | None:
+    if value is None:
+        return None
+    return unicodedata.normalize("NFKC", str(value)).strip() or None
+
+
+def _limits(rownum: int, record) -> list[RowError]:
+    out = []
+    for col, limit in TEXT_LIMITS.items():
+        value = getattr(record, col)
+        if value is not None and len(value) > limit:
+            out.append(RowError(rownum, col, f"too long: {len(value)} characters, at most {limit}"))
+    for col in ("employees", "members"):
+        value = getattr(record, col)
+        if value is not None and value > MAX_COUNT:
+            out.append(RowError(rownum, col, f"{value} is implausibly large (at most {MAX_COUNT:,})"))
+    return out
+
+
+def _stage_tuple(conn, rownum, raw, record, park_id) -> tuple:
+    # An empty shuangshi/source cell means "not given" (keep the stored value), not 否/existing.
+    values = {
+        **{c: getattr(record, c, None) for c in _STAGE_COLS if c not in ("rownum", "park_id", "ent_id")},
+        "rownum": rownum, "park_id": park_id, "ent_id": None,
+        "shuangshi": record.shuangshi if raw.get("shuangshi") is not None else None,
+        "source": record.source if raw.get("source") is not None else None,
+    }  # fmt: skip
+    row = tuple(values[c] for c in _STAGE_COLS)
+    if conn.dialect.name == "sqlite":
+        # The sqlite3 module's implicit date adapter is deprecated; store dates as SQLAlchemy does.
+        row = tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row)
+    return row
+
+
+def _flush(conn, batch: list[tuple]) -> None:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {STAGE.name} ({', '.join(_STAGE_COLS)}) VALUES ({', '.join([mark] * len(_STAGE_COLS))})"
+    conn.exec_driver_sql(sql, batch)
+    batch.clear()
+
+
+def _failure_message(path: Path, total: int, errors: list[RowError]) -> str:
+    bad_rows = len({e.row for e in errors})
+    listed = "" if total <= len(errors) else f" (the first {len(errors)} are listed)"
+    noun = "error" if total == 1 else "errors"
+    return f"{path.name} has {total} {noun} in {bad_rows}{'+' if listed else ''} rows{listed}; nothing was imported"
+
+
+def _drop_staging(conn) -> None:
+    schema = "pg_temp" if conn.dialect.name == "postgresql" else "temp"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {schema}.{STAGE.name}")
+
+
+def _cleanup(conn) -> None:
+    """Drop the TEMP table so a pooled connection does not carry it into the next import."""
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        conn.execution_options(uf_readonly=True)
+        with conn.begin():
+            _drop_staging(conn)
+    except Exception:  # noqa: BLE001 - a broken connection is discarded instead of reused
+        log.warning("could not drop the import staging table; discarding the connection", exc_info=True)
+        conn.invalidate()
+
+
+# ---------------------------------------------------------------- phase 2: classify and write
+
+
+def _differs():
+    """True for a staged row whose filled cells differ from the stored enterprise."""
+    return or_(*(func.coalesce(STAGE.c[c], ENT.c[c]).is_distinct_from(ENT.c[c]) for c in PROFILE))
+
+
+def _classify(conn) -> dict:
+    """Match staged rows to existing enterprises and count what the write will do."""
+    if conn.dialect.name == "postgresql":
+        # Two imports at once would race on new USCCs: queue them (readers are not blocked).
+        if not conn.get_execution_options().get("uf_readonly"):
+            conn.exec_driver_sql("LOCK TABLE enterprise IN SHARE ROW EXCLUSIVE MODE")
+        conn.exec_driver_sql(f"ANALYZE {STAGE.name}")  # temp tables are never auto-analysed
+    conn.execute(update(STAGE).values(ent_id=select(ENT.c.id).where(ENT.c.uscc == STAGE.c.uscc).scalar_subquery()))
+    total, created = conn.execute(
+        select(func.count(), func.count().filter(STAGE.c.ent_id.is_(None)))
+    ).one()
+    updated = conn.execute(
+        select(func.count()).select_from(STAGE.join(ENT, ENT.c.id == STAGE.c.ent_id)).where(_differs())
+    ).scalar()
+    conflict = STAGE.join(CASE, CASE.c.enterprise_id == STAGE.c.ent_id)
+    differs = (STAGE.c.status.is_not(None), STAGE.c.status != CASE.c.status)
+    n_conflicts = conn.execute(select(func.count()).select_from(conflict).where(*differs)).scalar()
+    conflicts = conn.execute(
+        select(STAGE.c.rownum.label("row"), STAGE.c.uscc, CASE.c.id.label("case_id"),
+               STAGE.c.status.label("file_status"), CASE.c.status.label("case_status"))
+        .select_from(conflict).where(*differs).order_by(STAGE.c.rownum).limit(MAX_CONFLICTS)
+    )  # fmt: skip
+    return {
+        "created": created, "updated": updated, "unchanged": total - created - updated,
+        "status_conflicts": [dict(r._mapping) for r in conflicts], "status_conflicts_total": n_conflicts,
+    }  # fmt: skip
+
+
+def _write(conn, today, now, actor_id: int, filename: str) -> None:
+    S = STAGE
+    new = S.c.ent_id.is_(None)
+    stamp = literal(now, ENT.c.created_at.type)
+    given = {c: S.c[c] for c in PROFILE}
+    given["shuangshi"] = func.coalesce(S.c.shuangshi, false())
+    given["source"] = func.coalesce(S.c.source, "existing")
+    conn.execute(
+        insert(ENT).from_select(
+            [*PROFILE, "uscc", "signups", "created_at", "updated_at"],
+            select(*given.values(), S.c.uscc, literal(0), stamp, stamp).where(new).order_by(S.c.rownum),
+        )
+    )
+    conn.execute(
+        update(ENT).where(ENT.c.id == S.c.ent_id, _differs())
+        .values(**{c: func.coalesce(S.c[c], ENT.c[c]) for c in PROFILE}, updated_at=now)
+    )  # fmt: skip
+    since = func.coalesce(S.c.status_since, today)
+    conn.execute(
+        insert(CASE).from_select(
+            ["enterprise_id", "status", "status_since", "episode", "version", "founded_on", "activated_on",
+             "closed_from", "created_at", "updated_at"],
+            select(ENT.c.id, func.coalesce(S.c.status, "prospect"), since, literal(1), literal(1),
+                   # Founded no later than the day it was recorded as founded or active.
+                   case((S.c.status.in_(("founded", "active")), since), else_=null()),
+                   case((S.c.status == "active", since), else_=null()),
+                   # A historic closed case reopens as a prospect: nothing else is known of it.
+                   case((S.c.status == "closed", "prospect"), else_=null()),
+                   stamp, stamp)
+            .select_from(S.join(ENT, ENT.c.uscc == S.c.uscc)).where(new).order_by(S.c.rownum),
+        )
+    )  # fmt: skip
+    note = (
+        literal(f"imported from {filename}, row ", String) + cast(S.c.rownum, String)
+        + case((S.c.status.is_not(None), literal(" (historic status ", String) + S.c.status + ")"), else_="")
+    )  # fmt: skip
+    conn.execute(
+        insert(EVENT).from_select(
+            ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "actor_id",
+             "note", "data"],
+            select(CASE.c.id, literal("import"), literal("import"), null(), CASE.c.status, CASE.c.status_since,
+                   literal(now, EVENT.c.recorded_at.type), literal(actor_id), note,
+                   json_object(conn.dialect.name, file=filename, row=S.c.rownum))
+            .select_from(S.join(ENT, ENT.c.uscc == S.c.uscc).join(CASE, CASE.c.enterprise_id == ENT.c.id))
+            .where(new).order_by(S.c.rownum),
+        )
+    )  # fmt: skip
+
