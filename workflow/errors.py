@@ -55,3 +55,7 @@ class DeliveryError(WorkflowError):
 
 class SchedulerBusy(WorkflowError):
     """Another scheduler holds the leader lock."""
+
+
+class PdfUnavailable(WorkflowError):
+    """PDF output needs WeasyPrint and a CJK font, and one of them is missing."""
