@@ -952,6 +952,27 @@ def _report_options(formats):
     return wrap
 
 
+def _report_table(headers, rows, numeric, title):
+    """Like `table`, but numbers stay on one line, right-aligned; unwrapped when not on a terminal."""
+    if not rows:
+        click.echo(f"{title}: (none)")
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for h in headers:
+        t.add_column(h, justify="right" if h in numeric else "left", no_wrap=h in numeric,
+                     overflow="ellipsis" if h in numeric else "fold")
+    for r in rows:
+        t.add_row(*("" if r.get(h) is None else str(r.get(h)) for h in headers))
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(soft_wrap=False, width=400)
+    console.print(t)
+
+
 def _emit_report(state, kind, data, fmt, out, as_json):
     """Render a report as a table, JSON, CSV, XLSX or HTML, to stdout or --out."""
     from workflow import exports
@@ -964,8 +985,7 @@ def _emit_report(state, kind, data, fmt, out, as_json):
     lang = state.ctx.lang
     if fmt == "table":
         for sheet in exports.sheets_for(kind, data, lang):
-            headers, rows = exports.display_rows(sheet, lang)
-            table(rows, headers, title=sheet.title)
+            _report_table(*exports.terminal_table(sheet, lang), title=sheet.title)
         return
     if fmt == "xlsx":
         exports.write_xlsx(out, exports.sheets_for(kind, data, lang), lang)
@@ -1105,6 +1125,241 @@ def enterprise_signups(state, uscc, n, on, as_json):
     else:
         flag = " Flagged: sign-ups reached the threshold." if result["signup_flag"] else ""
         click.echo(f"{n} sign-up(s) recorded for {result['enterprise']}: {result['signups']} in all.{flag}")
+
+
+# --------------------------------------------------------------------------------------------- meetings (six-party joint meeting)
+MEETING_COLUMNS = ["id", "park", "starts_at", "title", "place", "status", "participants", "items", "resolved"]
+
+
+@group(main, "meeting")
+def meeting_group():
+    """The six-party joint meeting (六方建会联席会议): plan, agenda packet, decisions, close.
+
+    \b
+    A meeting belongs to a park; its participants are the park's representatives of the six parties
+    (`meeting party add`); its agenda holds the park's escalated cases, cases added by hand and the
+    unresolved cases of the last meeting.
+    """
+
+
+@meeting_group.command("plan")
+@click.option("--on", "on", required=True, type=DATETIME, help="Local date and time (Asia/Shanghai), e.g. 2026-06-18T14:30.")
+@click.option("--place", required=True, help="Where the meeting is held.")
+@click.option("--title", help="Default: 六方建会联席会议 of the park and the day.")
+@click.option("--park", metavar="CODE", help="The park (default: your park).")
+@json_option
+@pass_state
+def meeting_plan(state, on, place, title, park, as_json):
+    """Plan a meeting (secretaries, admins): pulls in the park's representatives and pending escalated cases.
+
+    \b
+    Example:
+      unionflow --as SEC1 meeting plan --on 2026-06-18T14:30 --place 管委会三楼会议室
+    """
+    from workflow.meetings import plan_meeting
+
+    result = plan_meeting(state.ctx, on=on, place=place, title=title, park=park)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"Meeting {result['id']} planned for {result['starts_at']} at {result['place']}: "
+                   f"{result['participants']} participant(s), {result['agenda_items']} case(s) on the agenda.")
+
+
+@meeting_group.command("list")
+@click.option("--park", metavar="CODE", help="Only this park's meetings.")
+@click.option("--status", type=click.Choice(["planned", "closed"]))
+@json_option
+@pass_state
+def meeting_list(state, park, status, as_json):
+    """List meetings with their number of participants, agenda items and resolved items."""
+    from workflow.meetings import list_meetings
+
+    render(as_json, list_meetings(state.ctx, park=park, status=status), columns=MEETING_COLUMNS)
+
+
+@meeting_group.command("add")
+@click.argument("meeting")
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why the meeting should discuss the case.")
+@json_option
+@pass_state
+def meeting_add(state, meeting, ref, reason, as_json):
+    """Put a case (REF: case id or USCC) on a planned meeting's agenda.
+
+    \b
+    Example:
+      unionflow --as SEC1 meeting add 3 91310117MA1J00001X --reason "职工联名要求建会"
+    """
+    from workflow.meetings import add_item
+
+    result = add_item(state.ctx, meeting, ref, reason)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"Case {result['case_id']} ({result['enterprise']}) is on the agenda of meeting {result['meeting']} "
+                   f"(time {result['times_on_agenda']} on an agenda).")
+
+
+@meeting_group.command("agenda")
+@click.argument("meeting")
+@click.option("--format", "fmt", type=click.Choice(["html", "docx", "md", "pdf"]), default="html", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file (needed for docx and pdf).")
+@as_of_option
+@pass_state
+def meeting_agenda(state, meeting, fmt, out, as_of):
+    """The agenda packet: cover, overview, follow-up of the last decisions, one sheet per case by urgency.
+
+    \b
+    html: one self-contained file to open and print (A4); docx: GB/T 9704 layout for Word/WPS;
+    md: Markdown for emails; pdf: needs `pip install 'unionflow[pdf]'` and a Chinese font.
+    Examples:
+      unionflow --lang zh meeting agenda 3 --format docx --out 联席会议材料.docx
+      unionflow meeting agenda 3 --format md
+    """
+    if fmt in ("docx", "pdf") and not out:
+        raise click.UsageError(f"--format {fmt} writes a binary file: give --out PATH")
+    from workflow.packet import build_packet
+    from workflow.packet_render import check_pdf_ready, render
+
+    if fmt == "pdf":
+        check_pdf_ready()  # before any work, so a missing font is said at once
+    data = render(build_packet(state.ctx, meeting, as_of=as_of), fmt)
+    if out is None:
+        click.echo(data, nl=False)
+        return
+    with open(out, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    click.echo(f"Wrote {out} ({fmt}).", err=True)
+
+
+@meeting_group.command("resolve")
+@click.argument("meeting")
+@click.argument("ref")
+@click.option("--decision", required=True, help="What the meeting decided.")
+@click.option("--owner-party", metavar="PARTY",
+              help="The party that acts: party_committee, administration, regulators, union, chamber_of_commerce, "
+                   "employers (or its Chinese name, e.g. 执法监管部门).")
+@click.option("--due", type=DATE, help="The day it must be done.")
+@json_option
+@pass_state
+def meeting_resolve(state, meeting, ref, decision, owner_party, due, as_json):
+    """Record the meeting's decision on a case; it goes on the case's timeline.
+
+    \b
+    Example:
+      unionflow --as SEC1 meeting resolve 3 91310117MA1J00001X --decision "执法监管部门会同工会上门宣讲" \\
+          --owner-party regulators --due 2026-07-15
+    """
+    from workflow.meetings import resolve
+
+    result = resolve(state.ctx, meeting, ref, decision, owner_party=owner_party, due=due)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"Decision on case {result['case_id']} ({result['enterprise']}) recorded"
+                   + (f"; {result['owner_party']} acts" if result["owner_party"] else "")
+                   + (f" by {result['due_on']}" if result["due_on"] else "") + ".")
+
+
+@meeting_group.command("close")
+@click.argument("meeting")
+@json_option
+@pass_state
+def meeting_close(state, meeting, as_json):
+    """Close a held meeting; its unresolved cases move to the park's next planned meeting.
+
+    \b
+    With no meeting planned yet they wait, and the next `meeting plan` takes them.
+    Example: unionflow --as SEC1 meeting close 3
+    """
+    from workflow.meetings import close_meeting
+
+    result = close_meeting(state.ctx, meeting)
+    if as_json:
+        echo_json(result)
+    elif result["carried_to"]:
+        click.echo(f"Meeting {result['meeting']} closed; {result['unresolved']} unresolved case(s) carried to meeting "
+                   f"{result['carried_to']}.")
+    else:
+        click.echo(f"Meeting {result['meeting']} closed; {result['unresolved']} unresolved case(s) wait for the next "
+                   "meeting to be planned.")
+
+
+@meeting_group.command("send-packets")
+@as_of_option
+@json_option
+@pass_state
+def meeting_send_packets(state, as_of, as_json):
+    """Queue the packets of meetings due within [scheduler] packet_days_before working days (the scheduler's job).
+
+    \b
+    Example: unionflow meeting send-packets --as-of 2026-06-15
+    """
+    from workflow.meetings import run_due_packets
+
+    result = run_due_packets(state.ctx, as_of=as_of)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"As of {result['as_of']}: {len(result['sent'])} packet(s) queued, {len(result['failed'])} failed.")
+    for f in result["failed"]:
+        click.echo(f"  meeting {f['meeting']}: {f['error']}", err=True)
+    if result["failed"]:
+        sys.exit(1)
+
+
+@group(meeting_group, "party")
+def party_group():
+    """The park's representatives of the six parties; each planned meeting starts with this list."""
+
+
+@party_group.command("add")
+@click.argument("party")
+@click.argument("name")
+@click.option("--email", help="Where the packet is sent.")
+@click.option("--title", "rep_title", help="Position, e.g. 党工委副书记.")
+@click.option("--park", metavar="CODE", help="The park (default: your park).")
+@json_option
+@pass_state
+def party_add(state, party, name, email, rep_title, park, as_json):
+    """Add a representative. PARTY: party_committee, administration, regulators, union, chamber_of_commerce,
+    employers, or the Chinese name (党工委, 管委会, 执法监管部门, 工会, 商会, 企业资方代表).
+
+    \b
+    Example:
+      unionflow --as SEC1 meeting party add regulators 周强 --email zhouqiang@example.org --title 市场监管所所长
+    """
+    from workflow.parties import add_representative
+
+    result = add_representative(state.ctx, party=party, name=name, email=email, title=rep_title, park=park)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"{result['name']} represents {result['party']} in park {result['park']} (id {result['id']}).")
+
+
+@party_group.command("list")
+@click.option("--park", metavar="CODE", help="Only this park.")
+@json_option
+@pass_state
+def party_list(state, park, as_json):
+    """List the representatives by park and party."""
+    from workflow.parties import list_representatives
+
+    render(as_json, list_representatives(state.ctx, park=park),
+           columns=["id", "park", "party_label", "name", "title", "email"])
+
+
+@party_group.command("remove")
+@click.argument("rep_id", type=int, metavar="ID")
+@pass_state
+def party_remove(state, rep_id):
+    """Take a representative off the park's list (planned meetings keep their participants)."""
+    from workflow.parties import remove_representative
+
+    result = remove_representative(state.ctx, rep_id)
+    click.echo(f"Removed {result['name']} ({result['party']}).")
 
 
 # --------------------------------------------------------------------------------------------- entry point

@@ -1,0 +1,354 @@
+"""The six-party joint meeting (六方建会联席会议): plan, agenda, resolutions, close.
+
+Agenda items come from three places, each written set-based:
+- `escalation`: the sweep's `meeting`-level escalations. One is *pending* while its
+  `agenda_item_id` is NULL; planning a meeting pulls in the park's pending escalations of the
+  cases' current stall episode (an escalation of an episode the case has left is stale and stays
+  out: the stall it reported is over).
+- `manual`: `add_item` by the secretary.
+- `carried`: closing a meeting moves every unresolved item of an open case to the next planned
+  meeting of the park (the earliest one starting after it), with `times_on_agenda + 1`. When no
+  meeting is planned yet, the unresolved items become *pending* again: an unresolved item of a
+  closed meeting with no later item for its case is carried into the next meeting that is planned.
+
+`times_on_agenda` counts the meetings a case has been on, this one included.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from workflow.cases import CASE, ENT, EVENT, PARK, event_row, load_case
+from workflow.db import reading, transaction
+from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from workflow.models import AgendaItem, Escalation, Meeting, MeetingParticipant, PartyRepresentative
+from workflow.packet_i18n import STATUS_LABELS, parse_party, translator
+from workflow.people import park_id as park_id_of
+from workflow.permissions import Actor, require_actor, require_role
+
+log = logging.getLogger(__name__)
+
+M = Meeting.__table__
+AI = AgendaItem.__table__
+ESC = Escalation.__table__
+PART = MeetingParticipant.__table__
+REP = PartyRepresentative.__table__
+
+
+# ------------------------------------------------------------------------------------ helpers
+def to_utc(on: datetime, tz) -> datetime:
+    """A local (Asia/Shanghai) date-time, naive or aware, as a UTC instant."""
+    if on.tzinfo is None:
+        on = on.replace(tzinfo=tz)
+    return on.astimezone(UTC)
+
+
+def default_title(lang: str, park_name: str, day: date) -> str:
+    _ = translator(lang)
+    shown = f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+    return _("Six-party joint meeting of {park}, {day}").format(park=park_name, day=shown)
+
+
+def require_secretary(conn, ctx, action: str, park_id: int | None = None) -> Actor:
+    """A secretary of the meeting's park, or an admin."""
+    actor = require_actor(conn, ctx.actor_code)
+    require_role(actor, action, "secretary")
+    if actor.role == "secretary" and actor.park_id is not None and park_id is not None and actor.park_id != park_id:
+        codes = dict(conn.execute(select(PARK.c.id, PARK.c.code).where(PARK.c.id.in_([park_id, actor.park_id]))).all())
+        raise PermissionDenied(
+            f"{actor} may not {action} of park {codes[park_id]}: a secretary manages the meetings of their own park "
+            f"({codes[actor.park_id]})"
+        )
+    return actor
+
+
+def meeting_query():
+    return select(M, PARK.c.code.label("park"), PARK.c.name.label("park_name")).join(PARK, PARK.c.id == M.c.park_id)
+
+
+def load_meeting(conn, meeting) -> object:
+    text = str(meeting).strip()
+    row = conn.execute(meeting_query().where(M.c.id == int(text))).first() if text.isdigit() else None
+    if row is None:
+        raise NotFound(f"no meeting {text!r}: give a meeting id (see `unionflow meeting list`)")
+    return row
+
+
+def require_planned(m, doing: str) -> None:
+    if m.status != "planned":
+        raise InvalidInput(f"meeting {m.id} is closed: {doing} a planned meeting (see `unionflow meeting list`)")
+
+
+def meeting_dict(m, tz, **extra) -> dict:
+    return {
+        "id": m.id, "park": m.park, "title": m.title, "starts_at": m.starts_at.astimezone(tz).isoformat(timespec="minutes"),
+        "place": m.place, "status": m.status,
+        "packet_sent_at": m.packet_sent_at.isoformat() if m.packet_sent_at else None,
+        "closed_at": m.closed_at.isoformat() if m.closed_at else None, **extra,
+    }
+
+
+def inserted(conn, stmt) -> int:
+    """Rows an INSERT … SELECT wrote (psycopg reports -1 as its rowcount, so count what RETURNING gives)."""
+    return len(conn.execute(stmt.returning(stmt.table.c.id)).all())
+
+
+def _times_on_agenda(case_id_col):
+    """1 + the meetings the case has been on before (one correlated count)."""
+    earlier = AI.alias("earlier")
+    return 1 + select(func.count()).select_from(earlier).where(earlier.c.case_id == case_id_col).scalar_subquery()
+
+
+def _escalation_reason(lang: str):
+    """The agenda reason of an escalated case, built in SQL: '停滞升级：已对接 45/30 个工作日'."""
+    idx = 1 if lang == "zh" else 0
+    status = case({s: labels[idx] for s, labels in STATUS_LABELS.items()}, value=ESC.c.status, else_=ESC.c.status)
+    days = cast(ESC.c.working_days, String) + literal("/") + cast(ESC.c.allowed, String)
+    if lang == "zh":
+        return literal("停滞升级：") + status + literal(" ") + days + literal(" 个工作日")
+    return literal("stalled: ") + days + literal(" working days in ") + status
+
+
+def _log_agenda_events(conn, meeting_id: int, title: str, now, today: date, actor_id: int | None) -> None:
+    """One `agenda` event on each case put on the meeting's agenda just now (INSERT … SELECT)."""
+    data = bindparam("data", {"meeting_id": meeting_id}, type_=JSON)
+    rows = select(
+        AI.c.case_id, literal("agenda"), AI.c.source, CASE.c.status, CASE.c.status, literal(today),
+        literal(now, type_=M.c.created_at.type), literal(actor_id, type_=Integer), literal(title, type_=String), data,
+    ).join(CASE, CASE.c.id == AI.c.case_id).where(AI.c.meeting_id == meeting_id, AI.c.created_at == now)
+    cols = ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "actor_id", "note", "data"]
+    conn.execute(insert(EVENT).from_select(cols, rows))
+
+
+def _link_escalations(conn, meeting_id: int) -> None:
+    """Point the pending meeting-level escalations of the cases now on the agenda at their item."""
+    item = select(AI.c.id).where(AI.c.meeting_id == meeting_id, AI.c.case_id == ESC.c.case_id).scalar_subquery()
+    on_agenda = select(AI.c.case_id).where(AI.c.meeting_id == meeting_id)
+    conn.execute(update(ESC).where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None),
+                                   ESC.c.case_id.in_(on_agenda)).values(agenda_item_id=item))
+
+
+def _not_on(meeting_id: int, case_id_col):
+    taken = AI.alias("taken")
+    return ~exists().where(taken.c.meeting_id == meeting_id, taken.c.case_id == case_id_col)
+
+
+def pull_pending(conn, meeting_id: int, park_id: int, now, lang: str) -> dict:
+    """Put the park's pending items on a planned meeting: carried-over items first, then escalations."""
+    old, later = AI.alias("old"), AI.alias("later")
+    om = M.alias("om")
+    cols = ["meeting_id", "case_id", "reason", "source", "times_on_agenda", "created_at"]
+    ts = literal(now, type_=M.c.created_at.type)
+    carried = (
+        select(literal(meeting_id), old.c.case_id, old.c.reason, literal("carried"), old.c.times_on_agenda + 1, ts)
+        .join(om, om.c.id == old.c.meeting_id).join(CASE, CASE.c.id == old.c.case_id)
+        .where(om.c.park_id == park_id, om.c.status == "closed", old.c.resolved_at.is_(None), CASE.c.status != "closed",
+               ~exists().where(later.c.case_id == old.c.case_id, later.c.id > old.c.id),
+               _not_on(meeting_id, old.c.case_id))
+    )
+    n_carried = inserted(conn, insert(AI).from_select(cols, carried))
+    escalated = (
+        select(literal(meeting_id), ESC.c.case_id, _escalation_reason(lang), literal("escalation"),
+               _times_on_agenda(ESC.c.case_id), ts)
+        .join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
+        .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), ESC.c.episode == CASE.c.episode,
+               CASE.c.status != "closed", ENT.c.park_id == park_id, _not_on(meeting_id, ESC.c.case_id))
+    )
+    n_escalated = inserted(conn, insert(AI).from_select(cols, escalated))
+    _link_escalations(conn, meeting_id)
+    return {"carried": n_carried, "escalation": n_escalated}
+
+
+# ------------------------------------------------------------------------------------ commands
+def plan_meeting(ctx, *, on: datetime, place: str, title: str | None = None, park: str | None = None) -> dict:
+    """Plan a meeting of a park (secretary or admin): its participants are the park's representatives,
+    its agenda the park's pending escalations and unresolved items of earlier meetings."""
+    if not place or not place.strip():
+        raise InvalidInput("--place must say where the meeting is held")
+    tz = ctx.clock.tz
+    starts_at = to_utc(on, tz)
+    local = starts_at.astimezone(tz)
+    today = ctx.clock.today()
+    if local.date() < today:
+        raise InvalidInput(f"--on {local:%Y-%m-%d %H:%M} is in the past (today is {today.isoformat()}): "
+                           "plan a meeting from today on")
+    with transaction(ctx.ready_engine) as conn:
+        actor = require_actor(conn, ctx.actor_code)
+        require_role(actor, "plan a meeting", "secretary")
+        if park:
+            pid = park_id_of(conn, park)
+        elif actor.park_id is not None:
+            pid = actor.park_id
+        else:
+            raise InvalidInput(f"{actor.code} belongs to no park: say which park's meeting with --park CODE")
+        require_secretary(conn, ctx, "plan a meeting", pid)
+        park_name = conn.execute(select(PARK.c.name).where(PARK.c.id == pid)).scalar_one()
+        title = (title or "").strip() or default_title(ctx.lang, park_name, local.date())
+        now = ctx.clock.now()
+        mid = conn.execute(insert(M).values(park_id=pid, title=title, starts_at=starts_at, place=place.strip(),
+                                            status="planned", created_at=now)).inserted_primary_key[0]
+        invited = inserted(conn, insert(PART).from_select(
+            ["meeting_id", "party", "name", "email"],
+            select(literal(mid), REP.c.party, REP.c.name, REP.c.email).where(REP.c.park_id == pid).order_by(REP.c.id),
+        ))
+        pulled = pull_pending(conn, mid, pid, now, ctx.lang)
+        _log_agenda_events(conn, mid, title, now, today, actor.id)
+        m = load_meeting(conn, mid)
+    log.info("meeting %s planned for park %s with %s items", mid, m.park, sum(pulled.values()))
+    return meeting_dict(m, tz, participants=invited, agenda_items=sum(pulled.values()), pulled_in=pulled)
+
+
+def list_meetings(ctx, *, park: str | None = None, status: str | None = None) -> list[dict]:
+    counts = (
+        select(AI.c.meeting_id, func.count().label("n_items"), func.count(AI.c.resolved_at).label("resolved"))
+        .group_by(AI.c.meeting_id).subquery()
+    )
+    people = select(PART.c.meeting_id, func.count().label("n")).group_by(PART.c.meeting_id).subquery()
+    q = (
+        meeting_query().add_columns(func.coalesce(counts.c.n_items, 0).label("n_items"),
+                                    func.coalesce(counts.c.resolved, 0).label("resolved"),
+                                    func.coalesce(people.c.n, 0).label("participants"))
+        .outerjoin(counts, counts.c.meeting_id == M.c.id).outerjoin(people, people.c.meeting_id == M.c.id)
+        .order_by(M.c.starts_at, M.c.id)
+    )
+    if status:
+        if status not in ("planned", "closed"):
+            raise InvalidInput(f"--status must be planned or closed, not {status!r}")
+        q = q.where(M.c.status == status)
+    with reading(ctx.ready_engine) as conn:
+        if park:
+            q = q.where(M.c.park_id == park_id_of(conn, park))
+        return [meeting_dict(r, ctx.clock.tz, items=r.n_items, resolved=r.resolved, participants=r.participants)
+                for r in conn.execute(q)]
+
+
+def add_item(ctx, meeting, ref: str, reason: str) -> dict:
+    """Put one case on a planned meeting's agenda by hand."""
+    if not reason or not reason.strip():
+        raise InvalidInput("--reason must say why the meeting should discuss the case")
+    with transaction(ctx.ready_engine) as conn:
+        m = load_meeting(conn, meeting)
+        actor = require_secretary(conn, ctx, "add to the agenda", m.park_id)
+        require_planned(m, "add cases to")
+        c = load_case(conn, ref)
+        if c.park_id != m.park_id:
+            raise InvalidInput(f"case {c.id} ({c.uscc}) belongs to park {c.park}, not to park {m.park} of meeting {m.id}")
+        if c.status == "closed":
+            raise InvalidInput(f"case {c.id} ({c.uscc}) is closed: reopen it before putting it on an agenda")
+        now = ctx.clock.now()
+        times = conn.execute(select(_times_on_agenda(literal(c.id)))).scalar_one()
+        try:
+            with conn.begin_nested():
+                item_id = conn.execute(insert(AI).values(meeting_id=m.id, case_id=c.id, reason=reason.strip(), source="manual",
+                                                         times_on_agenda=times, created_at=now)).inserted_primary_key[0]
+        except IntegrityError:
+            raise AlreadyExists(f"case {c.id} ({c.uscc}) is already on the agenda of meeting {m.id}") from None
+        _link_escalations(conn, m.id)
+        _log_agenda_events(conn, m.id, m.title, now, ctx.clock.today(), actor.id)
+    return {"meeting": m.id, "item": item_id, "case_id": c.id, "uscc": c.uscc, "enterprise": c.enterprise,
+            "source": "manual", "times_on_agenda": times, "reason": reason.strip()}
+
+
+def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = None, due: date | None = None) -> dict:
+    """Record the meeting's decision on a case: on the agenda item and as a `resolution` on the case timeline.
+
+    Resolving again amends the decision (the timeline keeps both)."""
+    if not decision or not decision.strip():
+        raise InvalidInput("--decision must say what the meeting decided")
+    party = None
+    if owner_party:
+        party = parse_party(owner_party)
+        if party is None:
+            from workflow.models import PARTIES
+
+            raise InvalidInput(f"--owner-party {owner_party!r} is not one of the six parties: {', '.join(PARTIES)}")
+    today = ctx.clock.today()
+    with transaction(ctx.ready_engine) as conn:
+        m = load_meeting(conn, meeting)
+        actor = require_secretary(conn, ctx, "record decisions", m.park_id)
+        require_planned(m, "record decisions of")
+        c = load_case(conn, ref)
+        item = conn.execute(select(AI.c.id, AI.c.resolved_at).where(AI.c.meeting_id == m.id, AI.c.case_id == c.id)).first()
+        if item is None:
+            raise NotFound(f"case {c.id} ({c.uscc}) is not on the agenda of meeting {m.id}: "
+                           f"add it with `unionflow meeting add {m.id} {c.uscc} --reason TEXT`")
+        meeting_day = m.starts_at.astimezone(ctx.clock.tz).date()
+        if due is not None and due < meeting_day:
+            raise InvalidInput(f"--due {due.isoformat()} is before the meeting ({meeting_day.isoformat()})")
+        now = ctx.clock.now()
+        conn.execute(update(AI).where(AI.c.id == item.id).values(decision=decision.strip(), owner_party=party,
+                                                                 due_on=due, resolved_at=now))
+        data = {"meeting_id": m.id, "owner_party": party, "due_on": due.isoformat() if due else None,
+                "amended": item.resolved_at is not None}
+        conn.execute(insert(EVENT).values(event_row(c.id, "resolution", min(meeting_day, today), now, actor.id,
+                                                    event="meeting", from_status=c.status, to_status=c.status,
+                                                    note=decision.strip(), data=data)))
+    return {"meeting": m.id, "case_id": c.id, "uscc": c.uscc, "enterprise": c.enterprise, "decision": decision.strip(),
+            "owner_party": party, "due_on": due.isoformat() if due else None, "amended": data["amended"]}
+
+
+def close_meeting(ctx, meeting) -> dict:
+    """Close a held meeting; carry its unresolved items to the park's next planned meeting (or leave them pending)."""
+    today = ctx.clock.today()
+    with transaction(ctx.ready_engine) as conn:
+        m = load_meeting(conn, meeting)
+        actor = require_secretary(conn, ctx, "close a meeting", m.park_id)
+        require_planned(m, "close")
+        day = m.starts_at.astimezone(ctx.clock.tz).date()
+        if day > today:
+            raise InvalidInput(f"meeting {m.id} is on {day.isoformat()}: it cannot be closed before it is held")
+        now = ctx.clock.now()
+        done = conn.execute(update(M).where(M.c.id == m.id, M.c.status == "planned").values(status="closed", closed_at=now))
+        if done.rowcount != 1:
+            raise InvalidInput(f"meeting {m.id} was closed meanwhile")
+        nxt = conn.execute(
+            select(M.c.id, M.c.title).where(M.c.park_id == m.park_id, M.c.status == "planned", M.c.starts_at > m.starts_at)
+            .order_by(M.c.starts_at, M.c.id).limit(1)
+        ).first()
+        unresolved = and_(AI.c.meeting_id == m.id, AI.c.resolved_at.is_(None))
+        open_cases = select(CASE.c.id).where(CASE.c.status != "closed")
+        left = conn.execute(select(func.count()).select_from(AI).where(unresolved, AI.c.case_id.in_(open_cases))).scalar()
+        carried = 0
+        if nxt is not None:
+            ts = literal(now, type_=M.c.created_at.type)
+            rows = select(literal(nxt.id), AI.c.case_id, AI.c.reason, literal("carried"), AI.c.times_on_agenda + 1, ts).where(
+                unresolved, AI.c.case_id.in_(open_cases), _not_on(nxt.id, AI.c.case_id))
+            carried = inserted(conn, insert(AI).from_select(
+                ["meeting_id", "case_id", "reason", "source", "times_on_agenda", "created_at"], rows))
+            # A case someone already put on the next meeting keeps its item, with the count brought up to date.
+            prev = AI.alias("prev")
+            prev_unresolved = and_(prev.c.meeting_id == m.id, prev.c.resolved_at.is_(None))
+            bumped = select(prev.c.times_on_agenda + 1).where(prev_unresolved, prev.c.case_id == AI.c.case_id).scalar_subquery()
+            conn.execute(update(AI).where(AI.c.meeting_id == nxt.id, AI.c.created_at != now,
+                                          AI.c.case_id.in_(select(prev.c.case_id).where(prev_unresolved)))
+                         .values(times_on_agenda=case((bumped > AI.c.times_on_agenda, bumped), else_=AI.c.times_on_agenda)))
+            _log_agenda_events(conn, nxt.id, nxt.title, now, today, actor.id)
+    log.info("meeting %s closed; %s unresolved items, %s carried to %s", m.id, left, carried, nxt.id if nxt else None)
+    return {"meeting": m.id, "status": "closed", "unresolved": left, "carried": carried,
+            "carried_to": nxt.id if nxt else None, "pending": 0 if nxt else left}
+
+
+def run_due_packets(ctx, as_of: date | None = None) -> dict:
+    """The scheduler job: send the packets of meetings that are `[scheduler] packet_days_before` working days
+    away (see workflow.packet_job)."""
+    from workflow.packet_job import run_due_packets as run
+
+    return run(ctx, as_of)

@@ -1,0 +1,97 @@
+"""The scheduler job that sends each planned meeting its agenda packet, `[scheduler] packet_days_before`
+working days ahead (HTML and DOCX attached, the Markdown as the text), through the outbox.
+
+Idempotent and safe in two processes: a meeting is claimed by `UPDATE … SET packet_sent_at WHERE
+packet_sent_at IS NULL` in the same transaction that queues the message (outbox key `packet:{id}`),
+so it is sent once; a meeting whose packet fails to render is logged, left unsent, and retried on the
+next run while the others go out.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from sqlalchemy import select, update
+
+from workflow.db import reading, transaction
+from workflow.meetings import PART, M, load_meeting
+from workflow.models import Cadre
+from workflow.packet import build_packet, calendar
+
+log = logging.getLogger(__name__)
+CADRE = Cadre.__table__
+
+
+def due_meetings(conn, as_of: date, days_before: int, tz) -> list[int]:
+    """Planned meetings without a packet, held from `as_of` on, at most `days_before` working days ahead."""
+    cal = calendar(conn)
+    rows = conn.execute(select(M.c.id, M.c.starts_at).where(M.c.status == "planned", M.c.packet_sent_at.is_(None))
+                        .order_by(M.c.starts_at, M.c.id)).all()
+    due = []
+    for mid, starts_at in rows:  # planned meetings are few: a handful per park
+        day = starts_at.astimezone(tz).date()
+        if day >= as_of and cal.workdays_after(as_of, day) <= days_before:
+            due.append(mid)
+    return due
+
+
+def recipients(conn, meeting_id: int, park_id: int) -> list[dict]:
+    """The park's active secretaries, then the meeting's participants with an email address."""
+    secs = conn.execute(select(CADRE.c.name, CADRE.c.email).where(CADRE.c.role == "secretary", CADRE.c.active.is_(True),
+                                                                  CADRE.c.park_id == park_id).order_by(CADRE.c.code))
+    people = conn.execute(select(PART.c.name, PART.c.email).where(PART.c.meeting_id == meeting_id, PART.c.email.isnot(None))
+                          .order_by(PART.c.id))
+    return [{"name": r.name, "email": r.email} for r in (*secs, *people) if r.email]
+
+
+def packet_files(packet: dict) -> list[tuple[str, bytes, str]]:
+    from workflow.packet_docx import render_docx
+    from workflow.packet_render import render_html
+
+    stem = f"meeting-{packet['meeting']['id']}-{packet['meeting']['starts_at'][:10]}"
+    return [
+        (f"{stem}.html", render_html(packet).encode("utf-8"), "text/html"),
+        (f"{stem}.docx", render_docx(packet),
+         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ]
+
+
+def run_due_packets(ctx, as_of: date | None = None) -> dict:
+    """Render and queue the packets that are due; returns what was sent, skipped and failed."""
+    try:
+        from workflow.mailing import queue_packet
+    except ImportError:  # the email side is not installed in this build: send nothing, mark nothing
+        queue_packet = None
+    as_of = as_of or ctx.clock.today()
+    days_before = int(ctx.config.get("scheduler", "packet_days_before"))
+    with reading(ctx.ready_engine) as conn:
+        due = due_meetings(conn, as_of, days_before, ctx.clock.tz)
+    result = {"as_of": as_of.isoformat(), "due": due, "sent": [], "failed": [], "recipients": {}}
+    if queue_packet is None:
+        log.warning("workflow.mailing.queue_packet is not available: %d packets not sent", len(due))
+        result["failed"] = [{"meeting": mid, "error": "email (workflow.mailing) is not available"} for mid in due]
+        return result
+    for mid in due:
+        try:
+            packet = build_packet(ctx, mid, as_of=as_of)
+            files = packet_files(packet)
+            with transaction(ctx.engine) as conn:
+                m = load_meeting(conn, mid)
+                claimed = conn.execute(update(M).where(M.c.id == mid, M.c.status == "planned", M.c.packet_sent_at.is_(None))
+                                       .values(packet_sent_at=ctx.clock.now())).rowcount
+                if not claimed:
+                    continue  # another process sent it meanwhile, or the meeting was closed
+                to = recipients(conn, mid, m.park_id)
+                if not to:
+                    raise ValueError("nobody to send it to: the park has no secretary and no participant has an email")
+                queue_packet(conn, ctx, mid, files, to)
+            result["sent"].append(mid)
+            result["recipients"][mid] = [r["email"] for r in to]
+            log.info("packet of meeting %s queued for %d recipients", mid, len(to))
+        except Exception as exc:  # noqa: BLE001 - one meeting's failure must not stop the others
+            log.exception("packet of meeting %s not sent", mid)
+            result["failed"].append({"meeting": mid, "error": str(exc)})
+    return result
+
+
