@@ -1,0 +1,252 @@
+"""The working-day index in the database, and the official schedules an admin loads into it.
+
+`calendar_day` is the federation calendar for 2004–2035: chinese_calendar's data, then Monday–Friday
+for years it lacks, with the schedules loaded by `unionflow calendar load` (rows of
+`calendar_override` with park_id NULL) taking precedence. SQL counts working days as
+`workday_no(D) − workday_no(since)` by joining it.
+
+A park's extra days off (overrides with a park_id) take effect too: such a park gets a full index of
+its own in `park_calendar_day` (the federation calendar plus its days), and the stall clocks of its
+cases count in that index. Parks without extra days have no rows there and use `calendar_day`.
+Sub-parks do not inherit their parent's extra days off.
+
+Both indexes are derived data: `ensure_calendar` compares a cheap fingerprint (row count, first and
+last day, sum of workday_no — any moved or flipped day changes the sum) with what the package and the
+overrides say, and rebuilds in one transaction when they differ (e.g. after an upgrade of
+chinesecalendar that adds a year).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import and_, delete, func, insert, select, text
+
+from workflow.db import is_sqlite, reading, transaction
+from workflow.errors import InvalidInput
+from workflow.models import CalendarDay, CalendarOverride, Park, ParkCalendarDay
+from workflow.permissions import require_actor, require_role
+from workflow.workdays import (
+    DEFAULT_END,
+    DEFAULT_START,
+    PACKAGE_YEARS,
+    ScheduleFileError,
+    WorkdayCalendar,
+    fallback_warning,
+    parse_schedule_file,
+)
+
+log = logging.getLogger(__name__)
+
+CD = CalendarDay.__table__
+PCD = ParkCalendarDay.__table__
+OV = CalendarOverride.__table__
+PARK = Park.__table__
+REBUILD_LOCK = 0x756E_6361_6C31  # pg_advisory_xact_lock key of the rebuild ("uncal1")
+
+
+# -- calendars built from the overrides ----------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _calendar(days: frozenset) -> tuple[WorkdayCalendar, tuple]:
+    cal = WorkdayCalendar(dict(days), DEFAULT_START, DEFAULT_END)
+    rows = list(cal.rows())
+    fingerprint = (len(rows), rows[0][0], rows[-1][0], sum(r[2] for r in rows))
+    return cal, fingerprint
+
+
+def read_overrides(conn) -> tuple[dict[date, bool], dict[int, dict[date, bool]]]:
+    """(federation days, {park_id: that park's days}) from `calendar_override`."""
+    fed: dict[date, bool] = {}
+    parks: dict[int, dict[date, bool]] = {}
+    for day, park_id, work in conn.execute(select(OV.c.day, OV.c.park_id, OV.c.is_workday)):
+        (fed if park_id is None else parks.setdefault(park_id, {}))[day] = bool(work)
+    return fed, parks
+
+
+def federation_calendar(fed: dict[date, bool]) -> WorkdayCalendar:
+    return _calendar(frozenset(fed.items()))[0]
+
+
+def park_calendar(fed: dict[date, bool], park_days: dict[date, bool]) -> WorkdayCalendar:
+    return _calendar(frozenset({**fed, **park_days}.items()))[0]
+
+
+def _expected(fed, parks):
+    want_fed = _calendar(frozenset(fed.items()))[1]
+    want_parks = {pid: _calendar(frozenset({**fed, **days}.items()))[1] for pid, days in parks.items()}
+    return want_fed, want_parks
+
+
+def _actual(conn):
+    n, first, last, total = conn.execute(
+        select(func.count(), func.min(CD.c.day), func.max(CD.c.day), func.sum(CD.c.workday_no))
+    ).one()
+    have_fed = (n, first, last, int(total or 0))
+    have_parks = {
+        pid: (n, first, last, int(total))
+        for pid, n, first, last, total in conn.execute(
+            select(PCD.c.park_id, func.count(), func.min(PCD.c.day), func.max(PCD.c.day), func.sum(PCD.c.workday_no))
+            .group_by(PCD.c.park_id)
+        )
+    }
+    return have_fed, have_parks
+
+
+def calendar_is_current(conn) -> bool:
+    fed, parks = read_overrides(conn)
+    return _expected(fed, parks) == _actual(conn)
+
+
+def ensure_calendar(conn) -> WorkdayCalendar:
+    """Fill or refresh the indexes when stale (caller's write transaction); returns the federation calendar."""
+    fed, parks = read_overrides(conn)
+    want = _expected(fed, parks)
+    if _actual(conn) != want:
+        if not is_sqlite(conn):  # SQLite writers are already serialised by BEGIN IMMEDIATE
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REBUILD_LOCK})
+        have = _actual(conn)  # another process may have rebuilt it while we waited
+        if have[0] != want[0]:
+            _rebuild_federation(conn, fed)
+        for pid in set(have[1]) | set(want[1]):
+            if have[1].get(pid) != want[1].get(pid):
+                _rebuild_park(conn, pid, {**fed, **parks[pid]} if pid in parks else None)
+    return federation_calendar(fed)
+
+
+def prepare_calendar(engine) -> WorkdayCalendar:
+    """Check the index in a read snapshot; rebuild it in a short write transaction only when stale."""
+    with reading(engine) as conn:
+        fed, _ = read_overrides(conn)
+        current = calendar_is_current(conn)
+    if current:
+        return federation_calendar(fed)
+    with transaction(engine) as conn:
+        return ensure_calendar(conn)
+
+
+def _rebuild_federation(conn, fed) -> None:
+    cal = federation_calendar(fed)
+    conn.execute(delete(CD))
+    conn.execute(insert(CD), [{"day": d, "is_workday": w, "workday_no": n} for d, w, n in cal.rows()])
+    log.info("working-day index rebuilt: %s to %s, %d federation override(s)", cal.start, cal.end, len(fed))
+
+
+def _rebuild_park(conn, park_id: int, days: dict | None) -> None:
+    conn.execute(delete(PCD).where(PCD.c.park_id == park_id))
+    if days is None:
+        return
+    cal = _calendar(frozenset(days.items()))[0]
+    conn.execute(insert(PCD), [{"park_id": park_id, "day": d, "is_workday": w, "workday_no": n}
+                               for d, w, n in cal.rows()])
+    log.info("working-day index of park %s rebuilt", park_id)
+
+
+def park_ids_with_days(conn) -> list[int]:
+    return [r[0] for r in conn.execute(select(PCD.c.park_id).distinct())]
+
+
+# -- warnings ------------------------------------------------------------------------------------
+
+
+def fallback_warnings(cal: WorkdayCalendar, first: date | None, last: date) -> list[str]:
+    """One warning per year in [first, last] counted Monday–Friday for want of an official schedule."""
+    if first is None:
+        return []
+    first = max(min(first, last), cal.start)
+    return [fallback_warning(y) for y in cal.fallback_years_between(first, min(last, cal.end))]
+
+
+# -- loading and showing schedules ---------------------------------------------------------------
+
+
+def _park_id(conn, code: str) -> int:
+    from workflow.people import park_id
+
+    return park_id(conn, code)
+
+
+def load_schedule(ctx, path: str | Path, park: str | None = None) -> dict:
+    """Store a year's official schedule (or a park's extra days off) and rebuild the index (admins).
+
+    Loading a year again replaces that year's earlier days for the same scope (federation or park).
+    """
+    try:
+        schedule = parse_schedule_file(path)
+    except ScheduleFileError as exc:
+        raise InvalidInput(str(exc)) from None
+    if park and schedule.park and park != schedule.park:
+        raise InvalidInput(f"--park {park} contradicts the file's park = {schedule.park!r}")
+    park = park or schedule.park
+    out_of_range = sorted(d for d in schedule.days if not DEFAULT_START <= d <= DEFAULT_END)
+    if out_of_range:
+        raise InvalidInput(f"{path}: {out_of_range[0]} is outside the working-day calendar "
+                           f"({DEFAULT_START} to {DEFAULT_END})")
+    with transaction(ctx.ready_engine) as conn:
+        require_role(require_actor(conn, ctx.actor_code), "load a holiday schedule", "admin")
+        pid = _park_id(conn, park) if park else None
+        scope = OV.c.park_id.is_(None) if pid is None else OV.c.park_id == pid
+        if schedule.year is not None:
+            replaced = conn.execute(delete(OV).where(
+                scope, OV.c.day >= date(schedule.year, 1, 1), OV.c.day <= date(schedule.year, 12, 31))).rowcount
+        else:
+            replaced = conn.execute(delete(OV).where(scope, OV.c.day.in_(list(schedule.days)))).rowcount
+        now = ctx.clock.now()
+        conn.execute(insert(OV), [
+            {"day": d, "park_id": pid, "is_workday": w, "source": schedule.description[:200], "loaded_at": now}
+            for d, w in sorted(schedule.days.items())
+        ])
+        ensure_calendar(conn)
+    off = sum(1 for w in schedule.days.values() if not w)
+    log.info("loaded %s", schedule.description)
+    return {"year": schedule.year, "park": park, "holidays": off, "workdays": len(schedule.days) - off,
+            "replaced": replaced, "description": schedule.description}
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def show_calendar(ctx, year: int | None = None, park: str | None = None) -> dict:
+    """A year's days that differ from Monday–Friday, where each comes from, and the year's coverage."""
+    year = year or ctx.clock.today().year
+    if not DEFAULT_START.year <= year <= DEFAULT_END.year:
+        raise InvalidInput(f"--year {year} is outside the working-day calendar "
+                           f"({DEFAULT_START.year} to {DEFAULT_END.year})")
+    with reading(ctx.ready_engine) as conn:
+        fed, parks = read_overrides(conn)
+        pid = _park_id(conn, park) if park else None
+        sources = {
+            (r.day, r.park_id): r.source
+            for r in conn.execute(select(OV.c.day, OV.c.park_id, OV.c.source).where(
+                and_(OV.c.day >= date(year, 1, 1), OV.c.day <= date(year, 12, 31))))
+        }
+    park_days = parks.get(pid, {}) if pid else {}
+    cal = park_calendar(fed, park_days) if pid else federation_calendar(fed)
+    days, d = [], date(year, 1, 1)
+    while d.year == year:
+        work = cal.is_workday(d)
+        if work != (d.weekday() < 5):
+            if d in park_days:
+                source = sources.get((d, pid), "park")
+            elif d in fed:
+                source = sources.get((d, None), "loaded")
+            else:
+                source = "chinese-calendar"
+            days.append({"day": d.isoformat(), "weekday": WEEKDAYS[d.weekday()],
+                         "kind": "workday" if work else "holiday", "source": source})
+        d += timedelta(days=1)
+    fed_year = any(day.year == year for day in fed)
+    if fed_year:
+        coverage = "loaded"
+    elif year in PACKAGE_YEARS:
+        coverage = "chinese-calendar"
+    else:
+        coverage = "fallback"
+    workdays = cal.workday_no(date(year, 12, 31)) - (cal.workday_no(date(year - 1, 12, 31)) if year > cal.start.year
+                                                     else 0)
+    return {"year": year, "park": park, "coverage": coverage, "workdays": workdays, "days": days,
+            "warnings": [fallback_warning(year)] if coverage == "fallback" else []}

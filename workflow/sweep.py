@@ -1,0 +1,306 @@
+"""The escalation sweep (DOMAIN.md, "Stall clocks"): remind, overdue, meeting — each once per stall episode.
+
+`run_sweep` is one transaction of set-based statements over all cases:
+1. INSERT … SELECT the ladder levels each case has reached into `escalation`, ON CONFLICT DO NOTHING
+   (unique case + episode + level): a level fires once per episode, a case first swept past several
+   thresholds fires each, and a second sweep inserts nothing. Rows carry the sweep's token, so the
+   sweep knows exactly which rows are its own.
+2. The same for due follow-ups (`next_action_on` ≤ as_of), level `next_action`, once per due day.
+3. One `escalation` event per new row on the case timeline (INSERT … SELECT).
+4. Meeting-level escalations (new and still pending ones of the case's current episode) go on the
+   agenda of the next planned meeting of the case's park; without one they stay pending
+   (agenda_item_id NULL) until a meeting is planned.
+5. `workflow.mailing.queue_escalation_messages` queues the emails in the same transaction.
+6. `sweep_run` records the day's sweep (the scheduler's start-up catch-up reads it).
+
+On PostgreSQL the sweep takes a transaction-level advisory lock first: two sweeps at once run one
+after the other, so the second finds every row already there (the unique indexes guarantee
+"exactly once" in any case; the lock avoids deadlocks between two big inserts in different orders).
+SQLite serialises writers with BEGIN IMMEDIATE. `dry_run` does all of it and rolls back.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date
+
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from workflow.calendar_store import fallback_warnings, park_ids_with_days, prepare_calendar
+from workflow.cases import CADRE, CASE, ENT, EVENT, PARK
+from workflow.db import is_sqlite, reading
+from workflow.errors import InvalidInput
+from workflow.models import STATUSES, AgendaItem, CalendarDay, Escalation, Meeting, SweepRun
+from workflow.permissions import require_actor, require_role
+from workflow.stall_clock import LADDER_ORDER, clock_subquery, level_reached, levels_table, reached
+
+log = logging.getLogger(__name__)
+
+ESC = Escalation.__table__
+AI = AgendaItem.__table__
+M = Meeting.__table__
+CD = CalendarDay.__table__
+RUN = SweepRun.__table__
+SWEEP_LOCK = 0x756E_7377_6570  # pg_advisory_xact_lock key of the sweep ("unswep")
+LEVELS = (*LADDER_ORDER, "next_action")
+CLOCK_STATUSES = ("prospect", "contacted", "preparatory", "founded")
+STATUS_ZH = {"prospect": "摸排", "contacted": "已对接", "preparatory": "筹备", "founded": "已建会", "active": "规范运行"}
+LEVEL_ZH = {"remind": "提醒", "overdue": "逾期", "meeting": "提交联席会议", "next_action": "跟进到期"}
+
+
+def _upsert(conn, table):
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def _asof_no(conn, as_of: date) -> int:
+    no = conn.execute(select(CD.c.workday_no).where(CD.c.day == as_of)).scalar()
+    if no is None:
+        first, last = conn.execute(select(func.min(CD.c.day), func.max(CD.c.day))).one()
+        raise InvalidInput(f"--as-of {as_of.isoformat()} is outside the working-day calendar ({first} to {last})")
+    return no
+
+
+def _warnings(conn, cal, as_of: date) -> list[str]:
+    first = conn.execute(
+        select(func.min(CASE.c.status_since)).where(CASE.c.status.in_(CLOCK_STATUSES), CASE.c.status_since <= as_of)
+    ).scalar()
+    return fallback_warnings(cal, first, as_of)
+
+
+def _label(mapping: dict, column, lang: str):
+    if lang != "zh":
+        return column
+    return case(mapping, value=column, else_=column)
+
+
+def _event_note(lang: str):
+    """'remind: 24 of 30 working days in contacted' / '提醒：已对接 24/30 个工作日', built in SQL."""
+    days = cast(ESC.c.working_days, String)
+    allowed = cast(ESC.c.allowed, String)
+    status = _label(STATUS_ZH, ESC.c.status, lang)
+    if lang == "zh":
+        ladder_note = _label(LEVEL_ZH, ESC.c.level, lang) + literal("：") + status + literal(" ") + days + \
+            literal("/") + allowed + literal(" 个工作日")
+        due_note = literal("跟进到期：") + cast(ESC.c.due_on, String)
+    else:
+        ladder_note = ESC.c.level + literal(": ") + days + literal(" of ") + allowed + \
+            literal(" working days in ") + status
+        due_note = literal("next action due ") + cast(ESC.c.due_on, String)
+    return case((ESC.c.level == "next_action", due_note), else_=ladder_note)
+
+
+def _agenda_reason(lang: str):
+    """The agenda reason, as the meetings module words it: '停滞升级：已对接 45/30 个工作日'."""
+    days = cast(ESC.c.working_days, String) + literal("/") + cast(ESC.c.allowed, String)
+    status = _label(STATUS_ZH, ESC.c.status, lang)
+    if lang == "zh":
+        return literal("停滞升级：") + status + literal(" ") + days + literal(" 个工作日")
+    return literal("stalled: ") + days + literal(" working days in ") + status
+
+
+def _next_meeting(park_id_col, starts_from):
+    """The id of the park's next planned meeting starting at or after `starts_from` (correlated)."""
+    nm = M.alias("nm")
+    return (
+        select(nm.c.id)
+        .where(nm.c.park_id == park_id_col, nm.c.status == "planned", nm.c.starts_at >= starts_from)
+        .order_by(nm.c.starts_at, nm.c.id).limit(1).scalar_subquery()
+    )
+
+
+def _insert_escalations(conn, k, config, as_of, token, now) -> None:
+    lvl = levels_table(config)
+    stamp = [literal(as_of, Date), literal(token, String), literal(now, ESC.c.created_at.type)]
+    cols = ["case_id", "episode", "level", "status", "working_days", "allowed", "as_of", "sweep_token", "created_at"]
+    levels = (
+        select(k.c.case_id, k.c.episode, lvl.c.level, k.c.status, k.c.working_days, k.c.allowed, *stamp)
+        .select_from(k.join(lvl, reached(k.c.working_days, k.c.allowed, lvl.c.pct)))
+        .where(k.c.allowed.isnot(None))  # SQLite: INSERT … SELECT … ON CONFLICT needs a WHERE
+    )
+    conn.execute(_upsert(conn, ESC).from_select(cols, levels).on_conflict_do_nothing())
+    due = (
+        select(k.c.case_id, k.c.episode, literal("next_action", String), k.c.status, k.c.working_days,
+               func.coalesce(k.c.allowed, 0), *stamp, k.c.next_action_on)
+        .where(k.c.next_action_on.isnot(None), k.c.next_action_on <= literal(as_of, Date))
+    )
+    conn.execute(_upsert(conn, ESC).from_select([*cols, "due_on"], due).on_conflict_do_nothing())
+
+
+def _record_on_timeline(conn, token, as_of, now, lang) -> int:
+    rows = select(
+        ESC.c.case_id, literal("escalation", String), ESC.c.level, ESC.c.status, ESC.c.status, literal(as_of, Date),
+        literal(now, EVENT.c.recorded_at.type), _event_note(lang),
+    ).where(ESC.c.sweep_token == token)
+    cols = ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "note"]
+    return conn.execute(insert(EVENT).from_select(cols, rows)).rowcount
+
+
+def place_on_agenda(conn, ctx, as_of: date, now) -> int:
+    """Put pending meeting escalations (of the cases' current episode) on their park's next planned meeting.
+
+    Returns how many escalations were linked to an agenda item; the others stay pending.
+    """
+    starts_from = literal(ctx.clock.start_of(as_of), M.c.starts_at.type)
+    earlier = AI.alias("earlier")
+    pending = (
+        select(ESC.c.case_id, _next_meeting(ENT.c.park_id, starts_from).label("meeting_id"),
+               _agenda_reason(ctx.lang).label("reason"))
+        .join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode))
+        .join(ENT, ENT.c.id == CASE.c.enterprise_id)
+        .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), CASE.c.status != "closed")
+        .subquery("p")
+    )
+    times = 1 + select(func.count()).select_from(earlier).where(earlier.c.case_id == pending.c.case_id).scalar_subquery()
+    items = select(pending.c.meeting_id, pending.c.case_id, pending.c.reason, literal("escalation", String), times,
+                   literal(now, AI.c.created_at.type)).where(pending.c.meeting_id.isnot(None))
+    cols = ["meeting_id", "case_id", "reason", "source", "times_on_agenda", "created_at"]
+    conn.execute(_upsert(conn, AI).from_select(cols, items).on_conflict_do_nothing())
+    # Timeline: one `agenda` event per item put on an agenda just now (as the meetings module records it).
+    conn.execute(insert(EVENT).from_select(
+        ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "note"],
+        select(AI.c.case_id, literal("agenda", String), AI.c.source, CASE.c.status, CASE.c.status,
+               literal(as_of, Date), literal(now, EVENT.c.recorded_at.type), M.c.title)
+        .join(CASE, CASE.c.id == AI.c.case_id).join(M, M.c.id == AI.c.meeting_id)
+        .where(AI.c.created_at == literal(now, AI.c.created_at.type), AI.c.source == "escalation"),
+    ))
+    case_park = select(ENT.c.park_id).join(CASE, CASE.c.enterprise_id == ENT.c.id) \
+        .where(CASE.c.id == ESC.c.case_id).correlate(ESC).scalar_subquery()
+    item = select(AI.c.id).where(AI.c.case_id == ESC.c.case_id,
+                                 AI.c.meeting_id == _next_meeting(case_park, starts_from)).scalar_subquery()
+    current = exists().where(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode, CASE.c.status != "closed")
+    return conn.execute(
+        update(ESC).where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), current, item.isnot(None))
+        .values(agenda_item_id=item)
+    ).rowcount
+
+
+def _record_run(conn, as_of, now, counts) -> None:
+    stmt = _upsert(conn, RUN).values(as_of=as_of, started_at=now, finished_at=now, runs=1, counts=counts)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=["as_of"], set_={"finished_at": now, "runs": RUN.c.runs + 1, "counts": stmt.excluded.counts}))
+
+
+def _escalation_rows(conn, token) -> list[dict]:
+    order = case({lv: i for i, lv in enumerate(LEVELS)}, value=ESC.c.level)
+    rows = conn.execute(
+        select(ESC.c.case_id, ENT.c.uscc, ENT.c.name.label("enterprise"), CADRE.c.code.label("cadre"), ESC.c.level,
+               ESC.c.status, ESC.c.working_days, ESC.c.allowed, ESC.c.due_on, ESC.c.agenda_item_id)
+        .join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
+        .outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id)
+        .where(ESC.c.sweep_token == token).order_by(ESC.c.case_id, order)
+    )
+    return [{**r._mapping, "due_on": r.due_on.isoformat() if r.due_on else None} for r in rows]
+
+
+def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: bool = False,
+              details: bool = True) -> dict:
+    """Escalate every stalled case as of `as_of` (default today); see the module docstring.
+
+    A sweep that writes needs an admin or supervisor (`--as`) unless the scheduler runs it
+    (`system=True`), and may not run for a future day (use `dry_run` to look ahead).
+    `details=False` leaves out the list of escalations (the scheduler only logs the counts).
+    """
+    today = ctx.clock.today()
+    as_of = as_of or today
+    if as_of > today and not dry_run:
+        raise InvalidInput(f"--as-of {as_of.isoformat()} is in the future (today is {today.isoformat()}): "
+                           "a sweep records what has happened; use --dry-run to look ahead")
+    engine = ctx.ready_engine
+    if not (dry_run or system):
+        with reading(engine) as conn:
+            require_role(require_actor(conn, ctx.actor_code), "run the escalation sweep", "admin", "supervisor")
+    cal = prepare_calendar(engine)
+    token = uuid.uuid4().hex
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            if not is_sqlite(conn):
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK})
+            now = ctx.clock.now()
+            k = clock_subquery(ctx.config, as_of, _asof_no(conn, as_of), park_ids_with_days(conn))
+            _insert_escalations(conn, k, ctx.config, as_of, token, now)
+            _record_on_timeline(conn, token, as_of, now, ctx.lang)
+            placed = place_on_agenda(conn, ctx, as_of, now)
+            from workflow.mailing import queue_escalation_messages
+
+            emails = queue_escalation_messages(conn, ctx, as_of)
+            counts = {lv: 0 for lv in LEVELS}
+            counts.update(conn.execute(select(ESC.c.level, func.count()).where(ESC.c.sweep_token == token)
+                                       .group_by(ESC.c.level)).all())
+            result = {
+                "as_of": as_of.isoformat(), "dry_run": dry_run,
+                "escalations": _escalation_rows(conn, token) if details else [],
+                "counts": counts, "emails_queued": emails, "agenda_items": placed,
+                "pending_meetings": conn.execute(select(func.count()).select_from(ESC).where(
+                    ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None))).scalar(),
+                "warnings": _warnings(conn, cal, as_of),
+            }
+            _record_run(conn, as_of, now, {**counts, "emails_queued": emails, "agenda_items": placed})
+        except BaseException:
+            trans.rollback()
+            raise
+        if dry_run:
+            trans.rollback()
+        else:
+            trans.commit()
+    log.info("sweep as of %s%s: %s new escalation(s) %s, %d email(s) queued, %d put on an agenda",
+             as_of, " (dry run, rolled back)" if dry_run else "", sum(counts.values()), counts, emails, placed)
+    return result
+
+
+def stalled_cases(ctx, as_of: date | None = None, mine: bool = False, status: str | None = None,
+                  cadre: str | None = None, park: str | None = None, limit: int | None = None) -> list[dict]:
+    """Cases at or past the remind threshold as of `as_of`, most overdue first (working days − allowance).
+
+    Each row: the case's JSON keys plus working_days, allowed and level (the highest level reached).
+    """
+    if status and status not in STATUSES:
+        raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+    as_of = as_of or ctx.clock.today()
+    cal = prepare_calendar(ctx.ready_engine)
+    with reading(ctx.ready_engine) as conn:
+        statuses = (status,) if status else CLOCK_STATUSES
+        statuses = tuple(s for s in statuses if s in CLOCK_STATUSES)
+        if not statuses:
+            return []
+        k = clock_subquery(ctx.config, as_of, _asof_no(conn, as_of), park_ids_with_days(conn), statuses=statuses)
+        level = level_reached(k, ctx.config)
+        q = (
+            select(k.c.case_id.label("id"), k.c.uscc, k.c.enterprise, PARK.c.code.label("park"), k.c.status, k.c.mode,
+                   CADRE.c.code.label("cadre"), k.c.status_since, k.c.next_action_on, k.c.version,
+                   k.c.working_days, k.c.allowed, level.label("level"))
+            .select_from(k.join(PARK, PARK.c.id == k.c.park_id).outerjoin(CADRE, CADRE.c.id == k.c.cadre_id))
+            .where(level.isnot(None))
+            .order_by((k.c.working_days - k.c.allowed).desc(), k.c.case_id)
+        )
+        if mine:
+            q = q.where(k.c.cadre_id == require_actor(conn, ctx.actor_code).id)
+        if cadre:
+            q = q.where(CADRE.c.code == cadre)
+        if park:
+            q = q.where(PARK.c.code == park)
+        if limit:
+            q = q.limit(limit)
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+        for w in _warnings(conn, cal, as_of):
+            log.warning(w)
+    for r in rows:
+        for key in ("status_since", "next_action_on"):
+            r[key] = r[key].isoformat() if r[key] else None
+    return rows
+
