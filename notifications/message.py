@@ -17,7 +17,7 @@ from email.utils import formatdate, parseaddr
 
 # str.splitlines() boundaries plus the other C0 controls: none belongs in a header.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
-_ADDR_SPEC = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),;:\"\[\]\\]+$")
+_ADDR_SPEC = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+$")
 
 
 class InvalidAddress(ValueError):

@@ -82,8 +82,8 @@ def enqueue(conn, *, key, kind, to, cc=(), subject, text_body, html_body=None, a
     """Queue one message in the caller's transaction; False if a message with this key already exists."""
     values = message_values(key=key, kind=kind, to=to, cc=cc, subject=subject, text_body=text_body,
                             html_body=html_body, attachments=attachments, now=now, topic=topic, refs=refs)
-    stmt = _insert(conn).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    return conn.execute(stmt).rowcount == 1
+    stmt = _insert(conn).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(T.c.id)
+    return conn.execute(stmt).first() is not None
 
 
 def enqueue_many(conn, messages: Iterable[dict]) -> int:
@@ -109,16 +109,17 @@ def _due(now: datetime, stale_after: timedelta):
 def claim(engine, limit: int, worker_id: str, now: datetime, stale_after: timedelta = STALE_AFTER) -> list[dict]:
     """Take up to `limit` due rows for this worker (each attempt counted now), oldest first."""
     pick = select(T.c.id).where(_due(now, stale_after)).order_by(T.c.next_attempt_at, T.c.id).limit(limit)
-    if engine.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    stmt = (
-        update(T)
-        .where(T.c.id.in_(pick.scalar_subquery()), _due(now, stale_after))
-        .values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=T.c.attempts + 1)
-        .returning(*T.c)
-    )
+    mark = update(T).values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=T.c.attempts + 1)
     with engine.begin() as conn:  # BEGIN IMMEDIATE on SQLite (see workflow.db.make_engine)
-        rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        if conn.dialect.name == "postgresql":
+            # Lock the picked rows first: a LIMIT subquery inside the UPDATE may be re-run by the planner.
+            ids = conn.execute(pick.with_for_update(skip_locked=True)).scalars().all()
+            if not ids:
+                return []
+            stmt = mark.where(T.c.id.in_(ids))
+        else:
+            stmt = mark.where(T.c.id.in_(pick.scalar_subquery()), _due(now, stale_after))
+        rows = [dict(r._mapping) for r in conn.execute(stmt.returning(*T.c))]
     rows.sort(key=lambda r: (r["next_attempt_at"], r["id"]))
     return rows
 

@@ -184,7 +184,10 @@ class ConsoleTransport(Transport):
 def transport_from_config(mail_section: dict, stream=None) -> Transport:
     """The transport the [mail] settings name; `mail_section` may hold the [mail.smtp] table as "smtp"."""
     kind = mail_section.get("transport", "file")
-    sender = mail_section.get("from") or "unionflow@localhost"
+    try:
+        sender = mailbox(mail_section.get("from") or "unionflow@localhost")
+    except ValueError as exc:
+        raise TransportConfigError(f"[mail] from: {exc}") from exc
     if kind == "file":
         if not mail_section.get("dir"):
             raise TransportConfigError("[mail] dir is needed for the file transport")

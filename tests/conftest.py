@@ -344,3 +344,79 @@ def org(cli, db_url):
         user="A01",
     )
     return db_url
+
+
+# --------------------------------------------------------------------------------------------- SMTP server
+class SmtpSink:
+    """aiosmtpd handler: keeps every accepted message; `refuse` holds replies to give instead, one per message."""
+
+    def __init__(self):
+        import threading
+
+        self.received = []  # (mail_from, rcpt_tos, raw bytes)
+        self.refuse: list[str] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.refuse:
+                return self.refuse.pop(0)
+            self.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
+        return "250 OK"
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port; stop() and start() again on the same port."""
+
+    def __init__(self, port: int):
+        self.host, self.port = "127.0.0.1", port
+        self.handler = SmtpSink()
+        self.controller = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.handler, hostname=self.host, port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def received(self):
+        return list(self.handler.received)
+
+    def messages(self):
+        """The accepted messages, parsed (email.policy.default)."""
+        from email import message_from_bytes, policy
+
+        return [message_from_bytes(raw, policy=policy.default) for _f, _r, raw in self.received]
+
+    def config(self, tmp_path, **mail) -> Path:
+        """A TOML config sending through this server (extra [mail] keys as keyword arguments)."""
+        lines = ["[mail]", 'transport = "smtp"']
+        lines += [f"{k} = {v!r}".replace("'", '"') if isinstance(v, str) else f"{k} = {str(v).lower()}"
+                  for k, v in mail.items()]
+        lines += ["", "[mail.smtp]", f'host = "{self.host}"', f"port = {self.port}"]
+        path = tmp_path / f"smtp-{self.port}.toml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A running SMTP server that collects messages (`.received`, `.messages()`, `.handler.refuse`)."""
+    server = SmtpServer(free_port()).start()
+    yield server
+    server.stop()

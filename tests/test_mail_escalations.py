@@ -1,0 +1,230 @@
+"""Escalation emails: who gets what, daily digests, per-event mode, escaping, packets, the outbox CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from notifications.message import message_id
+from notifications.outbox import T as OUTBOX
+from tests.conftest import USCCS, add_enterprise
+from workflow.db import make_engine, transaction
+from workflow.mailing import queue_escalation_messages, queue_packet, run_outbox
+
+AS_OF = date(2026, 6, 15)
+
+
+def escalate(db_url, case_id, level, working_days, *, status="prospect", allowed=20, as_of=AS_OF, episode=1) -> int:
+    """Test set-up: an escalation row as the sweep would record it."""
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            return conn.execute(text(
+                "INSERT INTO escalation (case_id, episode, level, status, working_days, allowed, as_of, created_at) "
+                "VALUES (:c, :e, :l, :s, :w, :a, :d, :t) RETURNING id"),
+                {"c": case_id, "e": episode, "l": level, "s": status, "w": working_days, "a": allowed, "d": as_of,
+                 "t": datetime.now(UTC).replace(tzinfo=None) if db_url.startswith("sqlite") else datetime.now(UTC)},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def queue(ctx, as_of=AS_OF) -> int:
+    with transaction(ctx.ready_engine) as conn:
+        return queue_escalation_messages(conn, ctx, as_of)
+
+
+def outbox(ctx) -> list[dict]:
+    with ctx.ready_engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(OUTBOX).order_by(OUTBOX.c.key))]
+
+
+def smtp_ctx(ctx, server):
+    ctx.config.values.update({("mail", "transport"): "smtp", ("mail.smtp", "host"): server.host,
+                              ("mail.smtp", "port"): server.port})
+    return ctx
+
+
+@pytest.fixture
+def three_cases(org, db_url):
+    """Three stalled cases of cadre C01 (remind, overdue, remind) and one of C02 on the meeting level."""
+    a = add_enterprise(db_url, USCCS[0], "松江甲科技有限公司", cadre="C01", status="prospect")
+    b = add_enterprise(db_url, USCCS[1], "松江乙制造有限公司", cadre="C01", status="contacted")
+    c = add_enterprise(db_url, USCCS[2], "松江丙物流有限公司", cadre="C01", status="prospect")
+    d = add_enterprise(db_url, USCCS[3], "松江丁食品有限公司", cadre="C02", status="preparatory")
+    return {
+        "a": escalate(db_url, a, "remind", 16),
+        "b": escalate(db_url, b, "overdue", 33, status="contacted", allowed=30),
+        "c": escalate(db_url, c, "remind", 17),
+        "d": escalate(db_url, d, "meeting", 95, status="preparatory", allowed=60),
+        "cases": (a, b, c, d),
+    }
+
+
+def test_digest_groups_three_cases_for_one_cadre_into_one_message(three_cases, make_ctx, smtp_server):
+    ctx = smtp_ctx(make_ctx(), smtp_server)
+    assert queue(ctx) == 3  # C01; S01 for the overdue case; SEC1 for C02's case on the meeting level
+    assert [m["key"] for m in outbox(ctx)] == ["digest:c01@example.org:2026-06-15", "digest:s01@example.org:2026-06-15",
+                                               "digest:sec1@example.org:2026-06-15"]
+    assert run_outbox(ctx)["sent"] == 3
+    by_rcpt = {rcpts[0]: message_from_bytes(raw, policy=policy.default) for _f, rcpts, raw in smtp_server.received}
+    mine = by_rcpt["c01@example.org"]
+    assert mine["Subject"] == "Daily digest 2026-06-15: 3 cases need attention"
+    assert mine["Message-ID"] == message_id("digest:c01@example.org:2026-06-15")
+    body = mine.get_body(("plain",)).get_content()
+    # Grouped (overdue before reminders) and sorted by working days over the allowance.
+    order = [body.index(u) for u in (USCCS[1], USCCS[2], USCCS[0])]
+    assert order == sorted(order) and body.index("== Overdue (1) ==") < body.index("== Reminders (2) ==")
+    assert f"unionflow case prepare {USCCS[1]} --mode standalone|joint" in body
+    assert f"unionflow case contact {USCCS[0]} --person NAME" in body
+    assert "working days 33/30 (+3)" in body and "working days 16/20 ·" in body
+    assert "松江乙制造有限公司" in mine.get_body(("html",)).get_content()
+    sup = by_rcpt["s01@example.org"].get_body(("plain",)).get_content()
+    assert USCCS[1] in sup and USCCS[0] not in sup and "cadre: 王芳" in sup
+    sec = by_rcpt["sec1@example.org"].get_body(("plain",)).get_content()
+    assert "== For the joint meeting (1) ==" in sec and USCCS[3] in sec
+    assert "c02@example.org" not in by_rcpt  # the meeting level goes to the secretary only
+
+
+def test_a_second_sweep_the_same_day_sends_nothing_then_a_supplement_for_new_items(three_cases, make_ctx, db_url):
+    ctx = make_ctx()
+    assert queue(ctx) == 3
+    assert queue(ctx) == 0
+    new_case = add_enterprise(db_url, USCCS[4], "松江戊电子有限公司", cadre="C01")
+    escalate(db_url, new_case, "remind", 18)
+    assert queue(ctx) == 1
+    assert queue(ctx) == 0
+    extra = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15:2")
+    assert extra["subject"] == "More for 2026-06-15: 1 case"
+    assert USCCS[4] in extra["text_body"] and USCCS[0] not in extra["text_body"]
+    assert extra["topic"] == "digest:2026-06-15" and extra["refs"]["recipient"] == "c01@example.org"
+    other_day = escalate(db_url, new_case, "overdue", 20, as_of=date(2026, 6, 16))
+    assert queue(ctx, date(2026, 6, 16)) == 2  # a new day, a new digest (cadre + supervisor)
+    assert other_day
+
+
+def test_digest_in_chinese(three_cases, make_ctx):
+    ctx = make_ctx()
+    ctx.config.values[("general", "lang")] = "zh"
+    queue(ctx)
+    digest = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")
+    assert digest["subject"] == "2026-06-15 建会工作汇总：3 家企业需要跟进"
+    assert digest["text_body"].startswith("王芳，您好：")
+    assert "== 逾期 (1) ==" in digest["text_body"] and "状态: 已对接" in digest["text_body"]
+
+
+def test_per_event_mode_sends_each_level_to_its_people(three_cases, make_ctx, db_url, cli):
+    ctx = make_ctx()
+    ctx.config.values[("mail", "digest")] = False
+    xp_case = add_enterprise(db_url, USCCS[5], "新浜己有限公司", park="XP", cadre="C03", status="contacted")
+    xp_esc = escalate(db_url, xp_case, "meeting", 46, status="contacted", allowed=30)
+    assert queue(ctx) == 5
+    got = {m["key"]: m for m in outbox(ctx)}
+    e = three_cases
+    assert sorted(got) == sorted([
+        f"esc:{e['a']}:c01@example.org", f"esc:{e['b']}:c01@example.org", f"esc:{e['c']}:c01@example.org",
+        f"esc:{e['d']}:sec1@example.org", f"esc:{xp_esc}:sec1@example.org",  # XP has no secretary: all of them
+    ])
+    overdue = got[f"esc:{e['b']}:c01@example.org"]
+    assert overdue["subject"] == "Overdue: 松江乙制造有限公司"
+    assert overdue["to_addrs"] == [{"name": "王芳", "email": "c01@example.org"}]
+    assert overdue["cc_addrs"] == [{"name": "张伟", "email": "s01@example.org"}]
+    assert "A copy goes to your supervisor 张伟." in overdue["text_body"]
+    assert got[f"esc:{e['d']}:sec1@example.org"]["subject"] == "For the joint meeting: 松江丁食品有限公司"
+    assert queue(ctx) == 0
+    # Once XP has its own secretary, XP's cases go to that secretary only.
+    cli("cadre", "add", "SEC2", "--name", "孙丽", "--email", "sec2@example.org", "--role", "secretary", "--park", "XP",
+        user="A01")
+    later = escalate(db_url, xp_case, "overdue", 31, status="contacted", allowed=30)
+    meet = escalate(db_url, add_enterprise(db_url, USCCS[6], "新浜庚有限公司", park="XP"), "meeting", 31)
+    # The day's earlier XP meeting item now also reaches SEC2, who had not been told (key per recipient).
+    assert queue(ctx) == 3
+    keys = {m["key"] for m in outbox(ctx)}
+    assert {f"esc:{meet}:sec2@example.org", f"esc:{later}:c03@example.org", f"esc:{xp_esc}:sec2@example.org"} <= keys
+    assert f"esc:{meet}:sec1@example.org" not in keys
+
+
+def test_escalations_of_a_case_that_moved_on_are_not_mailed(org, db_url, make_ctx):
+    case = add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status="contacted", episode=2)
+    escalate(db_url, case, "remind", 16, episode=1)  # recorded in the stay before the status change
+    assert queue(make_ctx()) == 0
+
+
+def test_script_in_an_enterprise_name_arrives_escaped_in_html(org, db_url, make_ctx, smtp_server):
+    name = "<script>alert(1)</script> & 公司"
+    escalate(db_url, add_enterprise(db_url, USCCS[0], name, cadre="C01"), "remind", 16)
+    ctx = smtp_ctx(make_ctx(), smtp_server)
+    ctx.config.values[("mail", "digest")] = False
+    queue(ctx)
+    run_outbox(ctx)
+    (msg,) = smtp_server.messages()
+    html = msg.get_body(("html",)).get_content()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 公司" in html
+    assert name in msg.get_body(("plain",)).get_content()
+    assert msg["Subject"] == f"Reminder: {name} is nearing its deadline"
+
+
+def test_agenda_packet_goes_to_secretary_and_participants_with_the_attachment(org, db_url, make_ctx, smtp_server):
+    ctx = smtp_ctx(make_ctx(), smtp_server)
+    with transaction(ctx.ready_engine) as conn:
+        park = conn.execute(text("SELECT id FROM park WHERE code = 'SJ'")).scalar_one()
+        meeting = conn.execute(insert(__import__("workflow.models").models.Meeting.__table__).values(
+            park_id=park, title="2026年第二季度六方建会联席会议", starts_at=datetime(2026, 6, 18, 6, 30, tzinfo=UTC),
+            place="管委会 301 会议室", status="planned", created_at=datetime.now(UTC))).inserted_primary_key[0]
+        recipients = ["赵敏 <sec1@example.org>", ("周强", "zhou.qiang@example.org"), {"name": "", "email": "gh@example.org"}]
+        assert queue_packet(conn, ctx, meeting, [("会议材料.docx", b"PK\x03\x04word", "application/vnd.openxmlformats-"
+                                                  "officedocument.wordprocessingml.document")], recipients) is True
+        assert queue_packet(conn, ctx, meeting, [], recipients) is False
+    assert run_outbox(ctx)["sent"] == 1
+    (_f, rcpts, raw), = smtp_server.received
+    assert rcpts == ["sec1@example.org", "zhou.qiang@example.org", "gh@example.org"]
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == "Agenda packet: 2026年第二季度六方建会联席会议 (2026-06-18 14:30)"
+    (att,) = list(msg.iter_attachments())
+    assert (att.get_filename(), att.get_content()) == ("会议材料.docx", b"PK\x03\x04word")
+    assert "管委会 301 会议室" in msg.get_body(("plain",)).get_content()
+
+
+def test_outbox_cli_lists_and_sends(three_cases, make_ctx, cli, tmp_path):
+    queue(make_ctx())
+    listed = cli.json("outbox", "list")
+    assert [(m["status"], m["to"]) for m in listed] == [
+        ("queued", "sec1@example.org"), ("queued", "s01@example.org"), ("queued", "c01@example.org")]
+    sent = cli.json("outbox", "send", "--limit", "2")
+    assert (sent["sent"], sent["failed"], sent["transport"]) == (2, 0, "file")
+    assert len(list((tmp_path / "home" / "outbox").glob("*.eml"))) == 2
+    assert len(cli.json("outbox", "list", "--status", "queued")) == 1
+    result = cli("outbox", "send")
+    assert result.stdout == "Sent 1, 0 to retry later, 0 failed (transport: file).\n"
+    assert len(cli.json("outbox", "list", "--status", "sent")) == 3
+    assert "(none)" in cli("outbox", "list", "--status", "failed").stdout
+    bad = cli("outbox", "list", "--status", "lost", expect=2)
+    assert "Invalid value for '--status': 'lost' is not one of 'queued', 'sending', 'sent', 'failed'." in bad.output
+
+
+def test_outbox_send_with_a_bad_transport_setting_is_a_clear_error(org, cli, tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[mail]\ntransport = "pigeon"\n', encoding="utf-8")
+    result = cli("outbox", "send", env={"UNIONFLOW_CONFIG": str(cfg)}, expect=1)
+    assert result.output == "Error: [mail] transport must be smtp, file or console, not 'pigeon'\n"
+
+
+def test_every_email_string_has_a_chinese_translation():
+    from babel.messages.extract import extract_from_dir
+
+    from notifications.i18n import LEVEL_LABELS, STATUS_LABELS, translations
+    from templates import __file__ as templates_init
+
+    folder = __import__("pathlib").Path(templates_init).parent / "email"
+    opts = {"**.j2": {"trimmed": "true", "extensions": "jinja2.ext.i18n"}}
+    ids = [m for *_x, m, _c, _ctx in extract_from_dir(str(folder), method_map=[("**.j2", "jinja2")], options_map=opts)]
+    ids += list(STATUS_LABELS.values()) + list(LEVEL_LABELS.values())
+    zh = translations("zh")
+    missing = [m for m in ids if (zh.ngettext(m[0], m[1], 1) == m[0] if isinstance(m, tuple) else zh.gettext(m) == m)]
+    assert missing == []
+    assert json.dumps(ids)  # all plain strings

@@ -1,0 +1,315 @@
+"""The outbox against a real SMTP server (aiosmtpd): Chinese headers, injection, retries, exactly-once."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import select
+
+from notifications.message import build_message, message_id
+from notifications.outbox import T, claim, enqueue, send_batch
+from notifications.transports import ConsoleTransport, FileTransport, SmtpTransport, transport_from_config
+from workflow.db import make_engine
+
+T0 = datetime(2026, 6, 15, 0, 30, tzinfo=UTC)
+SENDER = "建会办公室 <jianhui@example.org>"
+
+
+class FakeTime:
+    """A controllable `now` for send_batch."""
+
+    def __init__(self, start=T0):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **kw):
+        self.now += timedelta(**kw)
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+def queue(engine, key="k1", *, to=("张伟", "zhang.wei@example.org"), subject="提醒：上海松江某某科技有限公司 即将到期",
+          now=T0, **kw):
+    with engine.begin() as conn:
+        return enqueue(conn, key=key, kind="remind", to=[to], subject=subject, text_body=kw.pop("text_body", "正文：请尽快对接。"),
+                       now=now, **kw)
+
+
+def rows(engine):
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(T).order_by(T.c.id))]
+
+
+def smtp(server, **kw):
+    return SmtpTransport(SENDER, host=server.host, port=server.port, timeout=5, **kw)
+
+
+def test_chinese_subject_and_display_names_arrive_exactly(engine, smtp_server):
+    subject = "提醒：上海松江「某某」科技有限公司 已对接 24/30 个工作日 — 请推进"
+    queue(engine, subject=subject, cc=[("李娜", "li.na@example.org")])
+    result = send_batch(engine, smtp(smtp_server), None, FakeTime(), 8, 60)
+    assert result["sent"] == 1
+    (mail_from, rcpts, raw), = smtp_server.received
+    assert mail_from == "jianhui@example.org"
+    assert rcpts == ["zhang.wei@example.org", "li.na@example.org"]
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii() and b"=?utf-8?" in head  # RFC 2047 on the wire
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == subject
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [("张伟", "zhang.wei@example.org")]
+    assert msg["Cc"].addresses[0].display_name == "李娜"
+    assert msg["From"].addresses[0].display_name == "建会办公室"
+    assert msg["Message-ID"] == message_id("k1")
+    assert msg.get_body(("plain",)).get_content() == "正文：请尽快对接。\n"
+    assert rows(engine)[0]["status"] == "sent"
+
+
+def test_crlf_in_a_name_or_subject_adds_no_header(engine, smtp_server):
+    queue(engine, to=("王芳\r\nBcc: x@example.org", "c01@example.org"), subject="公司\r\nBcc: y@example.org\nX-Evil: 1")
+    send_batch(engine, smtp(smtp_server), None, FakeTime(), 8, 60)
+    (_f, rcpts, raw), = smtp_server.received
+    assert rcpts == ["c01@example.org"]
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert "Bcc" not in msg and "X-Evil" not in msg
+    assert b"\r\nBcc:" not in raw and b"\r\nX-Evil" not in raw
+    assert [a.addr_spec for a in msg["To"].addresses] == ["c01@example.org"]
+    assert msg["To"].addresses[0].display_name == "王芳 Bcc: x@example.org"
+    assert msg["Subject"] == "公司 Bcc: y@example.org X-Evil: 1"
+
+
+def test_an_address_with_a_line_break_is_refused_at_enqueue(engine):
+    from notifications.message import InvalidAddress
+
+    with pytest.raises(InvalidAddress, match="not a plain email address"):
+        queue(engine, to=("王芳", "c01@example.org\r\nBcc: x@example.org"))
+    assert rows(engine) == []
+
+
+def test_enqueue_is_idempotent_and_part_of_the_callers_transaction(engine):
+    assert queue(engine, "same") is True
+    assert queue(engine, "same", subject="另一封") is False
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        enqueue(conn, key="rolled-back", kind="remind", to="a@example.org", subject="s", text_body="t", now=T0)
+        raise RuntimeError("the state change failed")
+    assert [r["key"] for r in rows(engine)] == ["same"]
+    assert rows(engine)[0]["subject"] == "提醒：上海松江某某科技有限公司 即将到期"
+
+
+def test_refused_then_accepted_is_retried_with_backoff_and_delivered_once(engine, smtp_server):
+    smtp_server.handler.refuse = ["451 4.3.0 greylisted, try later", "550 5.7.1 mailbox busy"]
+    clock = FakeTime()
+    queue(engine)
+    r1 = send_batch(engine, smtp(smtp_server), None, clock, 8, 60)
+    assert (r1["sent"], r1["retried"]) == (0, 1)
+    row = rows(engine)[0]
+    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("queued", 1, T0 + timedelta(seconds=60))
+    assert row["last_error"] == "451 4.3.0 greylisted, try later"
+    clock.advance(seconds=59)
+    assert send_batch(engine, smtp(smtp_server), None, clock, 8, 60)["sent"] == 0  # not due yet
+    assert rows(engine)[0]["attempts"] == 1
+    clock.advance(seconds=1)
+    send_batch(engine, smtp(smtp_server), None, clock, 8, 60)
+    row = rows(engine)[0]
+    assert (row["status"], row["attempts"]) == ("queued", 2)
+    assert row["next_attempt_at"] == clock.now + timedelta(seconds=120)  # doubled
+    assert row["last_error"] == "550 5.7.1 mailbox busy"
+    clock.advance(seconds=120)
+    assert send_batch(engine, smtp(smtp_server), None, clock, 8, 60)["sent"] == 1
+    clock.advance(days=3)
+    assert send_batch(engine, smtp(smtp_server), None, clock, 8, 60)["sent"] == 0
+    assert len(smtp_server.received) == 1
+    row = rows(engine)[0]
+    assert (row["status"], row["attempts"], row["sent_at"]) == ("sent", 3, clock.now - timedelta(days=3))
+
+
+def test_a_server_that_is_down_then_up_loses_nothing(engine, smtp_server):
+    smtp_server.stop()
+    clock = FakeTime()
+    for i in range(3):
+        queue(engine, f"k{i}")
+    result = send_batch(engine, smtp(smtp_server), None, clock, 8, 30)
+    assert (result["sent"], result["retried"]) == (0, 3)
+    assert all(r["status"] == "queued" and "Connection refused" in r["last_error"] for r in rows(engine))
+    smtp_server.start()
+    clock.advance(seconds=30)
+    assert send_batch(engine, smtp(smtp_server), None, clock, 8, 30)["sent"] == 3
+    assert sorted(m["Message-ID"] for m in smtp_server.messages()) == sorted(message_id(f"k{i}") for i in range(3))
+    assert [r["status"] for r in rows(engine)] == ["sent"] * 3
+
+
+def test_after_max_attempts_the_message_is_failed_with_the_last_error(engine, smtp_server):
+    smtp_server.handler.refuse = ["550 5.1.1 no such user"] * 10
+    clock = FakeTime()
+    queue(engine)
+    for _ in range(3):
+        send_batch(engine, smtp(smtp_server), None, clock, 3, 10)
+        clock.advance(hours=1)
+    row = rows(engine)[0]
+    assert (row["status"], row["attempts"]) == ("failed", 3)
+    assert row["last_error"] == "550 5.1.1 no such user"
+    assert send_batch(engine, smtp(smtp_server), None, clock, 3, 10) == {"sent": 0, "retried": 0, "failed": 0,
+                                                                          "errors": []}
+    assert smtp_server.received == []
+
+
+def test_one_connection_per_batch_and_reconnect_after_a_disconnect(engine, smtp_server):
+    for i in range(5):
+        queue(engine, f"k{i}")
+    transport = smtp(smtp_server)
+    assert send_batch(engine, transport, None, FakeTime(), 8, 60)["sent"] == 5
+    assert transport.connections == 1
+    row = rows(engine)[0]
+    with smtp(smtp_server) as transport:
+        transport.send(build_message(row, SENDER), ["zhang.wei@example.org"])
+        smtp_server.stop()  # the server drops the connection between two messages
+        smtp_server.start()
+        transport.send(build_message(row, SENDER), ["zhang.wei@example.org"])
+        assert transport.connections == 2
+    assert len(smtp_server.received) == 7
+
+
+def test_a_stale_claim_is_taken_again(engine):
+    queue(engine)
+    assert [r["key"] for r in claim(engine, 10, "worker-a", T0)] == ["k1"]
+    assert claim(engine, 10, "worker-b", T0 + timedelta(minutes=14)) == []
+    again = claim(engine, 10, "worker-b", T0 + timedelta(minutes=16))
+    assert [(r["key"], r["claimed_by"], r["attempts"]) for r in again] == [("k1", "worker-b", 2)]
+
+
+def test_message_id_is_derived_from_the_key():
+    key = "digest:c01@example.org:2026-06-15"
+    expected = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@unionflow>"
+    assert message_id(key) == expected
+    row = {"key": key, "kind": "digest", "to_addrs": [{"name": "", "email": "c01@example.org"}], "subject": "s",
+           "text_body": "t", "created_at": T0}
+    assert build_message(row, SENDER)["Message-ID"] == build_message(dict(row), SENDER)["Message-ID"] == expected
+    assert message_id(key + ":2") != expected
+
+
+def test_file_transport_writes_eml_files_that_parse_back(engine, tmp_path):
+    queue(engine, "k1", html_body="<p>正文</p>", attachments=[("会议材料.docx", b"PK\x03\x04docx bytes")])
+    queue(engine, "k2")
+    out = tmp_path / "mail"
+    transport = transport_from_config({"transport": "file", "from": SENDER, "dir": str(out)})
+    assert isinstance(transport, FileTransport)
+    assert send_batch(engine, transport, None, FakeTime(), 8, 60)["sent"] == 2
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(f"{hashlib.sha256(k.encode()).hexdigest()[:32]}.eml" for k in ("k1", "k2"))
+    msg = message_from_bytes((out / names[names.index(f"{hashlib.sha256(b'k1').hexdigest()[:32]}.eml")]).read_bytes(),
+                             policy=policy.default)
+    assert msg["Subject"] == "提醒：上海松江某某科技有限公司 即将到期"
+    assert msg.get_body(("html",)).get_content() == "<p>正文</p>\n"
+    (att,) = list(msg.iter_attachments())
+    assert (att.get_filename(), att.get_content()) == ("会议材料.docx", b"PK\x03\x04docx bytes")
+
+
+def test_console_transport_prints_the_message(engine):
+    stream = io.StringIO()
+    queue(engine)
+    assert send_batch(engine, ConsoleTransport(SENDER, stream), None, FakeTime(), 8, 60)["sent"] == 1
+    text = stream.getvalue()
+    assert "Subject: 提醒：上海松江某某科技有限公司 即将到期" in text
+    assert "To: 张伟 <zhang.wei@example.org>" in text and "正文：请尽快对接。" in text
+
+
+def test_smtp_settings_are_checked(monkeypatch):
+    from notifications.transports import TransportConfigError
+
+    with pytest.raises(TransportConfigError, match="security must be one of none, starttls, tls"):
+        transport_from_config({"transport": "smtp", "smtp": {"security": "ssl"}})
+    monkeypatch.delenv("MY_SMTP_PW", raising=False)
+    with pytest.raises(TransportConfigError, match="environment variable MY_SMTP_PW is not"):
+        transport_from_config({"transport": "smtp", "smtp": {"username": "u", "password_env": "MY_SMTP_PW"}})
+    monkeypatch.setenv("MY_SMTP_PW", "s3cret")
+    t = transport_from_config({"transport": "smtp", "smtp": {"username": "u", "password_env": "MY_SMTP_PW"}})
+    assert (t.username, t.password) == ("u", "s3cret")
+    with pytest.raises(TransportConfigError, match="transport must be smtp, file or console, not 'pigeon'"):
+        transport_from_config({"transport": "pigeon"})
+
+
+def _queue_many(engine, n):
+    from notifications.outbox import enqueue_many, message_values
+
+    with engine.begin() as conn:
+        return enqueue_many(conn, [
+            message_values(key=f"bulk:{i}", kind="remind", to=[(f"干部{i}", f"c{i}@example.org")], subject=f"提醒 {i}",
+                           text_body=f"第 {i} 封", now=T0)
+            for i in range(n)])
+
+
+def test_two_concurrent_send_processes_deliver_each_message_exactly_once(engine, db_url, smtp_server, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    n = 400
+    assert _queue_many(engine, n) == n
+    assert _queue_many(engine, n) == 0  # same keys: nothing new
+    exe = Path(sys.executable).with_name("unionflow")
+    env = {**os.environ, "UNIONFLOW_DATABASE_URL": db_url, "UNIONFLOW_CONFIG": str(smtp_server.config(tmp_path))}
+    procs = [subprocess.Popen([str(exe), "outbox", "send", "--json"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    sent = [json.loads(out)["sent"] for out, _err in outputs]
+    assert sum(sent) == n, sent
+    ids = [m["Message-ID"] for m in smtp_server.messages()]
+    assert len(ids) == n and set(ids) == {message_id(f"bulk:{i}") for i in range(n)}
+    assert {r["status"] for r in rows(engine)} == {"sent"}
+
+
+def test_two_senders_in_threads_never_send_one_key_twice(engine, db_url, smtp_server):
+    import threading
+
+    n = 300
+    _queue_many(engine, n)
+    barrier, both_claimed = threading.Barrier(2), threading.Barrier(2)
+    results = []
+
+    class WaitForTheOther(SmtpTransport):
+        """Sends nothing until both workers hold a claim, so the two really run at once."""
+
+        def send(self, msg, recipients):
+            if not getattr(self, "waited", False):
+                self.waited = True
+                both_claimed.wait(30)
+            return super().send(msg, recipients)
+
+    def worker(name):
+        eng = make_engine(db_url)
+        try:
+            barrier.wait()
+            transport = WaitForTheOther(SENDER, host=smtp_server.host, port=smtp_server.port, timeout=5)
+            results.append(send_batch(eng, transport, None, FakeTime(), 8, 60, worker_id=name, chunk=10))
+        finally:
+            eng.dispose()
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(r["sent"] > 0 for r in results) == [True, True]  # both took part
+    assert sum(r["sent"] for r in results) == n
+    ids = [m["Message-ID"] for m in smtp_server.messages()]
+    assert len(ids) == len(set(ids)) == n
+
+
+def test_a_claim_takes_at_most_the_limit_oldest_first(engine):
+    for i in range(5):
+        queue(engine, f"k{i}", now=T0 + timedelta(seconds=5 - i))
+    assert [r["key"] for r in claim(engine, 2, "w", T0 + timedelta(minutes=1))] == ["k4", "k3"]
+    assert [r["key"] for r in claim(engine, 10, "w", T0 + timedelta(minutes=1))] == ["k2", "k1", "k0"]
