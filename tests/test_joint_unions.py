@@ -1,0 +1,125 @@
+"""Joint unions: adding, founding (which founds every attached preparatory case, atomically), listing."""
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import USCCS, add_enterprise
+
+U = USCCS
+
+
+def attach(cli, org, uscc, name, ju, on="2026-06-02", cadre="C01", park="SJ"):
+    """An enterprise in contacted, prepared as a joint founding with `ju`."""
+    add_enterprise(org, uscc, name, park, status="contacted", status_since="2026-06-01", cadre=cadre, employees=8,
+                   shuangshi=False)
+    cli("case", "prepare", uscc, "--mode", "joint", "--joint-union", ju, "--on", on, user=cadre)
+
+
+@pytest.fixture
+def ju(cli, org):
+    cli("joint-union", "add", "JU-G01", "第一网格联合工会", "--kind", "grid", "--park", "SJ", user="S01")
+    return "JU-G01"
+
+
+def test_add_needs_admin_or_a_supervisor_of_the_park(cli, org):
+    r = cli("joint-union", "add", "JU-X", "新浜联合工会", "--kind", "cluster", "--park", "SJ", user="S02", expect=1)
+    assert r.stderr.strip() == (
+        "Error: S02 (supervisor) may not add a joint union in park SJ: "
+        "that needs the role admin or a supervisor of park SJ"
+    )
+    r = cli("joint-union", "add", "JU-X", "x", "--kind", "cluster", "--park", "SJ", user="C01", expect=1)
+    assert "C01 (cadre) may not add a joint union in park SJ" in r.stderr
+    r = cli("joint-union", "add", "JU-X", "x", "--kind", "street", "--park", "SJ", user="A01", expect=2)
+    assert "'street' is not one of 'grid', 'cluster', 'park_in_park'" in r.stderr
+    cli("joint-union", "add", "JU-X", "园中园联合工会", "--kind", "park_in_park", "--park", "XP", user="A01")
+    r = cli("joint-union", "add", "JU-X", "again", "--kind", "grid", "--park", "XP", user="S02", expect=1)
+    assert r.stderr.strip() == "Error: a joint union with code 'JU-X' already exists"
+    r = cli("joint-union", "add", "JU-Y", "y", "--kind", "grid", "--park", "NOPE", user="A01", expect=1)
+    assert r.stderr.strip() == "Error: no park with code 'NOPE': see `unionflow park list`"
+    assert cli.json("joint-union", "list") == [{
+        "code": "JU-X", "name": "园中园联合工会", "kind": "park_in_park", "park": "XP", "founded_on": None,
+        "approval_ref": None, "cases": 0, "covered": 0,
+    }]
+
+
+def test_founding_advances_every_attached_preparatory_case_with_one_event_each(cli, org, ju):
+    attach(cli, org, U[0], "甲公司", ju, on="2026-06-02")
+    attach(cli, org, U[1], "乙公司", ju, on="2026-06-10", cadre="C02")  # entered preparatory after --on below
+    attach(cli, org, U[2], "丙公司", ju)
+    cli("case", "setback", U[2], "--reason", "老板改主意", user="C01")  # back to contacted: stays there
+    cli("joint-union", "add", "JU-G02", "第二网格联合工会", "--kind", "grid", "--park", "SJ", user="A01")
+    attach(cli, org, U[3], "丁公司", "JU-G02")  # another joint union's case
+    before = {u: cli.json("case", "show", u) for u in U[:4]}
+
+    result = cli.json("joint-union", "found", ju, "--approval-ref", "松总工〔2026〕31号", "--on", "2026-06-05",
+                      user="S01")
+    assert result == {"code": ju, "founded_on": "2026-06-05", "approval_ref": "松总工〔2026〕31号", "cases_founded": 2}
+    after = {u: cli.json("case", "show", u) for u in U[:4]}
+    assert [after[u]["status"] for u in U[:4]] == ["founded", "founded", "contacted", "preparatory"]
+    assert after[U[0]]["status_since"] == after[U[0]]["founded_on"] == "2026-06-05"
+    assert after[U[1]]["status_since"] == "2026-06-10"  # it joined the founded union the day it entered
+    for u in U[:2]:
+        assert after[u]["version"] == before[u]["version"] + 1
+        assert after[u]["episode"] == before[u]["episode"] + 1
+        events = [h for h in cli.json("case", "history", u) if h["event"] == "found"]
+        assert len(events) == 1
+        e = events[0]
+        assert (e["kind"], e["from_status"], e["to_status"], e["actor"]) == ("transition", "preparatory", "founded", "S01")
+        assert e["note"] == f"joint union {ju} founded (松总工〔2026〕31号)"
+    assert events[0]["occurred_on"] == "2026-06-10"
+    for u in U[2:4]:
+        assert after[u]["version"] == before[u]["version"]
+    listed = {j["code"]: j for j in cli.json("joint-union", "list")}
+    assert listed[ju]["founded_on"] == "2026-06-05" and listed[ju]["cases"] == 3 and listed[ju]["covered"] == 2
+    assert listed["JU-G02"]["covered"] == 0
+
+    r = cli("joint-union", "found", ju, "--approval-ref", "again", user="A01", expect=1)
+    assert r.stderr.strip() == f"Error: joint union {ju} was already founded on 2026-06-05 (松总工〔2026〕31号)"
+
+
+def test_founding_refusals(cli, org, ju):
+    r = cli("joint-union", "found", ju, "--approval-ref", "  ", user="S01", expect=1)
+    assert r.stderr.strip() == "Error: --approval-ref must give the higher union's approval reference (批复文号)"
+    r = cli("joint-union", "found", ju, "--approval-ref", "x", "--on", "2026-06-16", user="S01", expect=1)
+    assert "--on 2026-06-16 is in the future (today is 2026-06-15)" in r.stderr
+    r = cli("joint-union", "found", ju, "--approval-ref", "x", user="S02", expect=1)
+    assert "S02 (supervisor) may not found a joint union in park SJ" in r.stderr
+    r = cli("joint-union", "found", "JU-NONE", "--approval-ref", "x", user="A01", expect=1)
+    assert r.stderr.strip() == "Error: no joint union 'JU-NONE': see `unionflow joint-union list`"
+    assert cli.json("joint-union", "list")[0]["founded_on"] is None
+
+
+def test_a_case_attached_to_a_founded_joint_union_is_founded_directly(cli, org, ju):
+    attach(cli, org, U[0], "甲公司", ju)
+    r = cli("case", "found", U[0], user="C01", expect=1)
+    assert "found the joint union first (`unionflow joint-union found CODE`)" in r.stderr
+    cli("case", "setback", U[0], "--reason", "暂缓", user="C01")
+    cli("joint-union", "found", ju, "--approval-ref", "松总工〔2026〕31号", "--on", "2026-06-05", user="A01")
+    assert cli.json("case", "show", U[0])["status"] == "contacted"  # not preparatory: not carried along
+    cli("case", "prepare", U[0], "--mode", "joint", "--joint-union", ju, user="C01")
+    shown = cli.json("case", "found", U[0], user="C01")
+    assert shown["status"] == "founded" and shown["status_since"] == "2026-06-15"
+
+
+def test_founding_is_one_transaction(org, cli, ju, make_ctx, db_url):
+    """If writing one case's event fails, nothing is written: not the union, not any case."""
+    from workflow.joint_unions import found_joint_union
+
+    attach(cli, org, U[0], "甲公司", ju)
+    attach(cli, org, U[1], "乙公司", ju)
+    ctx = make_ctx("A01")
+    with ctx.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("CREATE TRIGGER no_found BEFORE INSERT ON case_event WHEN NEW.event = 'found' "
+                              "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"))
+        else:
+            conn.execute(text("CREATE FUNCTION no_found() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                              "IF NEW.event = 'found' THEN RAISE EXCEPTION 'refused by test trigger'; END IF; "
+                              "RETURN NEW; END $$"))
+            conn.execute(text("CREATE TRIGGER no_found BEFORE INSERT ON case_event FOR EACH ROW "
+                              "EXECUTE FUNCTION no_found()"))
+    with pytest.raises(Exception, match="refused by test trigger"):
+        found_joint_union(ctx, ju, "松总工〔2026〕31号")
+    assert [cli.json("case", "show", u)["status"] for u in U[:2]] == ["preparatory", "preparatory"]
+    assert cli.json("joint-union", "list")[0]["founded_on"] is None
+    assert all(h["event"] != "found" for u in U[:2] for h in cli.json("case", "history", u))

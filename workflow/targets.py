@@ -1,0 +1,142 @@
+"""Founding-rate targets (e.g. ≥70% by 31 December) and what it takes to reach them.
+
+For each target: the rate now, the enterprises still needed, the working days left, the pace needed
+per week, and each cadre's share of the gap in proportion to their open portfolio (包干).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from datetime import date
+
+from sqlalchemy import and_, func, insert, select, update
+
+from workflow.case_states import CasesAt, cases_at, park_and_subparks, workday_calendar
+from workflow.cases import CADRE, CASE, PARK
+from workflow.db import reading, transaction
+from workflow.errors import InvalidInput
+from workflow.flags import NO_UNION_STATUSES
+from workflow.models import Target
+from workflow.people import park_id
+from workflow.permissions import require_actor, require_role
+from workflow.reports import check_basis, coverage_on, scope_filters
+
+log = logging.getLogger(__name__)
+TARGET = Target.__table__
+_NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
+
+
+def parse_rate(text: str) -> float:
+    """`0.7` or `70%` → 0.7 (a fraction in (0, 1])."""
+    raw = str(text).strip()
+    percent = raw.endswith("%")
+    number = raw[:-1].strip() if percent else raw
+    if not _NUMBER.match(number):
+        raise InvalidInput(f"RATE {raw!r} is not a rate: give a fraction such as 0.7 or a percentage such as 70%")
+    value = float(number) / 100 if percent else float(number)
+    if not percent and value > 1:
+        raise InvalidInput(f"RATE {raw} is more than 1: give a fraction such as 0.7 or a percentage such as 70%")
+    if not 0 < value <= 1:
+        raise InvalidInput(f"RATE {raw} must be more than 0% and at most 100%")
+    return round(value, 6)
+
+
+def set_target(ctx, rate: str | float, by: date, park: str | None = None, basis: str = "all") -> dict:
+    """Set (or change) the target for a park — or the whole federation — due on `by` (admins)."""
+    check_basis(basis)
+    value = parse_rate(rate)
+    with transaction(ctx.ready_engine) as conn:
+        require_role(require_actor(conn, ctx.actor_code), "set a target", "admin")
+        pid = park_id(conn, park) if park else None
+        same = and_(TARGET.c.park_id.is_(None) if pid is None else TARGET.c.park_id == pid,
+                    TARGET.c.by_date == by, TARGET.c.basis == basis)
+        existing = conn.execute(select(TARGET.c.id).where(same)).scalar()
+        if existing is None:
+            tid = conn.execute(insert(TARGET).values(park_id=pid, rate=value, by_date=by, basis=basis,
+                                                     created_at=ctx.clock.now())).inserted_primary_key[0]
+        else:
+            conn.execute(update(TARGET).where(TARGET.c.id == existing).values(rate=value))
+            tid = existing
+    return {"id": tid, "park": park, "rate": value, "by": by.isoformat(), "basis": basis, "created": existing is None}
+
+
+def _targets(conn):
+    return conn.execute(
+        select(TARGET.c.id, PARK.c.code.label("park"), TARGET.c.rate, TARGET.c.by_date, TARGET.c.basis)
+        .outerjoin(PARK, PARK.c.id == TARGET.c.park_id)
+        .order_by(TARGET.c.by_date, PARK.c.code.is_(None), PARK.c.code, TARGET.c.basis)
+    ).all()
+
+
+def list_targets(ctx) -> list[dict]:
+    with reading(ctx.ready_engine) as conn:
+        return [{"id": t.id, "park": t.park, "rate": t.rate, "by": t.by_date.isoformat(), "basis": t.basis}
+                for t in _targets(conn)]
+
+
+def split_gap(needed: int, portfolios: list[int]) -> list[int]:
+    """Whole shares of `needed` proportional to `portfolios` that sum to it (largest remainder)."""
+    total = sum(portfolios)
+    if not total:
+        return [0] * len(portfolios)
+    parts = [divmod(needed * p, total) for p in portfolios]
+    shares = [q for q, _ in parts]
+    order = sorted(range(len(parts)), key=lambda i: (-parts[i][1], -portfolios[i], i))
+    for i in order[: needed - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def cadre_shares(conn, at: CasesAt, basis: str, park_ids: list[int] | None, needed: int) -> list[dict]:
+    """Each cadre's open (no union yet) portfolio in the target's scope and their share of the gap."""
+    q = (
+        select(CADRE.c.code, CADRE.c.name, func.count().label("open_cases"))
+        .select_from(at.source.outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id))
+        .where(*scope_filters(at, basis, park_ids), at.status.in_(NO_UNION_STATUSES))
+        .group_by(CADRE.c.code, CADRE.c.name)
+    )
+    rows = sorted(conn.execute(q), key=lambda r: (r.code is None, r.code or ""))
+    portfolios = [int(r.open_cases) for r in rows]
+    total = sum(portfolios)
+    return [
+        {"cadre": r.code, "name": r.name, "open_cases": p, "share": s,
+         "share_exact": round(needed * p / total, 2) if total else 0.0}
+        for r, p, s in zip(rows, portfolios, split_gap(needed, portfolios), strict=True)
+    ]
+
+
+def enterprises_needed(target_rate: float, enterprises: int, covered: int) -> int:
+    """ceil(rate × denominator) − covered, at least 0 (rounded first so 0.7 × 10 is 7, not 8)."""
+    return max(0, math.ceil(round(target_rate * enterprises, 9)) - covered)
+
+
+def targets_on(conn, at: CasesAt) -> list[dict]:
+    """Every target's arithmetic as of `at` (inside the caller's snapshot)."""
+    cal = workday_calendar(conn)
+    out = []
+    for t in _targets(conn):
+        park_ids = park_and_subparks(conn, t.park) if t.park else None
+        total = coverage_on(conn, at, None, t.basis, park_ids)["total"]
+        needed = enterprises_needed(t.rate, total["enterprises"], total["covered"])
+        if t.by_date > cal.end:
+            raise InvalidInput(f"target {t.id} is due {t.by_date}, beyond the working-day calendar ({cal.end})")
+        cal.warn_for(at.as_of, max(at.as_of, t.by_date))
+        days_left = cal.workdays_after(at.as_of, t.by_date)
+        pace = round(needed * 5 / days_left, 2) if days_left else (0.0 if needed == 0 else None)
+        shares = cadre_shares(conn, at, t.basis, park_ids, needed)
+        out.append({
+            "id": t.id, "park": t.park, "basis": t.basis, "target_rate": t.rate, "by": t.by_date.isoformat(),
+            "enterprises": total["enterprises"], "covered": total["covered"], "rate": total["rate"],
+            "needed": needed, "working_days_left": days_left, "pace_per_week": pace,
+            "open_cases": sum(s["open_cases"] for s in shares), "cadres": shares,
+        })
+    return out
+
+
+def targets_report(ctx, as_of: date | None = None) -> dict:
+    """`report targets`: {as_of, targets[{…, needed, working_days_left, pace_per_week, cadres[…]}]}."""
+    at = cases_at(as_of, ctx.clock.today())
+    with reading(ctx.ready_engine) as conn:
+        return {"as_of": at.as_of.isoformat(), "targets": targets_on(conn, at)}
