@@ -824,6 +824,8 @@ def scheduler_run(state, once):
 
     logging.basicConfig(level=os.environ.get("UNIONFLOW_LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("alembic", "apscheduler"):  # our own jobs log what ran and what it did
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     run_scheduler(state.ctx, once=once)
 
 

@@ -23,7 +23,8 @@ def sql(db_url: str, query: str, **params) -> list[tuple]:
     engine = make_engine(db_url)
     try:
         with engine.begin() as conn:
-            return [tuple(r) for r in conn.execute(text(query), params)]
+            result = conn.execute(text(query), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
     finally:
         engine.dispose()
 

@@ -1,0 +1,146 @@
+"""The scheduler daemon: what is due runs once, one leader per database, a second daemon takes over."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import USCCS, add_enterprise
+from tests.test_sweep import count, sql
+
+UNIONFLOW = str(Path(sys.executable).parent / "unionflow")
+U1 = USCCS[0]
+
+
+@pytest.fixture
+def config_file(tmp_path) -> Path:
+    """The sweep is due from midnight, so tests do not depend on the time of day."""
+    path = tmp_path / "unionflow.toml"
+    path.write_text('[scheduler]\nsweep_at = "00:00"\n', encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def stalled(org) -> int:
+    return add_enterprise(org, U1, "久拖公司", status="contacted", status_since="2026-03-02", cadre="C01")
+
+
+def test_once_runs_the_sweep_once(cli, stalled, org, config_file, caplog):
+    caplog.set_level(logging.INFO, logger="workflow")
+    env = {"UNIONFLOW_CONFIG": str(config_file)}
+    cli("scheduler", "run", "--once", env=env)
+    assert count(org, "escalation") == 3
+    assert sql(org, "SELECT runs FROM sweep_run") == [(1,)]
+    cli("scheduler", "run", "--once", env=env)
+    assert count(org, "escalation") == 3 and sql(org, "SELECT runs FROM sweep_run") == [(1,)]
+    assert "sweep: nothing to do (the sweep of 2026-06-15 has already run)" in caplog.messages
+
+
+def test_once_on_a_day_off_does_not_sweep(cli, stalled, org, config_file, caplog):
+    caplog.set_level(logging.INFO, logger="workflow")
+    cli("scheduler", "run", "--once", today="2026-06-20", env={"UNIONFLOW_CONFIG": str(config_file)})  # Saturday
+    assert count(org, "escalation") == 0
+    assert "sweep: nothing to do (2026-06-20 is not a working day)" in caplog.messages
+
+
+def test_the_daily_sweep_waits_for_its_time(stalled, org, make_ctx):
+    from workflow.scheduler import run_daily_sweep, sweep_due
+
+    ctx = make_ctx()  # sweep_at 08:30 Asia/Shanghai
+    assert sweep_due(ctx, datetime(2026, 6, 15, 0, 29, tzinfo=UTC)) == (False, "not yet 08:30")
+    assert run_daily_sweep(ctx, datetime(2026, 6, 15, 0, 29, tzinfo=UTC)) is None
+    assert count(org, "escalation") == 0
+    result = run_daily_sweep(ctx, datetime(2026, 6, 15, 0, 30, tzinfo=UTC))
+    assert result["counts"] == {"remind": 1, "overdue": 1, "meeting": 1, "next_action": 0}
+    assert result["escalations"] == []  # the scheduler only logs counts
+    assert sweep_due(ctx, datetime(2026, 6, 15, 9, 0, tzinfo=UTC)) == (False, "the sweep of 2026-06-15 has already run")
+
+
+def test_a_manual_escalate_counts_as_the_days_sweep(cli, stalled, org, make_ctx):
+    from workflow.scheduler import sweep_due
+
+    cli("escalate", user="A01")
+    assert sweep_due(make_ctx(), datetime(2026, 6, 15, 9, 0, tzinfo=UTC))[0] is False
+
+
+def test_once_refused_while_another_scheduler_leads(cli, stalled, make_ctx, config_file):
+    from workflow.scheduler import leader_lock
+
+    ctx = make_ctx()
+    lock = leader_lock(ctx)
+    assert lock.try_acquire()
+    try:
+        r = cli("scheduler", "run", "--once", env={"UNIONFLOW_CONFIG": str(config_file)}, expect=1)
+        assert r.stderr.startswith(f"Error: another scheduler holds the leader lock ({lock}) and runs the jobs")
+    finally:
+        lock.release()
+    cli("scheduler", "run", "--once", env={"UNIONFLOW_CONFIG": str(config_file)})
+
+
+# -- two real daemons -----------------------------------------------------------------------------
+
+
+class Daemon:
+    def __init__(self, db_url: str, config: Path, log: Path):
+        env = {**os.environ, "UNIONFLOW_CONFIG": str(config), "UNIONFLOW_SCHEDULER_POLL": "0.3",
+               "UNIONFLOW_LANG": "en"}
+        self.log = log
+        self._out = log.open("w")
+        self.proc = subprocess.Popen([UNIONFLOW, "--db", db_url, "scheduler", "run"], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=self._out)
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def wait_for(self, needle: str, timeout: float = 90) -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if needle in self.text():
+                return time.monotonic() - start
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"{needle!r} not logged within {timeout} s; log:\n{self.text()}")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=60)
+        finally:
+            self._out.close()
+
+
+@pytest.mark.slow
+def test_two_daemons_one_leads_and_the_other_takes_over(stalled, org, config_file, tmp_path):
+    first = Daemon(org, config_file, tmp_path / "first.log")
+    second = None
+    try:
+        first.wait_for("leader: holding the")
+        first.wait_for("sweep as of 2026-06-15: 3 new escalation(s)")
+        second = Daemon(org, config_file, tmp_path / "second.log")
+        second.wait_for("idle: another scheduler holds the")
+        time.sleep(1.0)
+        assert "leader:" not in second.text()
+        assert first.stop() == 0
+        assert "leader lock released" in first.text() and "scheduler stopped" in first.text()
+        took = second.wait_for("leader: holding the", timeout=10)
+        assert took < 5
+        second.wait_for("sweep: nothing to do (the sweep of 2026-06-15 has already run)")
+        assert second.stop() == 0
+        assert "leader lock released" in second.text()
+    finally:
+        for d in (first, second):
+            if d is not None and d.proc.poll() is None:
+                d.proc.kill()
+                d.proc.wait()
+    assert count(org, "escalation") == 3
+    assert sql(org, "SELECT runs FROM sweep_run") == [(1,)]

@@ -1,0 +1,300 @@
+"""The scheduler daemon: APScheduler 3.x triggers over the project's own idempotent `run_*` jobs.
+
+- Jobs are defined here in code (no job store: a pickled job whose function moved would be deleted,
+  and two processes sharing a store would both run everything). What is due lives in the project's
+  tables (`sweep_run`, `outbox`, meetings), so the scheduler holds nothing worth losing.
+- Leader lock: one daemon per database runs the jobs. PostgreSQL: a session-level advisory lock
+  held on a dedicated connection (released when the process dies). SQLite: a file lock beside the
+  database file. The others stay idle, retry every `UNIONFLOW_SCHEDULER_POLL` seconds (default 30)
+  and take over when the leader goes.
+- After downtime, the leader runs the day's sweep once at start-up if it is due and has not run
+  (never once per missed day: the sweep computes from the state as of today, so it misses nothing).
+- `once=True` runs what is due now and returns. SIGTERM/SIGINT stop it cleanly (lock released).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from datetime import date, datetime, time
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from workflow.db import is_sqlite, make_engine, reading
+from workflow.errors import InvalidInput, SchedulerBusy
+from workflow.models import SweepRun
+
+log = logging.getLogger(__name__)
+
+POLL_ENV = "UNIONFLOW_SCHEDULER_POLL"
+LEADER_KEY = 0x756E_6C65_6164  # pg_try_advisory_lock key of the leader ("unlead"); advisory locks are per database
+RUN = SweepRun.__table__
+
+
+# -- jobs: each an idempotent run_*() the CLI can call too ----------------------------------------
+
+
+def sweep_at(ctx) -> time:
+    value = str(ctx.config.get("scheduler", "sweep_at"))
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"[scheduler] sweep_at must be HH:MM, not {value!r}") from None
+
+
+def sweep_ran(ctx, day: date) -> bool:
+    with reading(ctx.ready_engine) as conn:
+        return conn.execute(select(RUN.c.finished_at).where(RUN.c.as_of == day)).scalar() is not None
+
+
+def sweep_due(ctx, now: datetime | None = None) -> tuple[bool, str]:
+    """(due?, why) for today's sweep: a working day, its time has come, and it has not run yet."""
+    from workflow.calendar_store import prepare_calendar
+
+    today = ctx.clock.today()
+    local = ctx.clock.local(now or ctx.clock.now())
+    if not prepare_calendar(ctx.ready_engine).is_workday(today):
+        return False, f"{today} is not a working day"
+    if local.time() < sweep_at(ctx):
+        return False, f"not yet {sweep_at(ctx):%H:%M}"
+    if sweep_ran(ctx, today):
+        return False, f"the sweep of {today} has already run"
+    return True, "due"
+
+
+def run_daily_sweep(ctx, now: datetime | None = None) -> dict | None:
+    """The sweep of today, when due (the daily trigger and the start-up catch-up call this)."""
+    due, why = sweep_due(ctx, now)
+    if not due:
+        log.info("sweep: nothing to do (%s)", why)
+        return None
+    from workflow.sweep import run_sweep
+
+    result = run_sweep(ctx, system=True, details=False)
+    for w in result["warnings"]:
+        log.warning("sweep: %s", w)
+    return result
+
+
+def run_outbox_flush(ctx) -> dict | None:
+    """Send what is due in the outbox (workflow.mailing.run_outbox)."""
+    from workflow import mailing
+
+    send = getattr(mailing, "run_outbox", None)
+    if send is None:
+        log.debug("outbox: workflow.mailing.run_outbox is not there yet")
+        return None
+    return send(ctx)
+
+
+def run_packets(ctx) -> dict | None:
+    """Send the agenda packets of meetings that are close (the meetings issue's run_due_packets)."""
+    try:
+        from workflow import meetings
+    except ImportError:
+        return None
+    due = getattr(meetings, "run_due_packets", None)
+    if due is None:
+        log.debug("packets: workflow.meetings.run_due_packets is not there yet")
+        return None
+    result = due(ctx)
+    log.info("packets: %s", result)
+    return result
+
+
+def _guarded(name: str, job, ctx):
+    """A job's failure is logged and does not stop the daemon; the next run tries again."""
+    try:
+        return job(ctx)
+    except Exception:  # noqa: BLE001 - any failure of one job must not kill the scheduler
+        log.exception("%s failed", name)
+        return None
+
+
+def run_due(ctx) -> dict:
+    """Everything that is due now, once (`scheduler run --once`)."""
+    return {name: _guarded(name, job, ctx) for name, job in JOBS.items()}
+
+
+JOBS = {"sweep": run_daily_sweep, "outbox": run_outbox_flush, "packets": run_packets}
+
+
+# -- the leader lock ------------------------------------------------------------------------------
+
+
+class FileLeaderLock:
+    """SQLite: an OS file lock beside the database (released by the OS if the process dies)."""
+
+    def __init__(self, path: Path):
+        from filelock import FileLock
+
+        self.path = path
+        self._lock = FileLock(str(path))
+
+    def __str__(self) -> str:
+        return f"file lock {self.path}"
+
+    def try_acquire(self) -> bool:
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=0)
+            return True
+        except Timeout:
+            return False
+
+    def healthy(self) -> bool:
+        return self._lock.is_locked
+
+    def release(self) -> None:
+        if self._lock.is_locked:
+            self._lock.release()
+
+
+class PgLeaderLock:
+    """PostgreSQL: a session-level advisory lock on a connection of its own (not pooled)."""
+
+    def __init__(self, url):
+        from sqlalchemy.pool import NullPool
+
+        self._engine = make_engine(url, poolclass=NullPool)
+        self._conn = None
+
+    def __str__(self) -> str:
+        return f"advisory lock {LEADER_KEY} on {self._engine.url.render_as_string(hide_password=True)}"
+
+    def try_acquire(self) -> bool:
+        if self._conn is None:
+            self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_KEY}).scalar():
+            return True
+        self._drop()
+        return False
+
+    def healthy(self) -> bool:
+        try:
+            self._conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - a broken connection means the lock is gone
+            return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LEADER_KEY})
+            except Exception:  # noqa: BLE001 - closing the session releases it anyway
+                pass
+            self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def dispose(self) -> None:
+        self.release()
+        self._engine.dispose()
+
+
+def leader_lock(ctx):
+    engine = ctx.engine
+    if is_sqlite(engine):
+        db = engine.url.database
+        if db and db != ":memory:":
+            return FileLeaderLock(Path(db).resolve().with_name(Path(db).name + ".scheduler.lock"))
+        from workflow.config import user_dir
+
+        user_dir().mkdir(parents=True, exist_ok=True)
+        return FileLeaderLock(user_dir() / "scheduler.lock")
+    return PgLeaderLock(engine.url.render_as_string(hide_password=False))
+
+
+# -- the daemon -----------------------------------------------------------------------------------
+
+
+def _scheduler(ctx):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    tz = ctx.clock.tz
+    grace = int(ctx.config.get("scheduler", "misfire_grace_seconds"))
+    at = sweep_at(ctx)
+    sched = BackgroundScheduler(timezone=tz)
+    now = datetime.now(tz)
+    # The sweep trigger fires every day; the job itself returns at once on days off (the calendar decides).
+    sched.add_job(_guarded, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz),
+                  args=["sweep", run_daily_sweep, ctx], id="sweep", name="daily escalation sweep",
+                  misfire_grace_time=grace, coalesce=True, max_instances=1)
+    sched.add_job(_guarded, IntervalTrigger(minutes=1, timezone=tz), args=["outbox", run_outbox_flush, ctx],
+                  id="outbox", name="outbox flush", misfire_grace_time=50, coalesce=True, max_instances=1,
+                  next_run_time=now)
+    sched.add_job(_guarded, IntervalTrigger(minutes=15, timezone=tz), args=["packets", run_packets, ctx],
+                  id="packets", name="meeting packets", misfire_grace_time=grace, coalesce=True, max_instances=1,
+                  next_run_time=now)
+    return sched
+
+
+def _lead(ctx, lock, stop: threading.Event, poll: float) -> None:
+    _guarded("sweep", run_daily_sweep, ctx)  # start-up catch-up: once, if today's is due and has not run
+    sched = _scheduler(ctx)
+    sched.start()
+    for job in sched.get_jobs():
+        log.info("scheduled %s: next run %s", job.name, job.next_run_time)
+    try:
+        while not stop.wait(poll):
+            if not lock.healthy():
+                log.error("lost the leader lock (%s): stopping the jobs", lock)
+                break
+    finally:
+        sched.shutdown(wait=True)
+
+
+def run_scheduler(ctx, once: bool = False, stop_event: threading.Event | None = None,
+                  poll_seconds: float | None = None) -> dict | None:
+    """Run the daemon until stopped (SIGTERM, SIGINT or `stop_event`); `once` runs what is due and returns."""
+    stop = stop_event or threading.Event()
+    poll = poll_seconds or float(os.environ.get(POLL_ENV) or 30)
+    ctx.ready_engine  # noqa: B018 - fail early on a database without the schema
+    lock = leader_lock(ctx)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, lambda signum, _frame: (log.info("signal %s: stopping", signum),
+                                                                      stop.set()))
+    try:
+        if once:
+            if not lock.try_acquire():
+                raise SchedulerBusy(f"another scheduler holds the leader lock ({lock}) and runs the jobs")
+            try:
+                log.info("running what is due once (%s)", lock)
+                return run_due(ctx)
+            finally:
+                lock.release()
+        idle = False
+        while not stop.is_set():
+            if lock.try_acquire():
+                log.info("leader: holding the %s; running the jobs", lock)
+                idle = False
+                try:
+                    _lead(ctx, lock, stop, poll)
+                finally:
+                    lock.release()
+                    log.info("leader lock released")
+            else:
+                if not idle:
+                    log.info("idle: another scheduler holds the %s; retrying every %g s", lock, poll)
+                    idle = True
+                stop.wait(poll)
+        return None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if hasattr(lock, "dispose"):
+            lock.dispose()
+        log.info("scheduler stopped")
