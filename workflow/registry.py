@@ -3,7 +3,8 @@
 Two phases on one connection:
 1. Validation: every row is read, parsed and checked (parks against the database, duplicates within
    the file, field lengths); valid rows are streamed in chunks into a TEMP staging table. Any error
-   stops staging and raises `ImportFailed` with every error: nothing is written.
+   stops staging and raises `ImportFailed` with every error (the first 1,000 listed, all counted):
+   nothing is written.
 2. Write, in one transaction: new enterprises, changed enterprises, a case and an `import` event per
    new enterprise — each one INSERT … SELECT or UPDATE … FROM over the staging table.
 
@@ -55,6 +56,7 @@ EVENT = CaseEvent.__table__
 PARK = Park.__table__
 
 CHUNK = 5000  # rows per staging batch: bounds memory whatever the file size
+PROGRESS_EVERY = 1000
 MAX_ERRORS = 1000  # errors kept for the report; the total is always counted
 MAX_CONFLICTS = 1000
 MAX_COUNT = 10_000_000  # employees / members beyond this are a typo, and would overflow INTEGER
@@ -143,9 +145,9 @@ def import_registry(ctx, path, *, park: str | None = None, dry_run: bool = False
                     raise NotFound(f"no park with code {park!r}: see `unionflow park list`")
                 _drop_staging(conn)
                 STAGE.create(conn)
-                rows, errors, total_errors = _validate_and_stage(conn, path, parks, park, today, progress)
+                rows, errors, total_errors, bad_rows = _validate_and_stage(conn, path, parks, park, today, progress)
             if total_errors:
-                raise ImportFailed(_failure_message(path, total_errors, errors), errors)
+                raise ImportFailed(_failure_message(path, total_errors, bad_rows, errors), errors)
             conn.execution_options(uf_readonly=dry_run)
             with conn.begin() as txn:
                 result = _classify(conn)
@@ -165,7 +167,7 @@ def import_registry(ctx, path, *, park: str | None = None, dry_run: bool = False
 def _validate_and_stage(conn, path, parks: ParkLookup, default_park, today, progress):
     guard = DuplicateGuard()
     errors: list[RowError] = []
-    total_errors = rows = 0
+    total_errors = bad_rows = rows = 0
     batch: list[tuple] = []
     for rownum, raw in read_rows(path):
         rows += 1
@@ -180,6 +182,7 @@ def _validate_and_stage(conn, path, parks: ParkLookup, default_park, today, prog
             row_errors += _limits(rownum, record)
         if row_errors:
             total_errors += len(row_errors)
+            bad_rows += 1
             errors += row_errors[: max(MAX_ERRORS - len(errors), 0)]
             batch.clear()  # the file fails: staging more rows would be wasted work
             continue
@@ -187,14 +190,14 @@ def _validate_and_stage(conn, path, parks: ParkLookup, default_park, today, prog
             batch.append(_stage_tuple(conn, rownum, raw, record, park_id))
             if len(batch) >= CHUNK:
                 _flush(conn, batch)
-        if progress is not None and rows % CHUNK == 0:
+        if progress is not None and rows % PROGRESS_EVERY == 0:
             progress(rows)
     if batch and not total_errors:
         _flush(conn, batch)
     if progress is not None:
         progress(rows)
     errors.sort(key=lambda e: e.row)
-    return rows, errors, total_errors
+    return rows, errors, total_errors, bad_rows
 
 
 def _park_text(value) -> str | None:
@@ -232,17 +235,25 @@ def _stage_tuple(conn, rownum, raw, record, park_id) -> tuple:
 
 
 def _flush(conn, batch: list[tuple]) -> None:
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {STAGE.name} ({', '.join(_STAGE_COLS)}) VALUES ({', '.join([mark] * len(_STAGE_COLS))})"
-    conn.exec_driver_sql(sql, batch)
+    columns = ", ".join(_STAGE_COLS)
+    if conn.dialect.name == "postgresql":
+        # COPY is several times faster than executemany, on the same connection and transaction.
+        with conn.connection.dbapi_connection.cursor() as cur, cur.copy(
+            f"COPY {STAGE.name} ({columns}) FROM STDIN"
+        ) as copy:
+            for row in batch:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["?"] * len(_STAGE_COLS))
+        conn.exec_driver_sql(f"INSERT INTO {STAGE.name} ({columns}) VALUES ({marks})", batch)
     batch.clear()
 
 
-def _failure_message(path: Path, total: int, errors: list[RowError]) -> str:
-    bad_rows = len({e.row for e in errors})
+def _failure_message(path: Path, total: int, bad_rows: int, errors: list[RowError]) -> str:
     listed = "" if total <= len(errors) else f" (the first {len(errors)} are listed)"
     noun = "error" if total == 1 else "errors"
-    return f"{path.name} has {total} {noun} in {bad_rows}{'+' if listed else ''} rows{listed}; nothing was imported"
+    rows = "row" if bad_rows == 1 else "rows"
+    return f"{path.name} has {total} {noun} in {bad_rows} {rows}{listed}; nothing was imported"
 
 
 def _drop_staging(conn) -> None:
