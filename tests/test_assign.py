@@ -1,11 +1,13 @@
 """`assign`: contract responsibility (包干) by USCC, park, grid, industry; every change of hands on the timeline."""
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from tests.conftest import USCCS, add_enterprise
+from workflow.assignment import assign
 from workflow.db import make_engine
 from workflow.models import Cadre, CaseEvent
+from workflow.uscc import make_uscc
 
 U = USCCS
 
@@ -166,3 +168,18 @@ def test_deactivated_cadre_cannot_receive_cases(cli, registry):
         engine.dispose()
     r = cli("assign", "C02", U[0], user="A01", expect=1)
     assert r.stderr == "Error: C02 is deactivated: assign the cases to an active cadre\n"
+
+
+def test_assignment_is_set_based(cli, registry, make_ctx):
+    for i in range(5, 45):
+        add_enterprise(registry, _code(i), f"企业{i}", grid="G9")
+    ctx = make_ctx("A01")
+    statements = []
+    event.listen(ctx.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert assign(ctx, "C01", grid="G9")["assigned"] == 40
+    assert len(statements) < 15, statements
+    assert len(assignments(cli, _code(30))) == 1
+
+
+def _code(i: int) -> str:
+    return make_uscc("310117", f"MB{i:06d}")

@@ -354,3 +354,17 @@ def test_a_file_full_of_errors_lists_the_first_thousand_and_counts_all(cli, org,
     assert len(result["errors"]) == 1_000 and result["errors"][-1]["row"] == 1_001
     assert result["message"] == "all-bad.csv has 1200 errors in 1200 rows (the first 1000 are listed); nothing was imported"
     assert counts(org)["enterprise"] == 0
+
+
+def test_show_and_list_errors(cli, org, tmp_path):
+    imp(cli, simple_csv(tmp_path, 3))
+    r = cli("enterprise", "show", U[10], expect=1)
+    assert r.stderr == f"Error: no enterprise with USCC {U[10]}: see `unionflow enterprise list`\n"
+    r = cli("enterprise", "list", "--park", "ZZ", expect=1)
+    assert r.stderr == "Error: no park with code 'ZZ': see `unionflow park list`\n"
+    assert [e["uscc"] for e in cli.json("enterprise", "list", "--limit", "2")] == U[:2]
+    assert cli.json("enterprise", "list", "--park", "XP") == []
+    cli("enterprise", "list", "--status", "dormant", expect=2)
+    shown = cli("enterprise", "show", U[0].lower()).stdout  # the table form, by a lower-case USCC
+    fields = dict(line.split(None, 1) for line in shown.replace("case ", "case_").splitlines() if " " in line.strip())
+    assert (fields["uscc"], fields["name"], fields["case_status"]) == (U[0], "Company 0", "prospect")
