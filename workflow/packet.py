@@ -24,7 +24,8 @@ from workflow.workdays import WorkdayCalendar
 TARGET = Target.__table__
 OVERRIDE = CalendarOverride.__table__
 TIMELINE_KINDS = ("transition", "activity", "assignment", "escalation", "resolution", "signup")
-PER_KIND = 8  # latest timeline entries of each kind shown per case
+PER_KIND = 5  # latest timeline entries of each kind fetched per case
+TIMELINE_MAX = 12  # of those, the latest shown on the sheet
 OBSTACLES = 5
 WEEKDAYS_ZH = "一二三四五六日"
 
@@ -232,8 +233,9 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
     for r in rows:
         wd = cal.workdays_after(r.status_since, as_of)
         allowed = allowances.get(r.status)
-        entries = timeline.get(r.case_id, [])
-        notes = [e for e in entries if e["kind"] == "activity" and e["note"]]
+        fetched = timeline.get(r.case_id, [])
+        entries = fetched[-TIMELINE_MAX:]
+        notes = [e for e in fetched if e["kind"] == "activity" and e["note"]]
         facts = Facts(status=r.status, mode=r.mode, employees=r.employees, opened_on=r.opened_on, working_days=wd,
                       allowance=allowed, times_on_agenda=r.times_on_agenda, notes=tuple(e["note"] for e in notes),
                       as_of=as_of, new_enterprise_months=months)

@@ -188,9 +188,9 @@ def render_docx(packet: dict) -> bytes:
         _("The park's founding rate is {rate} ({covered} of {enterprises} enterprises).").format(
             rate=pct(s["rate"]), covered=s["covered"], enterprises=s["enterprises"])
         + _("{n} cases are past their allowance.").format(n=s["stalled_total"]) + (" " if lang == "en" else "")
-        + _("{n} cases on the agenda: {escalation} escalated, {manual} added, {carried} carried over").format(
+        + _("{n} cases on the agenda: {escalation} escalated, {manual} added, {carried} carried over.").format(
             n=s["agenda"]["total"], escalation=s["agenda"]["escalation"], manual=s["agenda"]["manual"],
-            carried=s["agenda"]["carried"]) + ("。" if lang == "zh" else "."))
+            carried=s["agenda"]["carried"]))
     doc.add_paragraph(h2no(1) + _("Founding rate against the targets"), style="Heading 2")
     rows = [[_("Founding rate") + paren(_("now")), _("all enterprises"), pct(s["rate"]), "", ""]]
     rows += [[_("Target by {day}").format(day=t["by_text"]), t["basis_label"], pct(t["current"]), pct(t["rate"]),

@@ -78,9 +78,10 @@ ZH: dict[str, str] = {
     "meeting": "提交联席会议",
     "next_action": "跟进到期",
     "Cases on this agenda": "本次会议审议个案",
-    "{n} cases on the agenda: {escalation} escalated, {manual} added, {carried} carried over": (
-        "本次提请审议个案{n}件：升级{escalation}件，增补{manual}件，上次会议结转{carried}件"
+    "{n} cases on the agenda: {escalation} escalated, {manual} added, {carried} carried over.": (
+        "本次提请审议个案{n}件：升级{escalation}件，增补{manual}件，上次会议结转{carried}件。"
     ),
+    "Stalled cases": "超时限停滞个案",
     "The park's founding rate is {rate} ({covered} of {enterprises} enterprises).": (
         "园区建会率为{rate}（{enterprises}家企业中{covered}家已建会或已被联合工会覆盖）。"
     ),
@@ -128,6 +129,7 @@ ZH: dict[str, str] = {
     "Responsible cadre": "包干干部",
     "Supervisor": "分管领导",
     "Worker sign-ups": "职工自主入会申请",
+    "worker sign-ups": "职工申请入会",
     "{n} workers signed up individually": "已有{n}名职工自主申请入会",
     "Timeline": "工作经过",
     "Day": "日期",
