@@ -80,11 +80,12 @@ def levels_table(config):
     return union_all(*rows).subquery("lvl")
 
 
-def clock_subquery(config, as_of: date, asof_no: int, park_ids: list[int], *, statuses=None):
+def clock_subquery(config, as_of: date, asof_no: int, park_ids: list[int], *, statuses=None, due_only=False):
     """Per case in an open status entered on or before `as_of`: its stall clock.
 
     Columns: case_id, episode, status, status_since, next_action_on, cadre_id, park_id, mode, version,
-    uscc, enterprise, working_days, allowed (NULL for active).
+    uscc, enterprise, working_days, allowed (NULL for active). `due_only`: only cases whose follow-up
+    day has come (an index range).
     """
     allowances = config.allowances
     months = int(config.get("allowances", "new_enterprise_months"))
@@ -120,7 +121,7 @@ def clock_subquery(config, as_of: date, asof_no: int, park_ids: list[int], *, st
         else_=null(),
     )
     wanted = statuses or ("prospect", "contacted", "preparatory", "founded", "active")
-    return (
+    q = (
         select(
             CASE.c.id.label("case_id"), CASE.c.episode, CASE.c.status, CASE.c.status_since, CASE.c.next_action_on,
             CASE.c.cadre_id, ENT.c.park_id, CASE.c.mode, CASE.c.version, ENT.c.uscc, ENT.c.name.label("enterprise"),
@@ -128,8 +129,10 @@ def clock_subquery(config, as_of: date, asof_no: int, park_ids: list[int], *, st
         )
         .select_from(frm)
         .where(CASE.c.status.in_(wanted), CASE.c.status_since <= day)
-        .subquery("k")
     )
+    if due_only:
+        q = q.where(CASE.c.next_action_on <= day)
+    return q.subquery("k")
 
 
 def level_reached(k, config):

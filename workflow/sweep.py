@@ -22,8 +22,10 @@ SQLite serialises writers with BEGIN IMMEDIATE. `dry_run` does all of it and rol
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import date
+from functools import partial
 
 from sqlalchemy import (
     Date,
@@ -123,7 +125,18 @@ def _next_meeting(park_id_col, starts_from):
     )
 
 
-def _insert_escalations(conn, k, config, as_of, token, now) -> None:
+def _insert_escalations(conn, clock, config, as_of, token, now) -> None:
+    """The ladder levels reached and the follow-ups that came due, ON CONFLICT DO NOTHING.
+
+    The stalled cases are a MATERIALIZED CTE, computed once: joined with the three levels as a plain
+    subquery, SQLite would evaluate the whole clock once per level.
+    """
+    full = clock()
+    k = (
+        select(full.c.case_id, full.c.episode, full.c.status, full.c.working_days, full.c.allowed)
+        .where(full.c.allowed.isnot(None), reached(full.c.working_days, full.c.allowed, min(config.ladder.values())))
+        .cte("stalled").prefix_with("MATERIALIZED")
+    )
     lvl = levels_table(config)
     stamp = [literal(as_of, Date), literal(token, String), literal(now, ESC.c.created_at.type)]
     cols = ["case_id", "episode", "level", "status", "working_days", "allowed", "as_of", "sweep_token", "created_at"]
@@ -133,6 +146,7 @@ def _insert_escalations(conn, k, config, as_of, token, now) -> None:
         .where(k.c.allowed.isnot(None))  # SQLite: INSERT … SELECT … ON CONFLICT needs a WHERE
     )
     conn.execute(_upsert(conn, ESC).from_select(cols, levels).on_conflict_do_nothing())
+    k = clock(due_only=True)
     due = (
         select(k.c.case_id, k.c.episode, literal("next_action", String), k.c.status, k.c.working_days,
                func.coalesce(k.c.allowed, 0), *stamp, k.c.next_action_on)
@@ -207,6 +221,37 @@ def _escalation_rows(conn, token) -> list[dict]:
     return [{**r._mapping, "due_on": r.due_on.isoformat() if r.due_on else None} for r in rows]
 
 
+def sweep_in(conn, ctx, as_of: date) -> dict:
+    """Steps 1–6 in the caller's transaction (the calendar index must be current): token, counts, emails
+    queued and agenda items placed."""
+    if not is_sqlite(conn):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK})
+    from workflow.mailing import queue_escalation_messages
+
+    token, now = uuid.uuid4().hex, ctx.clock.now()
+    timings, mark = {}, time.perf_counter()
+
+    def step(name):
+        nonlocal mark
+        timings[name], mark = round(time.perf_counter() - mark, 3), time.perf_counter()
+
+    clock = partial(clock_subquery, ctx.config, as_of, _asof_no(conn, as_of), park_ids_with_days(conn))
+    _insert_escalations(conn, clock, ctx.config, as_of, token, now)
+    step("escalations")
+    _record_on_timeline(conn, token, as_of, now, ctx.lang)
+    step("timeline")
+    placed = place_on_agenda(conn, ctx, as_of, now)
+    step("agenda")
+    emails = queue_escalation_messages(conn, ctx, as_of)
+    step("emails")
+    counts = {lv: 0 for lv in LEVELS}
+    counts.update(conn.execute(select(ESC.c.level, func.count()).where(ESC.c.sweep_token == token)
+                               .group_by(ESC.c.level)).all())
+    _record_run(conn, as_of, now, {**counts, "emails_queued": emails, "agenda_items": placed})
+    log.debug("sweep as of %s: seconds per step %s", as_of, timings)
+    return {"token": token, "counts": counts, "emails_queued": emails, "agenda_items": placed, "timings": timings}
+
+
 def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: bool = False,
               details: bool = True) -> dict:
     """Escalate every stalled case as of `as_of` (default today); see the module docstring.
@@ -225,23 +270,11 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
         with reading(engine) as conn:
             require_role(require_actor(conn, ctx.actor_code), "run the escalation sweep", "admin", "supervisor")
     cal = prepare_calendar(engine)
-    token = uuid.uuid4().hex
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            if not is_sqlite(conn):
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK})
-            now = ctx.clock.now()
-            k = clock_subquery(ctx.config, as_of, _asof_no(conn, as_of), park_ids_with_days(conn))
-            _insert_escalations(conn, k, ctx.config, as_of, token, now)
-            _record_on_timeline(conn, token, as_of, now, ctx.lang)
-            placed = place_on_agenda(conn, ctx, as_of, now)
-            from workflow.mailing import queue_escalation_messages
-
-            emails = queue_escalation_messages(conn, ctx, as_of)
-            counts = {lv: 0 for lv in LEVELS}
-            counts.update(conn.execute(select(ESC.c.level, func.count()).where(ESC.c.sweep_token == token)
-                                       .group_by(ESC.c.level)).all())
+            sweep = sweep_in(conn, ctx, as_of)
+            token, counts, emails, placed = sweep["token"], sweep["counts"], sweep["emails_queued"], sweep["agenda_items"]
             result = {
                 "as_of": as_of.isoformat(), "dry_run": dry_run,
                 "escalations": _escalation_rows(conn, token) if details else [],
@@ -250,7 +283,6 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
                     ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None))).scalar(),
                 "warnings": _warnings(conn, cal, as_of),
             }
-            _record_run(conn, as_of, now, {**counts, "emails_queued": emails, "agenda_items": placed})
         except BaseException:
             trans.rollback()
             raise

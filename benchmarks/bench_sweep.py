@@ -1,0 +1,155 @@
+"""The escalation sweep next to hand-written SQL that selects the same stalled cases, in the same run.
+
+`bench_sweep(engine, n)` works on whatever cases the database holds (the harness generates them) and
+changes nothing: every measurement runs in a transaction that is rolled back.
+
+- "sweep (daily)": the sweep of today when yesterday's (the previous working day) has run — the
+  daily case: it evaluates every case and inserts only what is new — against a hand-written SELECT
+  of all (case, level) pairs reached today. Goal ≤ 2×.
+- "first sweep (inserts k escalations)": the first sweep over the data (yesterday's) against a
+  hand-written INSERT … SELECT of the same escalation and timeline rows (the writes dominate).
+
+Both selections are checked equal in SQL (EXCEPT both ways, bounded memory), and raise if not.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from sqlalchemy import text
+
+LADDER_SQL = "SELECT 'remind' AS level, {remind} AS pct UNION ALL SELECT 'overdue', {overdue} UNION ALL " \
+             "SELECT 'meeting', {meeting}"
+
+
+def _deadline_sql(dialect: str, months: int) -> str:
+    if dialect == "postgresql":
+        return f"CAST(e.opened_on + make_interval(months => {months}) AS DATE)"
+    return (f"min(date(e.opened_on, 'start of month', '+{months} months', "
+            f"'+' || (CAST(strftime('%d', e.opened_on) AS INTEGER) - 1) || ' days'), "
+            f"date(e.opened_on, 'start of month', '+{months + 1} months', '-1 day'))")
+
+
+def baseline_sql(dialect: str, config) -> tuple[str, str]:
+    """(ladder rows, next-action rows) as hand-written SQL with :as_of and :asof_no parameters."""
+    a = config.allowances
+    months = int(config.get("allowances", "new_enterprise_months"))
+    deadline = _deadline_sql(dialect, months)
+    greatest = "GREATEST" if dialect == "postgresql" else "max"
+    clock = f"""
+        SELECT c.id AS case_id, c.episode, c.status, c.next_action_on,
+               :asof_no - COALESCE(fs.workday_no, 0) AS working_days,
+               CASE c.status
+                 WHEN 'prospect' THEN CASE
+                   WHEN e.opened_on IS NOT NULL AND {deadline} > c.status_since AND fdl.workday_no IS NOT NULL
+                        AND fdl.workday_no - COALESCE(fs.workday_no, 0) < {a['prospect']}
+                   THEN {greatest}(1, fdl.workday_no - COALESCE(fs.workday_no, 0)) ELSE {a['prospect']} END
+                 WHEN 'contacted' THEN {a['contacted']} WHEN 'preparatory' THEN {a['preparatory']}
+                 WHEN 'founded' THEN {a['founded']} END AS allowed
+        FROM founding_case c
+        JOIN enterprise e ON e.id = c.enterprise_id
+        LEFT JOIN calendar_day fs ON fs.day = c.status_since
+        LEFT JOIN calendar_day fdl ON c.status = 'prospect' AND fdl.day = {deadline}
+        WHERE c.status IN ('prospect', 'contacted', 'preparatory', 'founded', 'active')
+          AND c.status_since <= :as_of"""
+    ladder = LADDER_SQL.format(**config.ladder)
+    # The clock once (a materialized CTE), then the levels: what a careful hand would write.
+    levels = (f"WITH k AS MATERIALIZED ({clock}) "
+              f"SELECT k.case_id, k.episode, l.level, k.status, k.working_days, k.allowed FROM k "
+              f"JOIN ({ladder}) l ON k.working_days * 100 >= k.allowed * l.pct WHERE k.allowed IS NOT NULL")
+    due = (f"SELECT k.case_id, k.next_action_on AS due_on FROM ({clock}) k "
+           f"WHERE k.next_action_on IS NOT NULL AND k.next_action_on <= :as_of")
+    return levels, due
+
+
+def _one(conn, sql: str, **params) -> int:
+    return conn.execute(text(sql), params).scalar()
+
+
+def _check_equal(conn, left: str, right: str, params: dict, what: str) -> None:
+    for a, b, side in ((left, right, "engine only"), (right, left, "baseline only")):
+        extra = _one(conn, f"SELECT count(*) FROM ({a} EXCEPT {b}) x", **params)
+        if extra:
+            raise AssertionError(f"{what}: the sweep and the baseline differ ({extra} row(s) {side})")
+
+
+def bench_sweep(engine, n: int) -> list[dict]:
+    from workflow.calendar_store import prepare_calendar
+    from workflow.clock import Clock
+    from workflow.config import load_config
+    from workflow.context import Context
+    from workflow.sweep import sweep_in
+
+    url = engine.url.render_as_string(hide_password=False)
+    ctx = Context(config=load_config(db_url=url), clock=Clock.from_env(), _engine=engine)
+    dialect = engine.dialect.name
+    cal = prepare_calendar(engine)
+    today = ctx.clock.today()
+    yesterday = max(d for d in (date.fromordinal(today.toordinal() - k) for k in range(1, 15)) if cal.is_workday(d))
+    levels_sql, due_sql = baseline_sql(dialect, ctx.config)
+    p_yesterday = {"as_of": yesterday.isoformat(), "asof_no": cal.workday_no(yesterday)}
+    p_today = {"as_of": today.isoformat(), "asof_no": cal.workday_no(today)}
+    # Keys of every escalation of the cases' current episodes (earlier rows included, if any).
+    current_keys = ("SELECT e.case_id, e.episode, e.level FROM escalation e JOIN founding_case c "
+                    "ON c.id = e.case_id AND c.episode = e.episode WHERE e.level <> 'next_action'")
+    baseline_keys = f"SELECT case_id, episode, level FROM ({levels_sql}) b"
+    with engine.connect() as conn:
+        with conn.begin():
+            if _one(conn, "SELECT count(*) FROM park_calendar_day"):
+                raise RuntimeError("the baseline counts in the federation calendar only: remove the parks' days off")
+            had_follow_ups = _one(conn, "SELECT count(*) FROM escalation WHERE level = 'next_action'")
+        # Engine: yesterday's first sweep, checked, then today's (daily) sweep, checked; all rolled back.
+        trans = conn.begin()
+        try:
+            t0 = time.perf_counter()
+            first = sweep_in(conn, ctx, yesterday)
+            t_first = time.perf_counter() - t0
+            rows = ("SELECT case_id, episode, level, status, working_days, allowed FROM escalation "
+                    f"WHERE sweep_token = '{first['token']}' AND level <> 'next_action'")
+            wrong = _one(conn, f"SELECT count(*) FROM ({rows} EXCEPT SELECT * FROM ({levels_sql}) b) x", **p_yesterday)
+            if wrong:
+                raise AssertionError(f"first sweep: {wrong} escalation(s) the baseline does not select")
+            _check_equal(conn, current_keys, baseline_keys, p_yesterday, "first sweep, ladder")
+            if not had_follow_ups:
+                _check_equal(conn, "SELECT case_id, due_on FROM escalation WHERE level = 'next_action'", due_sql,
+                             p_yesterday, "first sweep, follow-ups")
+            inserted = sum(first["counts"].values())
+            t0 = time.perf_counter()
+            daily = sweep_in(conn, ctx, today)
+            t_daily = time.perf_counter() - t0
+            _check_equal(conn, current_keys, baseline_keys, p_today, "daily sweep, ladder")
+        finally:
+            trans.rollback()
+        # Baseline, daily: the selection of today (best of two, so both sides run on a warm cache).
+        timings = []
+        for _ in range(2):
+            with conn.begin():
+                t0 = time.perf_counter()
+                selected = _one(conn, f"SELECT count(*) FROM ({levels_sql}) b", **p_today) + \
+                    _one(conn, f"SELECT count(*) FROM ({due_sql}) d", **p_today)
+                timings.append(time.perf_counter() - t0)
+        t_select = min(timings)
+        # Baseline, first sweep: the same escalation and timeline rows written by hand.
+        trans = conn.begin()
+        try:
+            t0 = time.perf_counter()
+            conn.execute(text(
+                "INSERT INTO escalation (case_id, episode, level, status, working_days, allowed, as_of, sweep_token, "
+                f"created_at) SELECT case_id, episode, level, status, working_days, allowed, :as_of, 'baseline', "
+                f"CURRENT_TIMESTAMP FROM ({levels_sql}) b WHERE true ON CONFLICT DO NOTHING"), p_yesterday)
+            conn.execute(text(
+                "INSERT INTO case_event (case_id, kind, event, from_status, to_status, occurred_on, recorded_at, note) "
+                "SELECT case_id, 'escalation', level, status, status, as_of, created_at, level FROM escalation "
+                "WHERE sweep_token = 'baseline'"))
+            t_write = time.perf_counter() - t0
+        finally:
+            trans.rollback()
+    return [
+        {"name": "sweep (daily)", "n": n, "seconds": t_daily, "baseline_seconds": t_select,
+         "note": f"{sum(daily['counts'].values())} new of {selected} reached; same selection checked; "
+                 f"seconds per step {daily['timings']}"},
+        {"name": f"first sweep (inserts {inserted} escalations)", "n": n, "seconds": t_first,
+         "baseline_seconds": t_write, "note": f"{first['emails_queued']} emails queued; same rows checked; "
+                                              f"seconds per step {first['timings']}"},
+    ]
