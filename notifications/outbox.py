@@ -17,12 +17,13 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
-from notifications.message import build_message, clean_header, envelope, mailbox
+from notifications.message import build_message, clean_header, envelope, mailbox, to_bytes
 from notifications.models import OUTBOX_STATUSES, OutboxMessage  # noqa: F401 - re-exported
 from notifications.transports import TransportUnavailable, describe_error
 
@@ -141,28 +142,39 @@ def send_batch(engine, transport, limit: int | None, now_fn: Callable[[], dateti
     worker_id = worker_id or default_worker_id()
     result = {"sent": 0, "retried": 0, "failed": 0, "errors": []}
     done = 0
-    with transport:
+    # A helper thread builds and serialises the next messages while this one waits for the server.
+    with transport, ThreadPoolExecutor(1, thread_name_prefix="outbox-build") as builder:
         while limit is None or done < limit:
             rows = claim(engine, chunk if limit is None else min(chunk, limit - done), worker_id, now_fn(),
                          stale_after)
             if not rows:
                 break
             done += len(rows)
-            outcomes, stop = _deliver(transport, rows)
+            prepared = builder.map(lambda row: _prepare(row, transport.sender), rows)
+            outcomes, stop = _deliver(transport, rows, prepared)
             _mark(engine, worker_id, rows, outcomes, now_fn(), max_attempts, backoff_seconds, result)
             if stop:
                 break
     return result
 
 
-def _deliver(transport, rows):
+def _prepare(row, sender):
+    """(recipients, wire bytes) of a row, or the exception that stops it from being built."""
+    try:
+        return envelope(row), to_bytes(build_message(row, sender))
+    except Exception as exc:  # noqa: BLE001 - reported per message by _deliver
+        return exc
+
+
+def _deliver(transport, rows, prepared):
     """Send each row; returns ({id: None (sent) | (error, partial) }, whether to stop)."""
     outcomes: dict[int, object] = {}
-    for i, row in enumerate(rows):
+    for i, (row, ready) in enumerate(zip(rows, prepared, strict=True)):
         try:
-            msg = build_message(row, transport.sender)
-            rcpts = envelope(row)
-            refused = transport.send(msg, rcpts)
+            if isinstance(ready, Exception):
+                raise ready
+            rcpts, raw = ready
+            refused = transport.send(raw, rcpts)
             outcomes[row["id"]] = ("partly refused: " + "; ".join(f"{k}: {v}" for k, v in refused.items()), True) \
                 if refused else None
         except TransportUnavailable as exc:

@@ -1,7 +1,7 @@
 """Where messages go: an SMTP server, a folder of .eml files, or a stream.
 
-A transport is a context manager (`with transport:` around a batch) with `send(msg, recipients)`,
-which returns the recipients the server refused (empty when all were accepted) and raises on failure.
+A transport is a context manager (`with transport:` around a batch) with `send(message, recipients)`
+(`message` the wire bytes, or a Message), which returns the recipients the server refused (empty when all were accepted) and raises on failure.
 `TransportUnavailable` means "the server is not there" (cannot connect, log in, or stay connected):
 the batch stops and the messages wait for the next run. Any other exception concerns one message.
 """
@@ -14,11 +14,12 @@ import smtplib
 import ssl
 import sys
 import tempfile
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from pathlib import Path
 
-from notifications.message import mailbox
+from notifications.message import mailbox, to_bytes
 
 log = logging.getLogger(__name__)
 SECURITY = ("none", "starttls", "tls")
@@ -45,8 +46,12 @@ class Transport:
     def close(self) -> None:
         pass
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> dict:
+    def send(self, message: bytes | Message, recipients: list[str]) -> dict:
         raise NotImplementedError
+
+
+def wire_bytes(message: bytes | Message) -> bytes:
+    return message if isinstance(message, bytes) else to_bytes(message)
 
 
 class SmtpTransport(Transport):
@@ -82,7 +87,8 @@ class SmtpTransport(Transport):
         self.connections += 1
         return smtp
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> dict:
+    def send(self, message: bytes | Message, recipients: list[str]) -> dict:
+        raw = wire_bytes(message)
         for attempt in (1, 2):
             if self._smtp is None:
                 try:
@@ -90,7 +96,7 @@ class SmtpTransport(Transport):
                 except (smtplib.SMTPException, OSError) as exc:
                     raise TransportUnavailable(f"SMTP {self.host}:{self.port}: {describe_error(exc)}") from exc
             try:
-                return self._smtp.send_message(msg, from_addr=self.sender["email"], to_addrs=recipients)
+                return self._smtp.sendmail(self.sender["email"], recipients, raw)
             except smtplib.SMTPServerDisconnected as exc:
                 # The server closed an idle or used-up connection: reconnect once, then give up.
                 self._drop()
@@ -124,6 +130,10 @@ class SmtpTransport(Transport):
                 self._drop()
 
 
+def _parse(raw: bytes) -> EmailMessage:
+    return BytesParser(policy=default_policy).parsebytes(raw)
+
+
 def describe_error(exc: BaseException) -> str:
     """A one-line, readable reason for last_error."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -143,16 +153,17 @@ class FileTransport(Transport):
         super().__init__(sender)
         self.directory = Path(directory)
 
-    def path_for(self, msg: EmailMessage) -> Path:
-        return self.directory / f"{msg['Message-ID'].strip('<>').split('@')[0]}.eml"
+    def path_for(self, message_id: str) -> Path:
+        return self.directory / f"{message_id.strip().strip('<>').split('@')[0]}.eml"
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> dict:
+    def send(self, message: bytes | Message, recipients: list[str]) -> dict:
+        raw = wire_bytes(message)
         self.directory.mkdir(parents=True, exist_ok=True)
-        target = self.path_for(msg)
+        target = self.path_for(_parse(raw)["Message-ID"])
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(msg.as_bytes(policy=SMTP_POLICY))
+                fh.write(raw)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)  # atomic: a reader never sees half a message
@@ -169,7 +180,8 @@ class ConsoleTransport(Transport):
         super().__init__(sender)
         self.stream = stream
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> dict:
+    def send(self, message: bytes | Message, recipients: list[str]) -> dict:
+        msg = _parse(wire_bytes(message))
         stream = self.stream or sys.stdout
         stream.write(f"----- {msg['Message-ID']} to {', '.join(recipients)}\n")
         for name in ("From", "To", "Cc", "Subject", "Date"):

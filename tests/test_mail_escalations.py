@@ -228,3 +228,35 @@ def test_every_email_string_has_a_chinese_translation():
     missing = [m for m in ids if (zh.ngettext(m[0], m[1], 1) == m[0] if isinstance(m, tuple) else zh.gettext(m) == m)]
     assert missing == []
     assert json.dumps(ids)  # all plain strings
+
+
+def test_a_due_follow_up_and_several_levels_at_once_list_each_case_once(org, db_url, make_ctx):
+    a = add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status="contacted")
+    b = add_enterprise(db_url, USCCS[1], "乙公司", cadre="C01", status="active")
+    for level, days in (("remind", 25), ("overdue", 31)):
+        escalate(db_url, a, level, days, status="contacted", allowed=30)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO escalation (case_id, episode, level, status, working_days, allowed, as_of, "
+                          "due_on, created_at) VALUES (:c, 1, 'next_action', 'active', 0, 0, :d, :d, :t)"),
+                     {"c": b, "d": AS_OF, "t": datetime.now(UTC)})
+    engine.dispose()
+    ctx = make_ctx()
+    assert queue(ctx) == 2  # C01, and S01 for the overdue
+    body = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")["text_body"]
+    assert body.count(USCCS[0]) == 2  # the line and the command, under Overdue only
+    assert "== Reminders" not in body and "== Overdue (1) ==" in body and "== Follow-ups due (1) ==" in body
+    assert "follow-up due 2026-06-15" in body
+    assert f"unionflow case log {USCCS[1]} --kind visit --note TEXT --next-action DATE" in body
+
+
+def test_the_sweep_queues_the_digests_in_its_transaction(org, db_url, cli, make_ctx):
+    for i in range(3):
+        add_enterprise(db_url, USCCS[i], f"松江{i}号有限公司", cadre="C01", status_since="2026-03-02")
+    result = cli.json("escalate", user="A01")
+    assert result["emails_queued"] == 3  # C01, the supervisor S01, the secretary SEC1
+    listed = cli.json("outbox", "list")
+    assert sorted(m["to"] for m in listed) == ["c01@example.org", "s01@example.org", "sec1@example.org"]
+    mine = next(m for m in listed if m["to"] == "c01@example.org")
+    assert mine["subject"] == "Daily digest 2026-06-15: 3 cases need attention"
+    assert cli.json("escalate", user="A01")["emails_queued"] == 0

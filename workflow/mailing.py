@@ -76,7 +76,7 @@ def _escalation_items(as_of: date):
         literal("esc").label("source"), ESC.c.id.label("ref_id"), ESC.c.case_id, ESC.c.level, ESC.c.status,
         ESC.c.working_days, ESC.c.allowed, ENT.c.uscc, ENT.c.name.label("enterprise"), PARK.c.code.label("park"),
         PARK.c.name.label("park_name"), cadre.c.code.label("cadre_code"), cadre.c.name.label("cadre_name"),
-        sup.c.name.label("supervisor_name"),
+        sup.c.name.label("supervisor_name"), ESC.c.due_on,
     ]
     # Only escalations of the case's current stay in its status: a case that moved on is not stalled.
     joined = (
@@ -125,7 +125,9 @@ def _public(item: dict) -> dict:
     """What a template sees of an item (plain data)."""
     keys = ("case_id", "uscc", "enterprise", "park", "park_name", "status", "level", "working_days", "allowed",
             "over", "cadre_code", "cadre_name", "supervisor_name", "command")
-    return {k: item[k] for k in keys}
+    out = {k: item[k] for k in keys}
+    out["due_on"] = item["due_on"].isoformat() if item["due_on"] else None
+    return out
 
 
 # ----------------------------------------------------------------------------------------- queueing
@@ -182,6 +184,16 @@ def _digests_of_day(conn, topic: str) -> dict[str, dict]:
     return seen
 
 
+def _one_per_case(rows: list[dict]) -> list[dict]:
+    """A case that reached several levels at once is listed once, under the highest (order kept)."""
+    best: dict[int, dict] = {}
+    for r in rows:
+        cur = best.get(r["case_id"])
+        if cur is None or LEVEL_ORDER.index(r["level"]) < LEVEL_ORDER.index(cur["level"]):
+            best[r["case_id"]] = r
+    return [r for r in rows if best[r["case_id"]] is r]
+
+
 def _queue_digests(conn, ctx, as_of) -> int:
     from notifications.compose import render
     from notifications.outbox import message_values
@@ -198,10 +210,11 @@ def _queue_digests(conn, ctx, as_of) -> int:
             continue
         recipient = {"name": rows[0]["name"], "email": email}
         n = before["count"] + 1
+        shown = _one_per_case(new)
         data = {
-            "recipient": recipient, "as_of": as_of.isoformat(), "supplement": n > 1, "count": len({r["key"] for r in new}),
-            "groups": [{"level": level, "cases": [_public(r) for r in new if r["level"] == level]}
-                       for level in LEVEL_ORDER if any(r["level"] == level for r in new)],
+            "recipient": recipient, "as_of": as_of.isoformat(), "supplement": n > 1, "count": len(shown),
+            "groups": [{"level": level, "cases": [_public(r) for r in shown if r["level"] == level]}
+                       for level in LEVEL_ORDER if any(r["level"] == level for r in shown)],
         }
         out = render("digest", data, lang, tdir)
         key = f"digest:{email}:{as_of.isoformat()}" + (f":{n}" if n > 1 else "")
