@@ -1049,14 +1049,12 @@ def report_targets(state, as_of, park, fmt, out, as_json):
 
     \b
     A cadre's share of the gap is proportional to their open (not yet founded) portfolio.
+    --park shows only the park's own targets.
     Example: unionflow report targets --as-of 2018-09-30
     """
     from workflow.targets import targets_report
 
-    data = targets_report(state.ctx, as_of=as_of)
-    if park:
-        data["targets"] = [t for t in data["targets"] if t["park"] == park]
-    _emit_report(state, "targets", data, fmt, out, as_json)
+    _emit_report(state, "targets", targets_report(state.ctx, as_of=as_of, park=park), fmt, out, as_json)
 
 
 @report_group.command("cadres")

@@ -13,11 +13,14 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+# The report's measures: the founding rate's parts and the membership rate's, of all and of the founded.
 MEASURES = """
     COUNT(*) AS enterprises,
     SUM(CASE WHEN {s} IN ('founded', 'active') THEN 1 ELSE 0 END) AS covered,
     SUM(COALESCE(e.members, 0)) AS members,
-    SUM(COALESCE(e.employees, 0)) AS employees
+    SUM(COALESCE(e.employees, 0)) AS employees,
+    SUM(CASE WHEN {s} IN ('founded', 'active') THEN COALESCE(e.members, 0) ELSE 0 END) AS covered_members,
+    SUM(CASE WHEN {s} IN ('founded', 'active') THEN COALESCE(e.employees, 0) ELSE 0 END) AS covered_employees
 """
 
 BY_PARK = f"""
@@ -78,13 +81,15 @@ def _context(engine):
     return Context(config=config, clock=Clock.from_env(config.timezone), _engine=engine)
 
 
+KEYS = ("enterprises", "covered", "members", "employees", "covered_members", "covered_employees")
+
+
 def _answer(rows) -> list[tuple]:
-    return sorted(((r[0], int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows),
-                  key=lambda t: (t[0] is None, t[0] or ""))
+    return sorted(((r[0], *(int(v or 0) for v in r[1:])) for r in rows), key=lambda t: (t[0] is None, t[0] or ""))
 
 
 def _report_answer(report: dict) -> list[tuple]:
-    return _answer((r["group"], r["enterprises"], r["covered"], r["members"], r["employees"]) for r in report["rows"])
+    return _answer((r["group"], *(r[k] for k in KEYS)) for r in report["rows"])
 
 
 def _best(fn, repeat: int) -> tuple[float, object]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from workflow.report_labels import label, status_label
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DATE_COLUMNS = {"as_of", "by", "founded_on", "activated_on", "opened_on", "status_since"}
+DATE_COLUMNS = {"as_of", "by", "target_by", "founded_on", "activated_on", "opened_on", "status_since"}
 COVERAGE_MEASURES = ["enterprises", "covered", "rate", "members", "employees", "membership_rate", "covered_members",
                      "covered_employees", "covered_membership_rate"]
 
@@ -60,8 +60,11 @@ def sheets_for(kind: str, data: dict, lang: str) -> list[Sheet]:
         if "months" in data:
             rows = []
             for m in data["months"]:
-                rows += _coverage_rows(m, by, lang, {"month": m["month"], "as_of": m["as_of"]}) if by else \
-                    [{k: m[k] for k in ("month", "as_of", *COVERAGE_MEASURES)}]
+                if by:
+                    rows += _coverage_rows({"rows": m["rows"], "total": m}, by, lang,
+                                           {"month": m["month"], "as_of": m["as_of"]})
+                else:
+                    rows.append({k: m[k] for k in ("month", "as_of", *COVERAGE_MEASURES)})
             cols = ["month", "as_of"] + (group_cols if by else []) + COVERAGE_MEASURES
             return [Sheet(label("title_coverage_monthly", lang), cols, rows, headers, cols[:-3])]
         return [Sheet(label("title_coverage", lang), group_cols + COVERAGE_MEASURES,
@@ -78,7 +81,8 @@ def sheets_for(kind: str, data: dict, lang: str) -> list[Sheet]:
                       data["statuses"])]
     if kind == "cadres":
         cols = ["cadre", "name", "park", "portfolio", "prospect", "contacted", "preparatory", "founded", "active",
-                "closed", "founded_in_period", "stalled", "escalations", "target", "gap_share", "achieved"]
+                "closed", "founded_in_period", "stalled", "escalations", "target_rate", "target_by", "gap_share",
+                "achieved"]
         return [Sheet(label("title_cadres", lang), cols, data["cadres"])]
     if kind == "incentives":
         return [

@@ -105,9 +105,8 @@ def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, par
         code = c.code if c else None
         share = next((s["share"] for s in t["cadres"] if s["cadre"] == code), 0) if t else None
         out.append({"cadre": code, "name": c.name if c else None, "park": c.park if c else None, **d,
-                    "target": f"{t['target_rate']:.1%} by {t['by']}" + (f" ({t['park']})" if t["park"] else "")
-                    if t else None,
-                    "gap_share": share, "achieved": d["founded_in_period"]})
+                    "target_id": t["id"] if t else None, "target_rate": t["target_rate"] if t else None,
+                    "target_by": t["by"] if t else None, "gap_share": share, "achieved": d["founded_in_period"]})
     out.sort(key=lambda r: (r["cadre"] is None, r["cadre"] or ""))
     return {"as_of": at.as_of.isoformat(), "from": start.isoformat(), "park": park, "cadres": out}
 

@@ -62,12 +62,14 @@ def set_target(ctx, rate: str | float, by: date, park: str | None = None, basis:
     return {"id": tid, "park": park, "rate": value, "by": by.isoformat(), "basis": basis, "created": existing is None}
 
 
-def _targets(conn):
-    return conn.execute(
-        select(TARGET.c.id, PARK.c.code.label("park"), TARGET.c.rate, TARGET.c.by_date, TARGET.c.basis)
-        .outerjoin(PARK, PARK.c.id == TARGET.c.park_id)
-        .order_by(TARGET.c.by_date, PARK.c.code.is_(None), PARK.c.code, TARGET.c.basis)
-    ).all()
+def _targets(conn, park: str | None = None):
+    q = (select(TARGET.c.id, PARK.c.code.label("park"), TARGET.c.rate, TARGET.c.by_date, TARGET.c.basis)
+         .outerjoin(PARK, PARK.c.id == TARGET.c.park_id)
+         .order_by(TARGET.c.by_date, PARK.c.code.is_(None), PARK.c.code, TARGET.c.basis))
+    if park:
+        park_id(conn, park)
+        q = q.where(PARK.c.code == park)
+    return conn.execute(q).all()
 
 
 def list_targets(ctx) -> list[dict]:
@@ -112,11 +114,11 @@ def enterprises_needed(target_rate: float, enterprises: int, covered: int) -> in
     return max(0, math.ceil(round(target_rate * enterprises, 9)) - covered)
 
 
-def targets_on(conn, at: CasesAt) -> list[dict]:
-    """Every target's arithmetic as of `at` (inside the caller's snapshot)."""
+def targets_on(conn, at: CasesAt, park: str | None = None) -> list[dict]:
+    """Every target's arithmetic as of `at` (inside the caller's snapshot); only a park's own with `park`."""
     cal = workday_calendar(conn)
     out = []
-    for t in _targets(conn):
+    for t in _targets(conn, park):
         park_ids = park_and_subparks(conn, t.park) if t.park else None
         total = coverage_on(conn, at, None, t.basis, park_ids)["total"]
         needed = enterprises_needed(t.rate, total["enterprises"], total["covered"])
@@ -135,8 +137,8 @@ def targets_on(conn, at: CasesAt) -> list[dict]:
     return out
 
 
-def targets_report(ctx, as_of: date | None = None) -> dict:
+def targets_report(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     """`report targets`: {as_of, targets[{…, needed, working_days_left, pace_per_week, cadres[…]}]}."""
     at = cases_at(as_of, ctx.clock.today())
     with reading(ctx.ready_engine) as conn:
-        return {"as_of": at.as_of.isoformat(), "targets": targets_on(conn, at)}
+        return {"as_of": at.as_of.isoformat(), "park": park, "targets": targets_on(conn, at, park)}
