@@ -24,7 +24,9 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--only", metavar="NAME,...", help=f"run only these: {','.join(GROUPS)}")
     p.add_argument("--import-n", type=int, help="rows of the CSV import (default min(N, 100,000))")
     p.add_argument("--transitions", dest="transitions_n", type=int, default=10_000,
-                   help="cases advanced contact → activate (default 10,000)")
+                   help="cases advanced contact → activate, batched (default 10,000)")
+    p.add_argument("--transitions-single", type=int, default=2_000,
+                   help="of those, cases advanced one transaction per transition (default 2,000)")
     p.add_argument("--startup-runs", type=int, default=7, help="processes per start-up measurement (median)")
     p.add_argument("--seed", type=int, help="seed of the synthetic park")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (SQLite database, CSV file)")
@@ -35,7 +37,8 @@ def parse(argv: list[str] | None = None) -> Options:
         if unknown := [x for x in only if x not in GROUPS]:
             p.error(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
     opts = Options(n=args.n, db=args.db, json_out=args.json_out, only=only, import_n=args.import_n,
-                   transitions_n=args.transitions_n, startup_runs=args.startup_runs, keep=args.keep)
+                   transitions_n=args.transitions_n, transitions_single=args.transitions_single,
+                   startup_runs=args.startup_runs, keep=args.keep)
     if args.seed is not None:
         opts.seed = args.seed
     return opts

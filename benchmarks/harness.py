@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import multiprocessing as mp
 import os
 import resource
@@ -52,6 +53,7 @@ class Options:
     only: list[str] | None = None
     import_n: int | None = None
     transitions_n: int = 10_000
+    transitions_single: int = 2_000
     startup_runs: int = 7
     seed: int = SEED
     keep: bool = False
@@ -99,7 +101,7 @@ def task_import(url, n, opts, workdir):
 def task_transitions(url, n, opts, workdir):
     from benchmarks.measure_transitions import bench_transitions
 
-    return bench_transitions(_engine(url), min(opts["transitions_n"], n))
+    return bench_transitions(_engine(url), min(opts["transitions_n"], n), opts["transitions_single"])
 
 
 def task_startup(url, n, opts, workdir):
@@ -193,14 +195,20 @@ def run_task(task: str, url: str, n: int, opts: dict, workdir: Path, timeout: fl
     for r in rows:
         seconds, base = r.get("seconds"), r.get("baseline_seconds")
         out.append({**r, "backend": backend, "n": r.get("n", n),
-                    "seconds": None if seconds is None else round(float(seconds), 4),
-                    "baseline_seconds": None if base is None else round(float(base), 4),
+                    "seconds": None if seconds is None else significant(seconds),
+                    "baseline_seconds": None if base is None else significant(base),
                     "ratio": round(seconds / base, 2) if seconds is not None and base else None,
                     "peak_mb": round(float(r.get("peak_mb") or peak), 1), "status": "ok"})
     return out
 
 
 # ---------------------------------------------------------------- the run
+
+
+def significant(x: float, digits: int = 4) -> float:
+    """Round to a few significant digits (a 40 µs baseline must not become 0)."""
+    x = float(x)
+    return 0.0 if x == 0 else round(x, max(0, digits - 1 - math.floor(math.log10(abs(x)))))
 
 
 def goal_of(row: dict) -> float | None:
@@ -265,6 +273,7 @@ def run(opts: Options, progress=None) -> list[dict]:
     n = opts.n or (1_000_000 if backend_of(url) == "postgresql" else 100_000)
     groups = [g for g in GROUPS if not opts.only or g in opts.only]
     child_opts = {"seed": opts.seed, "import_n": opts.import_n, "transitions_n": opts.transitions_n,
+                  "transitions_single": opts.transitions_single,
                   "startup_runs": opts.startup_runs, **opts.extra}
     rows: list[dict] = []
     try:
