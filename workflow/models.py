@@ -231,6 +231,8 @@ class Escalation(SQLModel, table=True):
               sqlite_where=text("level <> 'next_action'"), postgresql_where=text("level <> 'next_action'")),
         Index("uq_escalation_next_action", "case_id", "due_on", unique=True,
               sqlite_where=text("level = 'next_action'"), postgresql_where=text("level = 'next_action'")),
+        # The day's escalations, read by workflow.mailing to queue the emails of a sweep.
+        Index("ix_escalation_as_of_level", "as_of", "level"),
         Index("ix_escalation_pending_meeting", "case_id",
               sqlite_where=text("level = 'meeting' AND agenda_item_id IS NULL"),
               postgresql_where=text("level = 'meeting' AND agenda_item_id IS NULL")),

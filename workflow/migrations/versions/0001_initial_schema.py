@@ -2,14 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 01:36:18.577820
+Create Date: 2026-11-24 02:14:08.030706
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import notifications.columns
+from alembic import op
 
+import notifications.columns
 
 revision = "0001"
 down_revision = None
@@ -423,6 +423,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("escalation", schema=None) as batch_op:
+        batch_op.create_index("ix_escalation_as_of_level", ["as_of", "level"], unique=False)
         batch_op.create_index(batch_op.f("ix_escalation_case_id"), ["case_id"], unique=False)
         batch_op.create_index(
             "ix_escalation_pending_meeting",
@@ -470,6 +471,7 @@ def downgrade() -> None:
             postgresql_where=sa.text("level = 'meeting' AND agenda_item_id IS NULL"),
         )
         batch_op.drop_index(batch_op.f("ix_escalation_case_id"))
+        batch_op.drop_index("ix_escalation_as_of_level")
 
     op.drop_table("escalation")
     with op.batch_alter_table("case_event", schema=None) as batch_op:
