@@ -15,7 +15,7 @@ from workflow.case_states import (
     ESC,
     STATE_EVENT_KINDS,
     CasesAt,
-    cases_at,
+    cases_for,
     months_back,
     park_and_subparks,
     workday_calendar,
@@ -52,7 +52,7 @@ def _applicable_target(targets: list[dict], park: str | None, as_of: date) -> di
 def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, park: str | None = None) -> dict:
     """The contract-responsibility ledger: per cadre, portfolio, cases by status, founded in the period,
     stalled, escalations, and their share of the target gap against what they achieved."""
-    at = cases_at(as_of, ctx.clock.today())
+    at = cases_for(ctx, as_of)
     start = _period(at, from_)
     rows: dict[int | None, dict] = {}
 
@@ -129,7 +129,7 @@ def median_of(hist: Counter) -> float | None:
 def funnel(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     """Cases by status on the day, and the median working days spent in each status: over completed stays
     (between consecutive status events) and over the stays still running on the day."""
-    at = cases_at(as_of, ctx.clock.today())
+    at = cases_for(ctx, as_of)
     counts: Counter = Counter()
     done: dict[str, Counter] = defaultdict(Counter)
     running: dict[str, Counter] = defaultdict(Counter)
@@ -166,7 +166,7 @@ def incentives(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     """Incentives and constraints (激励约束): enterprises with a union are eligible for the talent-apartment
     and member-supermarket programmes; those with 25+ employees, no union, and a stalled case or more than
     the allowed months since opening face constraints."""
-    at = cases_at(as_of, ctx.clock.today())
+    at = cases_for(ctx, as_of)
     months = int(ctx.config.get("allowances", "new_enterprise_months"))
     cutoff = months_back(at.as_of, months)
     with reading(ctx.ready_engine) as conn:

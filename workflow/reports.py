@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
-from workflow.case_states import CasesAt, cases_at, month_end, park_and_subparks, rate
+from workflow.case_states import CasesAt, cases_at, cases_for, month_end, park_and_subparks, rate
 from workflow.cases import CADRE, CASE, ENT, PARK
 from workflow.db import reading
 from workflow.errors import InvalidInput
@@ -104,7 +104,7 @@ def coverage(ctx, by: str | None = None, as_of: date | None = None, basis: str =
     """The contract's `report coverage`: {as_of, basis, total{enterprises, covered, rate, …}, rows[{group, …}]}."""
     check_basis(basis)
     _group_columns(by)
-    at = cases_at(as_of, ctx.clock.today())
+    at = cases_for(ctx, as_of)
     with reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         result = coverage_on(conn, at, by, basis, park_ids)
@@ -136,7 +136,7 @@ def coverage_monthly(ctx, from_: date, to: date, by: str | None = None, basis: s
     with reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         for day in month_ends(from_, to, today):
-            result = coverage_on(conn, cases_at(day, today), by, basis, park_ids)
+            result = coverage_on(conn, cases_at(day, today, conn.dialect.name), by, basis, park_ids)
             points.append({"month": day.strftime("%Y-%m"), "as_of": day.isoformat(), **result["total"],
                            "rows": result["rows"]})
     return {"from": from_.isoformat(), "to": to.isoformat(), "basis": basis, "by": by, "park": park, "months": points}

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, insert, select, update
 
-from workflow.case_states import CasesAt, cases_at, park_and_subparks, workday_calendar
+from workflow.case_states import CasesAt, cases_for, park_and_subparks, workday_calendar
 from workflow.cases import CADRE, CASE, PARK
 from workflow.db import reading, transaction
 from workflow.errors import InvalidInput
@@ -139,6 +139,6 @@ def targets_on(conn, at: CasesAt, park: str | None = None) -> list[dict]:
 
 def targets_report(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     """`report targets`: {as_of, targets[{…, needed, working_days_left, pace_per_week, cadres[…]}]}."""
-    at = cases_at(as_of, ctx.clock.today())
+    at = cases_for(ctx, as_of)
     with reading(ctx.ready_engine) as conn:
         return {"as_of": at.as_of.isoformat(), "park": park, "targets": targets_on(conn, at, park)}
