@@ -102,6 +102,10 @@ class SmtpTransport(Transport):
                 self._drop()
                 if attempt == 2:
                     raise TransportUnavailable(f"SMTP {self.host}:{self.port}: {describe_error(exc)}") from exc
+            except smtplib.SMTPSenderRefused as exc:
+                # Our own address refused (e.g. "530 Must issue a STARTTLS command first"): no message
+                # of the batch would pass, so stop here.
+                raise TransportUnavailable(f"SMTP {self.host}:{self.port}: {describe_error(exc)}") from exc
             except smtplib.SMTPResponseException as exc:
                 if exc.smtp_code == 421:  # the server is closing this connection
                     self._drop()

@@ -260,3 +260,41 @@ def test_the_sweep_queues_the_digests_in_its_transaction(org, db_url, cli, make_
     mine = next(m for m in listed if m["to"] == "c01@example.org")
     assert mine["subject"] == "Daily digest 2026-06-15: 3 cases need attention"
     assert cli.json("escalate", user="A01")["emails_queued"] == 0
+
+
+def test_many_escalations_stream_into_the_outbox_in_one_transaction(org, db_url, make_ctx):
+    """More rows than one fetch and one insert batch: streaming the items while inserting works on both backends."""
+    n = 1200
+    now = datetime.now(UTC)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        park = conn.execute(text("SELECT id FROM park WHERE code = 'SJ'")).scalar_one()
+        cadre = conn.execute(text("SELECT id FROM cadre WHERE code = 'C01'")).scalar_one()
+        from workflow.models import Enterprise, Escalation, FoundingCase
+
+        conn.execute(insert(Enterprise.__table__), [
+            {"uscc": f"91310117MA{i:08d}", "name": f"批量企业{i}", "park_id": park, "created_at": now, "updated_at": now}
+            for i in range(n)])
+        ents = conn.execute(text("SELECT id FROM enterprise ORDER BY id")).scalars().all()
+        conn.execute(insert(FoundingCase.__table__), [
+            {"enterprise_id": e, "status": "prospect", "status_since": date(2026, 5, 4), "cadre_id": cadre,
+             "created_at": now, "updated_at": now} for e in ents])
+        cases = conn.execute(text("SELECT id FROM founding_case ORDER BY id")).scalars().all()
+        conn.execute(insert(Escalation.__table__), [
+            {"case_id": c, "episode": 1, "level": "remind", "status": "prospect", "working_days": 16 + i % 4,
+             "allowed": 20, "as_of": AS_OF, "created_at": now} for i, c in enumerate(cases)])
+    engine.dispose()
+    ctx = make_ctx()
+    ctx.config.values[("mail", "digest")] = False
+    assert queue(ctx) == n
+    ctx.config.values[("mail", "digest")] = True
+    assert queue(ctx) == 1
+    digest = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")
+    assert digest["subject"] == f"Daily digest 2026-06-15: {n} cases need attention"
+    assert digest["refs"] == {"recipient": "c01@example.org", "through": {"esc": n}, "cases": n}
+    body = digest["text_body"]
+    # The 50 most urgent (19 of 20 working days; 300 cases have that), the rest counted.
+    assert body.count("working days 19/20") == 50 and "working days 18/20" not in body
+    assert body.rstrip().endswith(f"… and {n - 50} more cases. To see them all: unionflow case list --stalled\n\n"
+                                  "-- \nunionflow · union founding cases\n"
+                                  "This message was sent automatically by the founding-case system.")

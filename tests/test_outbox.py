@@ -313,3 +313,86 @@ def test_a_claim_takes_at_most_the_limit_oldest_first(engine):
         queue(engine, f"k{i}", now=T0 + timedelta(seconds=5 - i))
     assert [r["key"] for r in claim(engine, 2, "w", T0 + timedelta(minutes=1))] == ["k4", "k3"]
     assert [r["key"] for r in claim(engine, 10, "w", T0 + timedelta(minutes=1))] == ["k2", "k1", "k0"]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("the openssl command is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def _tls_server(certificate, **kw):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.conftest import SmtpSink, free_port
+
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(*map(str, certificate))
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"jianhui", b"s3cret"), handled=False)
+
+    sink, port = SmtpSink(), free_port()
+    if kw.pop("implicit", False):
+        kw["ssl_context"] = server_ctx
+    else:
+        kw.update(tls_context=server_ctx, require_starttls=True, auth_required=True, auth_exclude_mechanism=["LOGIN"])
+    controller = Controller(sink, hostname="127.0.0.1", port=port, authenticator=authenticator, **kw)
+    controller.start()
+    return controller, sink, port
+
+
+def _client_ctx(certificate):
+    import ssl
+
+    return ssl.create_default_context(cafile=str(certificate[0]))
+
+
+def _row(key="tls"):
+    return {"key": key, "kind": "remind", "to_addrs": [{"name": "张伟", "email": "zhang.wei@example.org"}],
+            "subject": "提醒", "text_body": "正文", "created_at": T0}
+
+
+def test_starttls_with_login_delivers_and_a_wrong_password_is_reported(certificate):
+    from notifications.transports import TransportUnavailable
+
+    controller, sink, port = _tls_server(certificate)
+    try:
+        with SmtpTransport(SENDER, port=port, security="starttls", username="jianhui", password="s3cret",
+                           ssl_context=_client_ctx(certificate), timeout=5) as t:
+            assert t.send(build_message(_row(), SENDER), ["zhang.wei@example.org"]) == {}
+        assert len(sink.received) == 1
+        with pytest.raises(TransportUnavailable, match=r"^SMTP 127\.0\.0\.1:\d+: 535 5\.7\.8 Authentication credentials invalid$"), \
+                SmtpTransport(SENDER, port=port, security="starttls", username="jianhui", password="wrong",
+                              ssl_context=_client_ctx(certificate), timeout=5) as t:
+            t.send(build_message(_row(), SENDER), ["zhang.wei@example.org"])
+        with pytest.raises(TransportUnavailable, match="530 Must issue a STARTTLS command first"), \
+                SmtpTransport(SENDER, port=port, security="none", timeout=5) as t:
+            t.send(build_message(_row(), SENDER), ["zhang.wei@example.org"])
+        assert len(sink.received) == 1
+    finally:
+        controller.stop()
+
+
+def test_implicit_tls_delivers(certificate):
+    controller, sink, port = _tls_server(certificate, implicit=True)
+    try:
+        with SmtpTransport(SENDER, port=port, security="tls", ssl_context=_client_ctx(certificate), timeout=5) as t:
+            t.send(build_message(_row(), SENDER), ["zhang.wei@example.org"])
+        (msg,) = [message_from_bytes(raw, policy=policy.default) for *_x, raw in sink.received]
+        assert msg["Subject"] == "提醒" and msg["Message-ID"] == message_id("tls")
+    finally:
+        controller.stop()

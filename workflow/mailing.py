@@ -6,26 +6,35 @@ Who hears about what (DOMAIN.md, escalation ladder):
   meeting             → the meeting secretaries of the case's park (all secretaries if the park has none)
 
 Digest mode (`[mail] digest = true`, the default): one email per recipient per day, key
-`digest:{email}:{as_of}`, listing all their items grouped by level and sorted by urgency (working days
-over the allowance). A second sweep on the same day with nothing new sends nothing (same key). If it
-finds new items (e.g. after a registry import), it queues a *supplementary* digest
-`digest:{email}:{as_of}:{n}` listing only the items the earlier digests of that day did not: each
-digest records the items it reported in the outbox row's `refs`. Per-event mode: one message per
-escalation and recipient, key `esc:{escalation_id}:{email}`.
+`digest:{email}:{as_of}`, listing their cases grouped by level (meeting, overdue, remind, follow-up)
+and sorted by urgency (working days over the allowance); a case that reached several levels at once is
+listed once, under the highest. At most DIGEST_LIMIT cases are listed, the rest counted with the
+command that lists them all — ranked in SQL, so a first sweep over a million cases stays cheap.
 
-Items come from `ITEM_SOURCES`: each is a function (as_of) → a SELECT with the columns of `ITEM_COLUMNS`.
-Due meeting resolutions (the meetings issue) plug in here as one more source with its own item keys
-(`res:{agenda_item_id}`); the digest templates already group by `level`.
+The same day again: a second sweep that recorded nothing new sends nothing. One that recorded new
+escalations (e.g. after a registry import) queues a *supplementary* digest `digest:{email}:{as_of}:{n}`
+to each recipient of new items, listing only those: every digest stores in `refs["through"]` the
+highest escalation id of the day it covers (sweeps are serialised, so ids grow from one to the next).
+A recipient who appears later (a new secretary) is told only about items recorded after that.
+
+Per-event mode (`digest = false`): one message per escalation and recipient, key
+`esc:{escalation_id}:{email}`, overdue with the supervisor in copy. It renders one email per
+escalation, so it suits a daily trickle, not a first sweep of a large registry.
+
+Items come from `ITEM_SOURCES` (see `ItemSource`): per source its routes (who hears of what), its
+details (what the email shows) and its watermark (the highest row id of the day). Due meeting
+resolutions (the meetings issue) plug in there as one more source, "res".
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from sqlalchemy import and_, exists, literal, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 
 from workflow.models import AgendaItem, Cadre, Enterprise, Escalation, FoundingCase, Meeting, Park
 
@@ -40,6 +49,8 @@ MEETING = Meeting.__table__
 AGENDA = AgendaItem.__table__
 
 LEVEL_ORDER = ("meeting", "overdue", "remind", "next_action")
+LEVEL_RANK = {level: i for i, level in enumerate(LEVEL_ORDER)}
+DIGEST_LIMIT = 50  # cases listed in one digest; the rest are counted, with the command that lists them all
 TEMPLATE_FOR_LEVEL = {"remind": "reminder", "next_action": "reminder", "overdue": "overdue", "meeting": "meeting"}
 NEXT_STEP = {
     "prospect": "unionflow case contact {uscc} --person NAME",
@@ -69,29 +80,25 @@ def advance_command(status: str, uscc: str, level: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------- items
-def _escalation_items(as_of: date):
-    """(recipient, role to|cc, item) rows for the escalations recorded for `as_of`, one SELECT per route."""
+def _escalation_routes(as_of: date):
+    """Who hears of each escalation recorded for `as_of`: narrow (recipient, role, item id) rows, one
+    SELECT per route. Narrow, so that ranking a large day sorts little; details are joined later."""
     cadre, sup, sec, sec2 = CADRE.alias("cadre"), CADRE.alias("sup"), CADRE.alias("sec"), CADRE.alias("sec2")
-    base_cols = [
-        literal("esc").label("source"), ESC.c.id.label("ref_id"), ESC.c.case_id, ESC.c.level, ESC.c.status,
-        ESC.c.working_days, ESC.c.allowed, ENT.c.uscc, ENT.c.name.label("enterprise"), PARK.c.code.label("park"),
-        PARK.c.name.label("park_name"), cadre.c.code.label("cadre_code"), cadre.c.name.label("cadre_name"),
-        sup.c.name.label("supervisor_name"), ESC.c.due_on,
-    ]
     # Only escalations of the case's current stay in its status: a case that moved on is not stalled.
     joined = (
         ESC.join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode,
                             CASE.c.status == ESC.c.status))
         .join(ENT, ENT.c.id == CASE.c.enterprise_id)
-        .join(PARK, PARK.c.id == ENT.c.park_id)
         .outerjoin(cadre, cadre.c.id == CASE.c.cadre_id)
         .outerjoin(sup, sup.c.id == cadre.c.supervisor_id)
     )
-    day = ESC.c.as_of == as_of
 
     def route(who, role, *where, frm=joined):
-        return select(who.c.email.label("email"), who.c.name.label("name"), literal(role).label("role"),
-                      *base_cols).select_from(frm).where(day, who.c.active.is_(True), *where)
+        return select(
+            who.c.email.label("email"), who.c.name.label("name"), literal(role).label("role"),
+            literal("esc").label("source"), ESC.c.id.label("ref_id"), ESC.c.case_id, ESC.c.level,
+            (ESC.c.working_days - ESC.c.allowed).label("urgency"),
+        ).select_from(frm).where(ESC.c.as_of == as_of, who.c.active.is_(True), *where)
 
     to_cadre = route(cadre, "to", ESC.c.level.in_(("remind", "overdue", "next_action")))
     cc_supervisor = route(sup, "cc", ESC.c.level == "overdue")
@@ -103,22 +110,80 @@ def _escalation_items(as_of: date):
     return [to_cadre, cc_supervisor, to_secretary]
 
 
-# Add due resolutions here (a function returning SELECTs with the same columns; source "res").
-ITEM_SOURCES = [_escalation_items]
+def _escalation_details(routes):
+    """The routed rows of source "esc" with what the emails show of the case."""
+    cadre, sup, r = CADRE.alias("cadre"), CADRE.alias("sup"), routes
+    return (
+        select(r, ESC.c.status, ESC.c.working_days, ESC.c.allowed, ESC.c.due_on, ENT.c.uscc,
+               ENT.c.name.label("enterprise"), PARK.c.code.label("park"), PARK.c.name.label("park_name"),
+               cadre.c.code.label("cadre_code"), cadre.c.name.label("cadre_name"), sup.c.name.label("supervisor_name"))
+        .select_from(r.join(ESC, ESC.c.id == r.c.ref_id).join(CASE, CASE.c.id == ESC.c.case_id)
+                     .join(ENT, ENT.c.id == CASE.c.enterprise_id).join(PARK, PARK.c.id == ENT.c.park_id)
+                     .outerjoin(cadre, cadre.c.id == CASE.c.cadre_id).outerjoin(sup, sup.c.id == cadre.c.supervisor_id))
+        .where(r.c.source == "esc")
+    )
 
 
-def _items(conn, as_of: date, order_by_recipient: bool) -> Iterator[dict]:
-    q = union_all(*(s for source in ITEM_SOURCES for s in source(as_of))).subquery()
-    over = q.c.working_days - q.c.allowed
-    order = [q.c.email, over.desc(), q.c.uscc, q.c.level] if order_by_recipient else [q.c.ref_id, q.c.role.desc(),
-                                                                                         q.c.email]
-    stmt = select(q).order_by(*order).execution_options(yield_per=1000)
-    for row in conn.execute(stmt):
-        item = dict(row._mapping)
-        item["key"] = f"{item['source']}:{item['ref_id']}"
-        item["over"] = item["working_days"] - item["allowed"]
-        item["command"] = advance_command(item["status"], item["uscc"], item["level"])
-        yield item
+def _escalation_watermark(conn, as_of: date) -> int:
+    return conn.execute(select(func.coalesce(func.max(ESC.c.id), 0)).where(ESC.c.as_of == as_of)).scalar()
+
+
+@dataclass(frozen=True)
+class ItemSource:
+    """Where digest and per-event items come from: routes (narrow rows: email, name, role, source,
+    ref_id, case_id, level, urgency), details (joins the display columns onto routed rows of this
+    source) and the day's watermark (highest ref_id so far)."""
+
+    routes: Callable
+    details: Callable
+    watermark: Callable
+
+
+# Due meeting resolutions plug in here as "res" (ref_id = agenda item id), level e.g. "resolution".
+ITEM_SOURCES = {"esc": ItemSource(_escalation_routes, _escalation_details, _escalation_watermark)}
+
+
+def _routes(as_of: date):
+    return union_all(*(s for src in ITEM_SOURCES.values() for s in src.routes(as_of))).subquery("routes")
+
+
+def _detailed(routed, order):
+    q = union_all(*(src.details(routed) for src in ITEM_SOURCES.values())).subquery("detailed")
+    return select(q).order_by(*(q.c[name] if isinstance(name, str) else name(q) for name in order))
+
+
+def _item(row) -> dict:
+    item = dict(row._mapping)
+    item["key"] = f"{item['source']}:{item['ref_id']}"
+    item["over"] = item["working_days"] - item["allowed"]
+    item["command"] = advance_command(item["status"], item["uscc"], item["level"])
+    return item
+
+
+def _items(conn, as_of: date) -> Iterator[dict]:
+    """Every (recipient, item) row of the day, grouped by item (per-event mode), streamed."""
+    stmt = _detailed(_routes(as_of), ["source", "ref_id", lambda q: q.c.role.desc(), "email"])
+    for row in conn.execute(stmt.execution_options(yield_per=1000)):
+        yield _item(row)
+
+
+def _digest_items(conn, as_of: date, after: dict[str, int]) -> Iterator[dict]:
+    """Per recipient, the DIGEST_LIMIT most urgent new items, each case once (its highest level), with
+    `total`: ranked in SQL on narrow rows, so a first sweep over a million cases stays cheap."""
+    q = _routes(as_of)
+    rank = case(LEVEL_RANK, value=q.c.level)
+    new = or_(*(and_(q.c.source == src, q.c.ref_id > mark) for src, mark in after.items()),
+              q.c.source.notin_(list(after)) if after else literal(True))
+    per_case = select(q, rank.label("rank"), func.row_number().over(
+        partition_by=[q.c.email, q.c.case_id], order_by=[rank, q.c.urgency.desc(), q.c.ref_id]).label("nth")
+    ).where(new).subquery("per_case")
+    p = per_case.c
+    ranked = select(per_case, func.row_number().over(
+        partition_by=p.email, order_by=[p.rank, p.urgency.desc(), p.case_id]).label("pos"),
+        func.count().over(partition_by=p.email).label("total")).where(p.nth == 1).subquery("ranked")
+    top = select(ranked).where(ranked.c.pos <= DIGEST_LIMIT).subquery("top")
+    for row in conn.execute(_detailed(top, ["email", "pos"]).execution_options(yield_per=1000)):
+        yield _item(row)
 
 
 def _public(item: dict) -> dict:
@@ -155,7 +220,7 @@ def _queue_per_event(conn, ctx, as_of) -> int:
 
     now, lang, tdir = ctx.clock.now(), ctx.lang, user_templates_dir()
     queued, pending = 0, []
-    for _ref, rows in groupby(_items(conn, as_of, order_by_recipient=False), key=lambda r: r["key"]):
+    for _ref, rows in groupby(_items(conn, as_of), key=lambda r: r["key"]):
         rows = list(rows)
         cc = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
         for r in (r for r in rows if r["role"] == "to"):
@@ -172,26 +237,18 @@ def _queue_per_event(conn, ctx, as_of) -> int:
     return queued
 
 
-def _digests_of_day(conn, topic: str) -> dict[str, dict]:
-    """Per recipient: the items the day's earlier digests reported and how many digests there are."""
+def _digests_of_day(conn, topic: str) -> tuple[dict[str, int], dict[str, int]]:
+    """How many digests each recipient got that day, and up to which row id of each source they report."""
     from notifications.outbox import T as OUTBOX
 
-    seen: dict[str, dict] = {}
-    for refs, in conn.execute(select(OUTBOX.c.refs).where(OUTBOX.c.topic == topic)):
-        entry = seen.setdefault((refs or {}).get("recipient", ""), {"items": set(), "count": 0})
-        entry["items"].update((refs or {}).get("items", ()))
-        entry["count"] += 1
-    return seen
-
-
-def _one_per_case(rows: list[dict]) -> list[dict]:
-    """A case that reached several levels at once is listed once, under the highest (order kept)."""
-    best: dict[int, dict] = {}
-    for r in rows:
-        cur = best.get(r["case_id"])
-        if cur is None or LEVEL_ORDER.index(r["level"]) < LEVEL_ORDER.index(cur["level"]):
-            best[r["case_id"]] = r
-    return [r for r in rows if best[r["case_id"]] is r]
+    counts: dict[str, int] = {}
+    marks: dict[str, int] = {}
+    for (refs,) in conn.execute(select(OUTBOX.c.refs).where(OUTBOX.c.topic == topic)):
+        refs = refs or {}
+        counts[refs.get("recipient", "")] = counts.get(refs.get("recipient", ""), 0) + 1
+        for src, mark in (refs.get("through") or {}).items():
+            marks[src] = max(marks.get(src, 0), mark)
+    return counts, marks
 
 
 def _queue_digests(conn, ctx, as_of) -> int:
@@ -200,19 +257,19 @@ def _queue_digests(conn, ctx, as_of) -> int:
 
     now, lang, tdir = ctx.clock.now(), ctx.lang, user_templates_dir()
     topic = f"digest:{as_of.isoformat()}"
-    earlier = _digests_of_day(conn, topic)
+    counts, after = _digests_of_day(conn, topic)
+    through = {name: src.watermark(conn, as_of) for name, src in ITEM_SOURCES.items()}
+    if after and all(through[src] <= after.get(src, 0) for src in through):
+        return 0  # nothing recorded since the day's digests
     queued, pending = 0, []
-    for email, rows in groupby(_items(conn, as_of, order_by_recipient=True), key=lambda r: r["email"]):
-        rows = list(rows)
-        before = earlier.get(email, {"items": set(), "count": 0})
-        new = [r for r in rows if r["key"] not in before["items"]]
-        if not new:
-            continue
-        recipient = {"name": rows[0]["name"], "email": email}
-        n = before["count"] + 1
-        shown = _one_per_case(new)
+    for email, rows in groupby(_digest_items(conn, as_of, after), key=lambda r: r["email"]):
+        shown = list(rows)
+        n = counts.get(email, 0) + 1
+        recipient = {"name": shown[0]["name"], "email": email}
+        total = shown[0]["total"]
         data = {
-            "recipient": recipient, "as_of": as_of.isoformat(), "supplement": n > 1, "count": len(shown),
+            "recipient": recipient, "as_of": as_of.isoformat(), "supplement": n > 1, "count": total,
+            "more": total - len(shown),
             "groups": [{"level": level, "cases": [_public(r) for r in shown if r["level"] == level]}
                        for level in LEVEL_ORDER if any(r["level"] == level for r in shown)],
         }
@@ -220,7 +277,7 @@ def _queue_digests(conn, ctx, as_of) -> int:
         key = f"digest:{email}:{as_of.isoformat()}" + (f":{n}" if n > 1 else "")
         pending.append(message_values(
             key=key, kind="digest", to=[recipient], subject=out.subject, text_body=out.text, html_body=out.html,
-            now=now, topic=topic, refs={"recipient": email, "items": sorted({r["key"] for r in new})}))
+            now=now, topic=topic, refs={"recipient": email, "through": through, "cases": total}))
         if len(pending) >= BATCH:
             queued += _flush(conn, pending)
     queued += _flush(conn, pending)
