@@ -9,6 +9,8 @@ The East Asian face is set through `w:rFonts w:eastAsia` (python-docx's `font.na
 from __future__ import annotations
 
 import io
+import re
+from xml.sax.saxutils import escape
 
 from workflow.packet_render import helpers
 
@@ -134,32 +136,63 @@ def _page_number(paragraph, align) -> None:
     run(" —")
 
 
-def _table(doc, header: list[str] | None, rows: list[list], widths_mm: list[float], *, label_cols=()):
-    """A grid table in 小四 with an optional header row repeated on each page."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
-    n_rows = len(rows) + (1 if header else 0)
-    table = doc.add_table(rows=n_rows, cols=len(widths_mm))
-    table.style = doc.styles["Table Grid"]
-    table.autofit = False
-    all_rows = ([header] if header else []) + rows
-    for i, (row, values) in enumerate(zip(table.rows, all_rows, strict=True)):
-        cells = row.cells
-        for j, (cell, value) in enumerate(zip(cells, values, strict=True)):
-            cell.width = Mm(widths_mm[j])
-            p = cell.paragraphs[0]
-            p.style = doc.styles[TABLE_STYLE]
-            run = p.add_run("" if value is None else str(value))
-            if (header and i == 0) or j in label_cols:
-                set_fonts(run._r, HEI_FONT)
-        if header and i == 0:
-            trpr = row._tr.get_or_add_trPr()
-            el = OxmlElement("w:tblHeader")
-            el.set(qn("w:val"), "true")
-            trpr.append(el)
-    return table
+
+def _text(value) -> str:
+    return escape(_INVALID_XML.sub("", "" if value is None else str(value)))
+
+
+class Writer:
+    """Appends paragraphs and tables to the body as ready-made XML.
+
+    python-docx resolves a style by name on every assignment and inserts each block by searching the
+    body, which makes a 500-case packet take minutes; here style ids are looked up once and every
+    block goes straight before the final sectPr.
+    """
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.end = doc.element.body.sectPr
+        self.ids = {s.name: s.style_id for s in doc.styles if s.type == 1}  # paragraph styles
+        self.grid = doc.styles["Table Grid"].style_id
+        self.hei = (f'<w:rPr><w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" w:eastAsia="{HEI_FONT}" '
+                    f'w:cs="{LATIN_FONT}"/></w:rPr>')
+
+    def _add(self, xml: str) -> None:
+        from docx.oxml import parse_xml
+
+        self.end.addprevious(parse_xml(xml))
+
+    def para(self, text, style: str = "Normal", *, page_break: bool = False) -> None:
+        brk = "<w:pageBreakBefore/>" if page_break else ""
+        self._add(f'<w:p {W_NS}><w:pPr><w:pStyle w:val="{self.ids[style]}"/>{brk}</w:pPr>'
+                  f'<w:r><w:t xml:space="preserve">{_text(text)}</w:t></w:r></w:p>')
+
+    def table(self, header: list[str] | None, rows: list[list], widths_mm: list[float], *, label_cols=()) -> None:
+        """A grid table in 小四; the header row (shaded, 黑体) repeats on each page; label columns in 黑体."""
+        widths = [round(w * 1440 / 25.4) for w in widths_mm]
+        cell_style = self.ids[TABLE_STYLE]
+        out = [f'<w:tbl {W_NS}><w:tblPr><w:tblStyle w:val="{self.grid}"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+               '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+               'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+               *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"]
+        for i, values in enumerate(([header] if header else []) + rows):
+            head = bool(header) and i == 0
+            out.append("<w:tr>" + ('<w:trPr><w:tblHeader/></w:trPr>' if head else ""))
+            for j, (w, value) in enumerate(zip(widths, values, strict=True)):
+                label = head or j in label_cols
+                shade = '<w:shd w:val="clear" w:color="auto" w:fill="F3F5F8"/>' if label else ""
+                out.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{shade}</w:tcPr><w:p><w:pPr>'
+                           f'<w:pStyle w:val="{cell_style}"/></w:pPr><w:r>{self.hei if label else ""}'
+                           f'<w:t xml:space="preserve">{_text(value)}</w:t></w:r></w:p></w:tc>')
+            out.append("</w:tr>")
+        out.append("</w:tbl>")
+        self._add("".join(out))
+        # Word needs a paragraph between two tables, or it merges them.
+        self._add(f'<w:p {W_NS}><w:pPr><w:pStyle w:val="{self.ids["Packet Note"]}"/><w:spacing w:after="60"/>'
+                  '</w:pPr></w:p>')
 
 
 def render_docx(packet: dict) -> bytes:
@@ -170,73 +203,73 @@ def render_docx(packet: dict) -> bytes:
     _, h1no, h2no, paren, pct = h["_"], h["h1no"], h["h2no"], h["paren"], h["pct"]
     doc = Document()
     _setup(doc)
+    w = Writer(doc)
     doc.core_properties.title = packet["meeting"]["title"]
     doc.core_properties.author = "unionflow"
     m = packet["meeting"]
-    doc.add_paragraph(m["title"], style="Title")
-    doc.add_paragraph(_("Meeting papers"), style="Subtitle")
-    _table(doc, None, [[_("Date and time"), m["when"]], [_("Place"), m["place"]],
+    w.para(m["title"], style="Title")
+    w.para(_("Meeting papers"), style="Subtitle")
+    w.table(None, [[_("Date and time"), m["when"]], [_("Place"), m["place"]],
                        [_("Park"), m["park_name"] + paren(m["park"])], [_("Meeting no."), m["id"]],
                        [_("Prepared on"), packet["as_of_text"]]], [40, 116], label_cols=(0,))
-    doc.add_paragraph(_("Participants"), style="Heading 3")
-    _table(doc, None, [[p["label"], h["list_sep"].join(x["name"] for x in p["people"]) or _("none named")]
+    w.para(_("Participants"), style="Heading 3")
+    w.table(None, [[p["label"], h["list_sep"].join(x["name"] for x in p["people"]) or _("none named")]
                        for p in packet["participants"]], [60, 96], label_cols=(0,))
 
     s = packet["summary"]
-    doc.add_paragraph(h1no(1) + _("Overview"), style="Heading 1").paragraph_format.page_break_before = True
-    doc.add_paragraph(
+    w.para(h1no(1) + _("Overview"), "Heading 1", page_break=True)
+    w.para(
         _("The park's founding rate is {rate} ({covered} of {enterprises} enterprises).").format(
             rate=pct(s["rate"]), covered=s["covered"], enterprises=s["enterprises"])
         + _("{n} cases are past their allowance.").format(n=s["stalled_total"]) + (" " if lang == "en" else "")
         + _("{n} cases on the agenda: {escalation} escalated, {manual} added, {carried} carried over.").format(
             n=s["agenda"]["total"], escalation=s["agenda"]["escalation"], manual=s["agenda"]["manual"],
             carried=s["agenda"]["carried"]))
-    doc.add_paragraph(h2no(1) + _("Founding rate against the targets"), style="Heading 2")
+    w.para(h2no(1) + _("Founding rate against the targets"), style="Heading 2")
     rows = [[_("Founding rate") + paren(_("now")), _("all enterprises"), pct(s["rate"]), "", ""]]
     rows += [[_("Target by {day}").format(day=t["by_text"]), t["basis_label"], pct(t["current"]), pct(t["rate"]),
               pct(t["gap"]) if t["gap"] > 0 else "—"] for t in s["targets"]]
-    _table(doc, ["", _("Basis"), _("now"), _("Target"), _("Gap")], rows, [52, 34, 24, 24, 22])
+    w.table(["", _("Basis"), _("now"), _("Target"), _("Gap")], rows, [52, 34, 24, 24, 22])
     if not s["targets"]:
-        doc.add_paragraph(_("no target set"), style="Packet Note")
-    doc.add_paragraph(h2no(2) + _("Stalled cases by status"), style="Heading 2")
-    _table(doc, [_("Status"), _("Cases")], [[x["label"], x["count"]] for x in s["stalled_by_status"]]
+        w.para(_("no target set"), style="Packet Note")
+    w.para(h2no(2) + _("Stalled cases by status"), style="Heading 2")
+    w.table([_("Status"), _("Cases")], [[x["label"], x["count"]] for x in s["stalled_by_status"]]
            + [[_("Total"), s["stalled_total"]]], [110, 46])
-    doc.add_paragraph(h2no(3) + _("Stalled cases by cadre"), style="Heading 2")
-    _table(doc, [_("Cadre"), _("Cases")], [[x["name"] + paren(x["cadre"]), x["count"]] for x in s["stalled_by_cadre"]]
+    w.para(h2no(3) + _("Stalled cases by cadre"), style="Heading 2")
+    w.table([_("Cadre"), _("Cases")], [[x["name"] + paren(x["cadre"]), x["count"]] for x in s["stalled_by_cadre"]]
            + [[_("Total"), s["stalled_total"]]], [110, 46])
     esc = s["escalations"]
     title = _("Escalations since {day}").format(day=esc["since_text"]) if esc["since"] else _("Escalations so far")
-    doc.add_paragraph(h2no(4) + title, style="Heading 2")
-    _table(doc, [_("Event"), _("Cases")], [[x["label"], x["count"]] for x in esc["by_level"]] + [[_("Total"), esc["total"]]],
+    w.para(h2no(4) + title, style="Heading 2")
+    w.table([_("Event"), _("Cases")], [[x["label"], x["count"]] for x in esc["by_level"]] + [[_("Total"), esc["total"]]],
            [110, 46])
 
-    doc.add_paragraph(h1no(2) + _("Follow-up of the last meeting's decisions"), style="Heading 1")
+    w.para(h1no(2) + _("Follow-up of the last meeting's decisions"), style="Heading 1")
     fu = packet["follow_up"]
     if fu["meeting"] is None:
-        doc.add_paragraph(_("No earlier meeting of this park."))
+        w.para(_("No earlier meeting of this park."))
     elif not fu["items"]:
-        doc.add_paragraph(_("The last meeting ({title}, {day}) made no decisions.").format(**fu["meeting"]))
+        w.para(_("The last meeting ({title}, {day}) made no decisions.").format(**fu["meeting"]))
     else:
-        doc.add_paragraph(_("Decisions of {title} ({day}):").format(**fu["meeting"]))
-        _table(doc, [_("Enterprise"), _("Decision"), _("Party to act"), _("Due"), _("State")],
+        w.para(_("Decisions of {title} ({day}):").format(**fu["meeting"]))
+        w.table([_("Enterprise"), _("Decision"), _("Party to act"), _("Due"), _("State")],
                [[f["enterprise"], f["decision"], f["owner_label"] or "—", f["due_text"] or "—", f["state_text"]]
                 for f in fu["items"]], [34, 48, 26, 22, 26])
 
-    doc.add_paragraph(h1no(3) + _("Stalled cases for decision"), style="Heading 1")
+    w.para(h1no(3) + _("Stalled cases for decision"), style="Heading 1")
     if not packet["cases"]:
-        doc.add_paragraph(_("No case on this agenda."))
+        w.para(_("No case on this agenda."))
     for c in packet["cases"]:
-        _case_sheet(doc, c, packet, h)
+        _case_sheet(w, c, packet, h)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
 
 
-def _case_sheet(doc, c: dict, packet: dict, h: dict) -> None:
+def _case_sheet(w: Writer, c: dict, packet: dict, h: dict) -> None:
     _, h2no, paren, colon = h["_"], h["h2no"], h["paren"], h["colon"]
-    heading = doc.add_paragraph(h2no(c["no"]) + c["enterprise"], style="Heading 2")
-    heading.paragraph_format.page_break_before = True
-    doc.add_paragraph("1. " + _("Enterprise profile"), style="Heading 3")
+    w.para(h2no(c["no"]) + c["enterprise"], "Heading 2", page_break=True)
+    w.para("1. " + _("Enterprise profile"), style="Heading 3")
     na = "—"
     rows = [
         [_("USCC"), c["uscc"], _("Industry"), c["industry"] or na],
@@ -248,26 +281,26 @@ def _case_sheet(doc, c: dict, packet: dict, h: dict) -> None:
          (c["supervisor_name"] + paren(c["supervisor"])) if c["supervisor"] else na],
         [_("Why on the agenda"), c["reason"] + paren(c["item_source_text"]), _("Worker sign-ups"), c["signups"]],
     ]
-    _table(doc, None, rows, [30, 48, 30, 48], label_cols=(0, 2))
-    doc.add_paragraph("2. " + _("Timeline"), style="Heading 3")
+    w.table(None, rows, [30, 48, 30, 48], label_cols=(0, 2))
+    w.para("2. " + _("Timeline"), style="Heading 3")
     if c["timeline"]:
-        _table(doc, [_("Day"), _("Event"), _("Details"), _("By")],
+        w.table([_("Day"), _("Event"), _("Details"), _("By")],
                [[e["on"], e["label"], e["text"], e["actor"]] for e in c["timeline"]], [26, 22, 84, 24])
         if c["timeline_omitted"]:
-            doc.add_paragraph(_("{n} earlier entries not shown").format(n=c["timeline_omitted"]), style="Packet Note")
+            w.para(_("{n} earlier entries not shown").format(n=c["timeline_omitted"]), style="Packet Note")
     else:
-        doc.add_paragraph(_("no entries yet"))
-    doc.add_paragraph("3. " + _("Obstacles"), style="Heading 3")
+        w.para(_("no entries yet"))
+    w.para("3. " + _("Obstacles"), style="Heading 3")
     for o in c["obstacles"] or [{"text": _("no notes from visits"), "on": ""}]:
-        doc.add_paragraph(o["text"] + paren(o["on"]))
-    doc.add_paragraph("4. " + _("Legal basis"), style="Heading 3")
+        w.para(o["text"] + paren(o["on"]))
+    w.para("4. " + _("Legal basis"), style="Heading 3")
     for law in c["legal_basis"]:
-        doc.add_paragraph(law["ref"] + colon + law["text"])
-    doc.add_paragraph("5. " + _("Proposed measure"), style="Heading 3")
-    doc.add_paragraph(c["measure"]["text"])
-    doc.add_paragraph(_("Party asked to act") + colon + c["measure"]["party_label"])
-    doc.add_paragraph(packet["rules_note"].format(rule=c["measure"]["rule_name"]), style="Packet Note")
+        w.para(law["ref"] + colon + law["text"])
+    w.para("5. " + _("Proposed measure"), style="Heading 3")
+    w.para(c["measure"]["text"])
+    w.para(_("Party asked to act") + colon + c["measure"]["party_label"])
+    w.para(packet["rules_note"].format(rule=c["measure"]["rule_name"]), style="Packet Note")
     if c["decision"]:
         d = c["decision"]
-        doc.add_paragraph("6. " + _("Decision of this meeting"), style="Heading 3")
-        doc.add_paragraph(d["text"] + paren(" ".join(x for x in (d["party"], d["due"]) if x)))
+        w.para("6. " + _("Decision of this meeting"), style="Heading 3")
+        w.para(d["text"] + paren(" ".join(x for x in (d["party"], d["due"]) if x)))
