@@ -47,7 +47,17 @@ FACT_COLUMNS = {
 
 
 def case_query():
-    """The case row as users see it: joined with enterprise, park, cadre and joint union."""
+    """The case row as users see it: joined with enterprise, park, cadre and joint union (built once)."""
+    global _CASE_QUERY
+    if _CASE_QUERY is None:
+        _CASE_QUERY = _build_case_query()
+    return _CASE_QUERY
+
+
+_CASE_QUERY = None
+
+
+def _build_case_query():
     return (
         select(
             CASE.c.id, ENT.c.uscc, ENT.c.name.label("enterprise"), PARK.c.code.label("park"), CASE.c.status,

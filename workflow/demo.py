@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 
 ADMIN = "A01"
 # Daily chance that a cadre moves a case on, by status (tuned so the pilot reaches about 70% by year end).
-PACE = {"prospect": 0.022, "contacted": 0.03, "preparatory": 0.035, "founded": 0.012}
+PACE = {"prospect": 0.045, "contacted": 0.022, "preparatory": 0.03, "founded": 0.012}
+# A meeting handles the most urgent cases; the rest are carried to the next one.
+ITEMS_PER_MEETING = 30
 VISIT_NOTES = ("走访企业，人事经理表示需请示总部", "电话沟通，老板出差，下周再约", "送达《工会法》宣传材料",
                "与企业党支部书记沟通党工联建", "召开职工座谈会，职工入会意愿较强", "企业以经营困难为由推迟筹备")
 
@@ -58,6 +60,7 @@ class Replay:
         self.packets: list[str] = []
         self.meetings_held = 0
         self.items_resolved = 0
+        self.agenda_items = 0
 
     def as_user(self, code: str) -> Context:
         if code not in self._contexts:
@@ -168,7 +171,8 @@ class Replay:
         for m in list_meetings(sec):
             if m["status"] == "planned" and date.fromisoformat(m["starts_at"][:10]) == day:
                 self.write_packets(m["id"], day)
-                for item in self.agenda(m["id"]):
+                self.agenda_items += len(self.agenda(m["id"]))
+                for item in self.agenda(m["id"])[:ITEMS_PER_MEETING]:
                     party, decision = self.rng.choice((
                         ("regulators", "劳动监察大队会同工会上门宣讲《工会法》第十一条，督促两周内成立筹备组"),
                         ("party_committee", "党工委约谈企业负责人，推动党工联建"),
@@ -185,16 +189,24 @@ class Replay:
 
         t = AgendaItem.__table__
         with self.base.engine.connect() as conn:
-            return list(conn.execute(select(t.c.case_id).where(t.c.meeting_id == meeting_id).order_by(t.c.id)).scalars())
+            # Most often carried over first, then in the order the sweep escalated them.
+            return list(conn.execute(select(t.c.case_id).where(t.c.meeting_id == meeting_id)
+                                     .order_by(t.c.times_on_agenda.desc(), t.c.id)).scalars())
 
     def write_packets(self, meeting_id: int, day: date) -> None:
-        from workflow.packet import write_packet
+        from workflow.packet import build_packet
+        from workflow.packet_render import render
 
         folder = self.dir / "packets"
         folder.mkdir(exist_ok=True)
+        packet = build_packet(self.as_user("SEC1"), meeting_id, as_of=day)
         for fmt in ("html", "docx"):
             path = folder / f"meeting-{meeting_id}-{day.isoformat()}.{fmt}"
-            write_packet(self.as_user("SEC1"), meeting_id, fmt, path)
+            content = render(packet, fmt)
+            if isinstance(content, str):
+                path.write_text(content, encoding="utf-8")
+            else:
+                path.write_bytes(content)
             self.packets.append(str(path))
 
     # ------------------------------------------------------------------ the whole run
@@ -202,6 +214,7 @@ class Replay:
         from workflow.mailing import run_outbox
         from workflow.reports import coverage
         from workflow.sweep import run_sweep
+        from workflow.targets import targets_report
         from workflow.workdays import WorkdayCalendar
 
         self.calendar = WorkdayCalendar()
@@ -217,10 +230,11 @@ class Replay:
                 run_outbox(self.base)
             self.meetings(day, workday)
             self.progress(n, len(days), day.isoformat())
-        months = [coverage(self.base, as_of=d) for d in _month_ends(D.START, D.END)]
-        return self.summary(months)
+        months = [coverage(self.base, as_of=d) for d in [D.START, *_month_ends(D.START, D.END)]]
+        targets = targets_report(self.base, as_of=D.END)["targets"]
+        return self.summary(months, min(targets, key=lambda t: t["by"]))
 
-    def summary(self, months: list[dict]) -> dict:
+    def summary(self, months: list[dict], target: dict) -> dict:
         from notifications.models import OutboxMessage
         from workflow.models import Escalation
 
@@ -228,7 +242,7 @@ class Replay:
         with self.base.engine.connect() as conn:
             levels = dict(conn.execute(select(esc.c.level, func.count()).group_by(esc.c.level)).all())
             sent = conn.execute(select(func.count()).select_from(out).where(out.c.status == "sent")).scalar()
-        start = months[0]
+        start, months = months[0], months[1:]
         return {
             "database": self.db_url,
             "directory": str(self.dir),
@@ -237,9 +251,10 @@ class Replay:
             "months": [{"as_of": m["as_of"], "enterprises": m["total"]["enterprises"], "covered": m["total"]["covered"],
                         "rate": m["total"]["rate"]} for m in months],
             "start_rate": start["total"]["rate"],
-            "target": {"rate": 0.7, "by": "2018-12-31"},
+            "target": {"rate": target["target_rate"], "by": target["by"], "needed": target["needed"]},
             "escalations": {lvl: levels.get(lvl, 0) for lvl in ("remind", "overdue", "meeting", "next_action")},
             "meetings": self.meetings_held,
+            "agenda_items": self.agenda_items,
             "agenda_items_resolved": self.items_resolved,
             "emails_sent": sent,
             "outbox_dir": str(self.dir / "outbox"),
