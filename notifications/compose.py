@@ -4,7 +4,8 @@ Two environments: HTML with autoescape on, text with it off; both `StrictUndefin
 missing value is an error, not a blank. A template defines `{% block subject %}` and its body;
 templates get plain dicts, never ORM rows. When the user folder holds templates, both environments
 are an `ImmutableSandboxedEnvironment`. Strings are wrapped in `_()` / `{% trans %}` and
-translated through `jinja2.ext.i18n` (see `notifications.i18n`).
+translated through `jinja2.ext.i18n` (see `notifications.i18n`). A user's template should extend
+`_base.txt.j2` / `_base.html.j2` like ours, so that its subject block is not printed in the body.
 """
 
 from __future__ import annotations

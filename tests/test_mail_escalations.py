@@ -298,3 +298,34 @@ def test_many_escalations_stream_into_the_outbox_in_one_transaction(org, db_url,
     assert body.rstrip().endswith(f"… and {n - 50} more cases. To see them all: unionflow case list --stalled\n\n"
                                   "-- \nunionflow · union founding cases\n"
                                   "This message was sent automatically by the founding-case system.")
+
+
+def test_a_user_template_overrides_the_packaged_one_and_runs_sandboxed(org, db_url, make_ctx, tmp_path):
+    from jinja2.exceptions import SecurityError
+
+    from workflow.mailing import user_templates_dir
+
+    folder = user_templates_dir()
+    assert folder == tmp_path / "home" / "templates" / "email"
+    folder.mkdir(parents=True)
+    (folder / "reminder.txt.j2").write_text(
+        '{% extends "_base.txt.j2" %}{% block subject %}【园区】{{ item.enterprise }}{% endblock %}'
+        '{% block greeting %}{% endblock %}{% block body %}{{ item.uscc }} / {{ recipient.name }}{% endblock %}',
+        encoding="utf-8")
+    escalate(db_url, add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01"), "remind", 16)
+    ctx = make_ctx()
+    ctx.config.values[("mail", "digest")] = False
+    queue(ctx)
+    (msg,) = outbox(ctx)
+    assert msg["subject"] == "【园区】甲公司"
+    assert msg["text_body"].startswith(f"\n\n{USCCS[0]} / 王芳\n-- \nunionflow · union founding cases")
+    assert "甲公司" in msg["html_body"]  # the HTML part still comes from the package
+    (folder / "reminder.txt.j2").write_text("{{ item.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
+    from notifications.compose import environment
+
+    environment.cache_clear()
+    from notifications.compose import render
+
+    with pytest.raises(SecurityError):
+        render("reminder", {"item": {"enterprise": "x"}, "recipient": {"name": "y"}}, "en", folder)
+    environment.cache_clear()
