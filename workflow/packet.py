@@ -89,13 +89,15 @@ def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang) -> dict:
     _ = translator(lang)
     covered = CASE.c.status.in_(COVERED_STATUSES)
     in_park = and_(ENT.c.park_id == m.park_id, CASE.c.status != "closed")
-    cov = conn.execute(
-        select(func.count(), func.coalesce(func.sum(case((covered, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((ENT.c.shuangshi, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((and_(ENT.c.shuangshi, covered), 1), else_=0)), 0))
-        .select_from(CASE).join(ENT, ENT.c.id == CASE.c.enterprise_id).where(in_park)
-    ).one()
-    basis = {"all": (cov[0], cov[1]), "shuangshi": (cov[2], cov[3])}
+    basis = _report_coverage(conn, m.park, as_of)
+    if basis is None:  # without the reports module: the park alone, one GROUP-less aggregate
+        cov = conn.execute(
+            select(func.count(), func.coalesce(func.sum(case((covered, 1), else_=0)), 0),
+                   func.coalesce(func.sum(case((ENT.c.shuangshi, 1), else_=0)), 0),
+                   func.coalesce(func.sum(case((and_(ENT.c.shuangshi, covered), 1), else_=0)), 0))
+            .select_from(CASE).join(ENT, ENT.c.id == CASE.c.enterprise_id).where(in_park)
+        ).one()
+        basis = {"all": (cov[0], cov[1]), "shuangshi": (cov[2], cov[3])}
     rate = {b: (c / n if n else 0.0) for b, (n, c) in basis.items()}
     targets = conn.execute(
         select(TARGET.c.rate, TARGET.c.by_date, TARGET.c.basis, TARGET.c.park_id)
@@ -146,6 +148,22 @@ def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang) -> dict:
         "agenda": {"total": len(sheets), "escalation": sources["escalation"], "manual": sources["manual"],
                    "carried": sources["carried"]},
     }
+
+
+def _report_coverage(conn, park_code: str, as_of: date) -> dict | None:
+    """The founding rate as `report coverage` counts it (the park with its sub-parks), when reports are installed."""
+    try:
+        from workflow.case_states import cases_at, park_and_subparks
+        from workflow.reports import coverage_on
+    except ImportError:
+        return None
+    parks = park_and_subparks(conn, park_code)
+    at = cases_at(as_of, as_of)
+    out = {}
+    for basis in ("all", "shuangshi"):
+        total = coverage_on(conn, at, None, basis, parks)["total"]
+        out[basis] = (int(total["enterprises"]), int(total["covered"]))
+    return out
 
 
 def _follow_up(conn, prev, as_of, tz, lang) -> dict:
