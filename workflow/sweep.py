@@ -115,13 +115,17 @@ def _agenda_reason(lang: str):
     return literal("stalled: ") + days + literal(" working days in ") + status
 
 
-def _next_meeting(park_id_col, starts_from):
-    """The id of the park's next planned meeting starting at or after `starts_from` (correlated)."""
+def _next_meetings(starts_from):
+    """(park_id, meeting_id) of each park's next planned meeting: one GROUP BY over the planned meetings."""
+    first = (
+        select(M.c.park_id, func.min(M.c.starts_at).label("starts_at"))
+        .where(M.c.status == "planned", M.c.starts_at >= starts_from).group_by(M.c.park_id).subquery("first")
+    )
     nm = M.alias("nm")
     return (
-        select(nm.c.id)
-        .where(nm.c.park_id == park_id_col, nm.c.status == "planned", nm.c.starts_at >= starts_from)
-        .order_by(nm.c.starts_at, nm.c.id).limit(1).scalar_subquery()
+        select(first.c.park_id, func.min(nm.c.id).label("meeting_id"))
+        .join(nm, and_(nm.c.park_id == first.c.park_id, nm.c.starts_at == first.c.starts_at, nm.c.status == "planned"))
+        .group_by(first.c.park_id).subquery("next_meeting")
     )
 
 
@@ -138,19 +142,25 @@ def _insert_escalations(conn, clock, config, as_of, token, now) -> None:
         .cte("stalled").prefix_with("MATERIALIZED")
     )
     lvl = levels_table(config)
+    done = ESC.alias("done")
     stamp = [literal(as_of, Date), literal(token, String), literal(now, ESC.c.created_at.type)]
     cols = ["case_id", "episode", "level", "status", "working_days", "allowed", "as_of", "sweep_token", "created_at"]
     levels = (
         select(k.c.case_id, k.c.episode, lvl.c.level, k.c.status, k.c.working_days, k.c.allowed, *stamp)
         .select_from(k.join(lvl, reached(k.c.working_days, k.c.allowed, lvl.c.pct)))
-        .where(k.c.allowed.isnot(None))  # SQLite: INSERT … SELECT … ON CONFLICT needs a WHERE
+        # Skip what already fired (cheaper than letting ON CONFLICT probe every stalled case every day);
+        # ON CONFLICT still settles a race. Also: SQLite's INSERT … SELECT … ON CONFLICT needs a WHERE.
+        .where(~exists().where(done.c.case_id == k.c.case_id, done.c.episode == k.c.episode,
+                               done.c.level == lvl.c.level))
     )
     conn.execute(_upsert(conn, ESC).from_select(cols, levels).on_conflict_do_nothing())
     k = clock(due_only=True)
     due = (
         select(k.c.case_id, k.c.episode, literal("next_action", String), k.c.status, k.c.working_days,
                func.coalesce(k.c.allowed, 0), *stamp, k.c.next_action_on)
-        .where(k.c.next_action_on.isnot(None), k.c.next_action_on <= literal(as_of, Date))
+        .where(k.c.next_action_on.isnot(None), k.c.next_action_on <= literal(as_of, Date),
+               ~exists().where(done.c.case_id == k.c.case_id, done.c.level == "next_action",
+                               done.c.due_on == k.c.next_action_on))
     )
     conn.execute(_upsert(conn, ESC).from_select([*cols, "due_on"], due).on_conflict_do_nothing())
 
@@ -171,11 +181,12 @@ def place_on_agenda(conn, ctx, as_of: date, now) -> int:
     """
     starts_from = literal(ctx.clock.start_of(as_of), M.c.starts_at.type)
     earlier = AI.alias("earlier")
+    nxt = _next_meetings(starts_from)
     pending = (
-        select(ESC.c.case_id, _next_meeting(ENT.c.park_id, starts_from).label("meeting_id"),
-               _agenda_reason(ctx.lang).label("reason"))
+        select(ESC.c.case_id, nxt.c.meeting_id, _agenda_reason(ctx.lang).label("reason"))
         .join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode))
         .join(ENT, ENT.c.id == CASE.c.enterprise_id)
+        .join(nxt, nxt.c.park_id == ENT.c.park_id)
         .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), CASE.c.status != "closed")
         .subquery("p")
     )
@@ -192,10 +203,13 @@ def place_on_agenda(conn, ctx, as_of: date, now) -> int:
         .join(CASE, CASE.c.id == AI.c.case_id).join(M, M.c.id == AI.c.meeting_id)
         .where(AI.c.created_at == literal(now, AI.c.created_at.type), AI.c.source == "escalation"),
     ))
-    case_park = select(ENT.c.park_id).join(CASE, CASE.c.enterprise_id == ENT.c.id) \
-        .where(CASE.c.id == ESC.c.case_id).correlate(ESC).scalar_subquery()
-    item = select(AI.c.id).where(AI.c.case_id == ESC.c.case_id,
-                                 AI.c.meeting_id == _next_meeting(case_park, starts_from)).scalar_subquery()
+    # The escalation's item: its case on the next meeting of the case's park (new, or put there by hand).
+    item = (
+        select(AI.c.id).join(nxt, nxt.c.meeting_id == AI.c.meeting_id)
+        .join(CASE, CASE.c.id == AI.c.case_id)
+        .join(ENT, and_(ENT.c.id == CASE.c.enterprise_id, ENT.c.park_id == nxt.c.park_id))
+        .where(AI.c.case_id == ESC.c.case_id).correlate(ESC).scalar_subquery()
+    )
     current = exists().where(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode, CASE.c.status != "closed")
     return conn.execute(
         update(ESC).where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), current, item.isnot(None))
