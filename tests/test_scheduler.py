@@ -144,3 +144,12 @@ def test_two_daemons_one_leads_and_the_other_takes_over(stalled, org, config_fil
                 d.proc.wait()
     assert count(org, "escalation") == 3
     assert sql(org, "SELECT runs FROM sweep_run") == [(1,)]
+
+
+def test_after_downtime_the_sweep_runs_once_for_today_not_per_missed_day(cli, stalled, org, config_file):
+    cli("escalate", "--as-of", "2026-06-08", user="A01")  # the last sweep before a week of downtime
+    cli("scheduler", "run", "--once", env={"UNIONFLOW_CONFIG": str(config_file)})
+    assert sql(org, "SELECT CAST(as_of AS VARCHAR(10)), runs FROM sweep_run ORDER BY as_of") == [
+        ("2026-06-08", 1), ("2026-06-15", 1)]
+    assert sql(org, "SELECT CAST(as_of AS VARCHAR(10)), count(*) FROM escalation GROUP BY as_of ORDER BY as_of") == [
+        ("2026-06-08", 3)]  # everything had fired by 8 June; the catch-up finds nothing new and misses nothing
