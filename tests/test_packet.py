@@ -273,7 +273,7 @@ def test_html_packet_renders_in_headless_chromium(packet, tmp_path, backend):
     from workflow.packet_render import render_html
 
     html = tmp_path / "packet.html"
-    html.write_text(render_html(packet["zh"]), encoding="utf-8")
+    html.write_text(render_html(packet[os.environ.get("UNIONFLOW_PACKET_LANG", "zh")]), encoding="utf-8")
     png = tmp_path / "packet.png"
     script = Path(__file__).parent.parent / "scripts" / "check_packet_render.py"
     subprocess.run([sys.executable, str(script), "--html", str(html), "--png", str(png)], check=True, timeout=300)

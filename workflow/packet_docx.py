@@ -273,7 +273,7 @@ def _case_sheet(w: Writer, c: dict, packet: dict, h: dict) -> None:
     na = "—"
     rows = [
         [_("USCC"), c["uscc"], _("Industry"), c["industry"] or na],
-        [_("Employees"), na if c["employees"] is None else c["employees"], _("双实"), c["shuangshi_text"]],
+        [_("Employees"), na if c["employees"] is None else c["employees"], _("Shuangshi (双实)"), c["shuangshi_text"]],
         [_("Source"), c["source_text"], _("Opened on"), c["opened_on"] or na],
         [_("Status"), c["status_label"], _("In status since"), c["status_since"]],
         [_("Working days in status"), c["days_text"], _("Meetings it has been on"), c["times_on_agenda"]],

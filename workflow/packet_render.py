@@ -87,7 +87,7 @@ def chart_svg(summary: dict, lang: str) -> Markup:
     for t in summary["targets"]:
         label = _("Target by {day}").format(day=t["by_text"])
         if t["basis"] == "shuangshi":
-            label += " · " + _("双实")
+            label += " · " + _("Shuangshi (双实)")
         bars.append((label, t["rate"], "target"))
     width, left, right, bar_h, gap, top = 600, 200, 56, 22, 12, 8
     plot = width - left - right
