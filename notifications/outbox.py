@@ -32,6 +32,7 @@ T = OutboxMessage.__table__
 STALE_AFTER = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(days=1)
 CHUNK = 50
+MAX_REPORTED_ERRORS = 20  # in the result of send_batch; every row keeps its own last_error
 
 
 def _insert(conn):
@@ -204,7 +205,8 @@ def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds,
             if outcome is None or outcome[1]:
                 continue
             error = outcome[0][:2000]
-            result["errors"].append({"key": r["key"], "attempts": r["attempts"], "error": error})
+            if len(result["errors"]) < MAX_REPORTED_ERRORS:
+                result["errors"].append({"key": r["key"], "attempts": r["attempts"], "error": error})
             if r["attempts"] >= max_attempts:
                 failed.append({"b_id": r["id"], "b_error": error})
             else:
