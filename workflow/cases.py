@@ -91,11 +91,13 @@ def load_case(conn, ref: str):
     return row
 
 
+CASE_KEYS = ("id", "uscc", "enterprise", "park", "status", "mode", "cadre", "status_since", "next_action_on",
+             "version")
+
+
 def case_dict(row) -> dict:
     """The contract's JSON shape of a case (and more)."""
-    d = {k: row._mapping[k] for k in ("id", "uscc", "enterprise", "park", "status", "mode", "cadre",
-                                      "status_since", "next_action_on", "version")}
-    return _iso(d)
+    return _iso({k: row._mapping[k] for k in CASE_KEYS})
 
 
 def case_detail(row, threshold: int = 10) -> dict:
@@ -232,14 +234,18 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
         values.update(close_reason=facts["reason"], closed_from=row.status)
     elif event == "reopen":
         values.update(close_reason=None, closed_from=None)
+    members = values.pop("members", None)
     with transaction(ctx.engine) as conn:
-        members = values.pop("members", None)
         apply_transition(conn, row, model.status, on, ctx.clock.now(), actor, event, values,
                          note=facts.get("reason") if event in ("setback", "close") and not note else note,
                          data={k: str(v) for k, v in facts.items() if k not in ("note", "joint_union_founded")} or None)
         if members is not None:
             conn.execute(update(ENT).where(ENT.c.id == row.enterprise_id).values(members=members))
-        return case_dict(load_case(conn, str(row.id)))
+    # The row as written: what was read, plus the change (no second query).
+    after = {**row._mapping, **values, "status": model.status, "status_since": on, "version": row.version + 1}
+    if "joint_union_id" in values:
+        after["joint_union"] = facts.get("joint_union")
+    return _iso({k: after[k] for k in CASE_KEYS})
 
 
 def apply_transition(conn, row, dest: str, on: date, now, actor: Actor | None, event: str, values: dict, *,
@@ -255,8 +261,8 @@ def apply_transition(conn, row, dest: str, on: date, now, actor: Actor | None, e
             f"the case changed while you were editing it (case {row.id}, {row.uscc}): "
             "nothing was written; look at `unionflow case show` and try again"
         )
-    conn.execute(insert(EVENT).values(event_row(row.id, "transition", on, now, actor.id if actor else None, event=event,
-                                                from_status=row.status, to_status=dest, note=note, data=data)))
+    conn.execute(EVENT.insert(), event_row(row.id, "transition", on, now, actor.id if actor else None, event=event,
+                                           from_status=row.status, to_status=dest, note=note, data=data))
 
 
 def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None, next_action: date | None = None) -> dict:
