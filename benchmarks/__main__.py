@@ -25,8 +25,8 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--import-n", type=int, help="rows of the CSV import (default min(N, 100,000))")
     p.add_argument("--transitions", dest="transitions_n", type=int, default=10_000,
                    help="cases advanced contact → activate, batched (default 10,000)")
-    p.add_argument("--transitions-single", type=int, default=2_000,
-                   help="of those, cases advanced one transaction per transition (default 2,000)")
+    p.add_argument("--transitions-single", type=int, default=1_000,
+                   help="of those, cases advanced one transaction per transition (default 1,000)")
     p.add_argument("--startup-runs", type=int, default=7, help="processes per start-up measurement (median)")
     p.add_argument("--seed", type=int, help="seed of the synthetic park")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (SQLite database, CSV file)")

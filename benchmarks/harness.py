@@ -53,7 +53,7 @@ class Options:
     only: list[str] | None = None
     import_n: int | None = None
     transitions_n: int = 10_000
-    transitions_single: int = 2_000
+    transitions_single: int = 1_000
     startup_runs: int = 7
     seed: int = SEED
     keep: bool = False
@@ -267,7 +267,10 @@ def prepare_database(url: str, n: int) -> bool:
 
 def run(opts: Options, progress=None) -> list[dict]:
     """Run the selected measurements; returns the rows (each with KEYS plus note and status)."""
-    workdir = Path(opts.workdir or tempfile.mkdtemp(prefix="uf_bench_"))
+    # Not under /tmp: the machine's other users sweep it; removed at the end unless --keep.
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "unionflow-benchmarks"
+    base.mkdir(parents=True, exist_ok=True)
+    workdir = Path(opts.workdir or tempfile.mkdtemp(prefix="run-", dir=base))
     workdir.mkdir(parents=True, exist_ok=True)
     url = opts.db or f"sqlite:///{workdir / 'bench.db'}"
     n = opts.n or (1_000_000 if backend_of(url) == "postgresql" else 100_000)
