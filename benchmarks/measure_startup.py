@@ -17,8 +17,8 @@ def unionflow_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-c", "import cli; cli.run()"]
 
 
-def run_once(cmd: list[str], env: dict) -> tuple[float, float]:
-    """(seconds, peak MB) of one whole process; raises with its stderr when it fails."""
+def run_once(cmd: list[str], env: dict) -> tuple[float, float, float]:
+    """(seconds, peak MB, CPU seconds) of one whole process; raises with its stderr when it fails."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -27,13 +27,14 @@ def run_once(cmd: list[str], env: dict) -> tuple[float, float]:
     if proc.returncode != 0:
         err = subprocess.run(cmd, env=env, capture_output=True, text=True).stderr.strip()
         raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}: {err[-500:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def median_run(cmd: list[str], env: dict, runs: int) -> tuple[float, float]:
+def median_run(cmd: list[str], env: dict, runs: int) -> tuple[float, float, float]:
+    """Median wall seconds, largest peak MB, median CPU seconds (steadier than wall time on a busy machine)."""
     run_once(cmd, env)  # warm the file cache
-    times, peaks = zip(*(run_once(cmd, env) for _ in range(runs)), strict=True)
-    return statistics.median(times), max(peaks)
+    times, peaks, cpus = zip(*(run_once(cmd, env) for _ in range(runs)), strict=True)
+    return statistics.median(times), max(peaks), statistics.median(cpus)
 
 
 def bench_startup(url: str, runs: int = 7, ref: str = "1") -> list[dict]:
@@ -46,8 +47,9 @@ def bench_startup(url: str, runs: int = 7, ref: str = "1") -> list[dict]:
     ]
     out = []
     for name, cmd, base, base_name in pairs:
-        seconds, peak = median_run(cmd, env, runs)
-        baseline, _ = median_run(base, env, runs)
+        seconds, peak, cpu = median_run(cmd, env, runs)
+        baseline, _, base_cpu = median_run(base, env, runs)
         out.append({"name": name, "n": runs, "seconds": seconds, "baseline_seconds": baseline, "peak_mb": peak,
-                    "note": f"median of {runs} processes; baseline {base_name}"})
+                    "note": f"median of {runs} processes; baseline {base_name}; "
+                            f"CPU {cpu:.3f} s vs {base_cpu:.3f} s ({cpu / base_cpu:.2f}×)"})
     return out
