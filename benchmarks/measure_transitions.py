@@ -234,22 +234,26 @@ def bench_transitions(engine, n_cases: int = 10_000, n_single: int | None = None
                             ("engine single", single, lambda: engine_single(ctx, single, facts)),
                             ("plain batched", ids, lambda: plain_batched(engine, ids, actor_id)),
                             ("engine batched", ids, lambda: engine_batched(ctx, ids, facts))):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn()
-        runs[name] = (time.perf_counter() - start, snap.outcome(cases))
+        runs[name] = (time.perf_counter() - start, snap.outcome(cases), time.process_time() - cpu)
         snap.restore()
     expected = runs["plain batched"][1]
     if any(len(o[-1]) != len(STEPS) or o[1] != "active" for o in expected):
         raise AssertionError("plain SQL did not move every case to active with four events")
-    for name, (_, outcome) in runs.items():
+    for name, (_, outcome, _) in runs.items():
         if outcome != expected[:len(outcome)]:
             bad = next(a for a, b in zip(outcome, expected, strict=False) if a != b)
             raise AssertionError(f"transitions: {name} differs from plain SQL, e.g. case {bad[0]}: {bad}")
+    def cpu(kind):  # our process only: on PostgreSQL the server's work is not in it
+        engine_cpu, plain_cpu = runs[f"engine {kind}"][2], runs[f"plain {kind}"][2]
+        return f"client CPU {engine_cpu:.2f} s vs {plain_cpu:.2f} s ({engine_cpu / max(plain_cpu, 1e-9):.2f}×)"
+
     return [
         {"name": "transitions, 1 per transaction", "n": len(single), "seconds": runs["engine single"][0],
          "baseline_seconds": runs["plain single"][0],
-         "note": f"{len(single)} cases × 4 steps = {len(single) * 4} transitions; results equal"},
+         "note": f"{len(single)} cases × 4 steps = {len(single) * 4} transitions; results equal; {cpu('single')}"},
         {"name": "transitions, batched", "n": len(ids), "seconds": runs["engine batched"][0],
          "baseline_seconds": runs["plain batched"][0],
-         "note": f"{len(ids)} cases × 4 steps, {BATCH} cases per transaction; results equal"},
+         "note": f"{len(ids)} cases × 4 steps, {BATCH} cases per transaction; results equal; {cpu('batched')}"},
     ]
