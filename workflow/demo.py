@@ -27,9 +27,9 @@ log = logging.getLogger(__name__)
 
 ADMIN = "A01"
 # Daily chance that a cadre moves a case on, by status (tuned so the pilot reaches about 70% by year end).
-PACE = {"prospect": 0.03, "contacted": 0.02, "preparatory": 0.018, "founded": 0.012}
+PACE = {"prospect": 0.06, "contacted": 0.03, "preparatory": 0.005, "founded": 0.03}
 # A cadre who has been reminded about a case (80% of its allowance) works on it harder.
-REMINDED_BOOST = 3.0
+REMINDED_BOOST = 2.0
 # A meeting handles the most urgent cases; the rest are carried to the next one.
 ITEMS_PER_MEETING = 30
 VISIT_NOTES = ("走访企业，人事经理表示需请示总部", "电话沟通，老板出差，下周再约", "送达《工会法》宣传材料",
@@ -126,12 +126,14 @@ class Replay:
         allowances = self.base.config.allowances
         for row in self.open_cases():
             pace = PACE[row.status]
-            if self.calendar.workdays_after(row.status_since, day) * 100 >= allowances[row.status] * 80:
+            if row.status in ("prospect", "contacted") and \
+                    self.calendar.workdays_after(row.status_since, day) * 100 >= allowances[row.status] * 80:
                 pace *= REMINDED_BOOST
             if self.rng.random() >= pace or row.status_since >= day:
                 if self.rng.random() < 0.004:
+                    follow_up = day + timedelta(days=self.rng.choice((7, 14))) if self.rng.random() < 0.5 else None
                     log_activity(self.as_user(row.cadre), str(row.id), kind=self.rng.choice(("visit", "call")),
-                                 note=self.rng.choice(VISIT_NOTES), on=day)
+                                 note=self.rng.choice(VISIT_NOTES), on=day, next_action=follow_up)
                 continue
             ctx = self.as_user(row.cadre)
             ref = str(row.id)
@@ -162,7 +164,7 @@ class Replay:
     def found_joint_unions(self, day: date) -> None:
         from workflow.joint_unions import found_joint_union
 
-        for code, when in (("JU-G04", date(2018, 9, 14)), ("JU-G05", date(2018, 10, 26)), ("JU-G06", date(2018, 11, 23))):
+        for code, when in (("JU-G04", date(2018, 9, 28)), ("JU-G05", date(2018, 12, 14))):
             if day == when:
                 found_joint_union(self.as_user(ADMIN), code, f"松总工〔2018〕{int(code[-2:]) + 40}号", on=day)
 
@@ -170,7 +172,7 @@ class Replay:
         from workflow.meetings import close_meeting, list_meetings, plan_meeting, resolve
 
         sec = self.as_user("SEC1")
-        if workday and day.day <= 7 and not any(m["status"] == "planned" for m in list_meetings(sec)):
+        if workday and day.day <= 10 and not any(m["status"] == "planned" for m in list_meetings(sec)):
             meeting_day = self.calendar.add_workdays(day, 10)
             plan_meeting(sec, on=datetime.combine(meeting_day, time(14, 30)), place="经开区管委会三楼会议室",
                          park=D.PARK[0])

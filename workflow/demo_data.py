@@ -97,8 +97,9 @@ def build_pilot(seed: int = 2018) -> Pilot:
         status = "prospect"
         since = date(2018, 7, 1) - timedelta(days=rng.randint(0, 60))
         if i in founded:
-            status = "active" if rng.random() < 0.55 else "founded"
-            since = date(2018, 6, 30) - timedelta(days=rng.randint(0, 900))
+            # Most unions founded before the pilot already run normally; the rest were founded recently.
+            status = "active" if rng.random() < 0.8 else "founded"
+            since = date(2018, 6, 30) - timedelta(days=rng.randint(0, 900) if status == "active" else rng.randint(0, 25))
         elif rng.random() < 0.22:
             status = "contacted"
         members = round(sizes[i] * rng.uniform(0.55, 0.95)) if i in founded else 0
