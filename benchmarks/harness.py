@@ -107,7 +107,7 @@ def task_transitions(url, n, opts, workdir):
 def task_startup(url, n, opts, workdir):
     from benchmarks.measure_startup import bench_startup
 
-    return bench_startup(url, opts["startup_runs"])
+    return bench_startup(url, opts["startup_runs"], pycache=workdir / "pycache")
 
 
 def task_plugin(group):

@@ -37,8 +37,13 @@ def median_run(cmd: list[str], env: dict, runs: int) -> tuple[float, float, floa
     return statistics.median(times), max(peaks), statistics.median(cpus)
 
 
-def bench_startup(url: str, runs: int = 7, ref: str = "1") -> list[dict]:
+def bench_startup(url: str, runs: int = 7, ref: str = "1", pycache: Path | None = None) -> list[dict]:
     env = {**os.environ, "UNIONFLOW_DATABASE_URL": url}
+    if pycache is not None:
+        # Byte-code as an installed application has it (pip compiles on install): written once by the
+        # warm-up run into a folder of our own, for both sides, even where PYTHONDONTWRITEBYTECODE is set.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     uf = unionflow_command()
     pairs = [
         ("startup: unionflow --help", [*uf, "--help"], [sys.executable, "-c", "import click"], "python -c 'import click'"),
