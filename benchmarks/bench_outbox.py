@@ -102,7 +102,7 @@ def bench_outbox(engine_url: str, n: int = 10_000) -> dict:
         server.wait(10)
         engine.dispose()
     return {
-        "name": "outbox send", "n": n, "seconds": round(seconds, 3), "baseline_seconds": round(baseline, 3),
+        "name": "outbox send", "n": n, "seconds": seconds, "baseline_seconds": baseline,
         "ratio": round(seconds / baseline, 2) if baseline else None,
         "messages_per_second": round(n / seconds, 1), "baseline_messages_per_second": round(n / baseline, 1),
         "connections": transport.connections,
