@@ -14,9 +14,9 @@ def test_bench_packet_times_queries_and_rendering_and_rolls_back(org):
     engine = make_engine(org)
     try:
         rows = bench_packet(engine, n_cases=5)
-        assert [r["name"] for r in rows] == ["packet: queries", "packet: html", "packet: docx"]
-        assert all(r["n"] == 5 and r["seconds"] > 0 for r in rows)
-        assert rows[1]["baseline_seconds"] == rows[0]["seconds"] and rows[2]["ratio"] > 0
+        assert [r["name"] for r in rows] == ["packet: html", "packet: docx"]
+        assert all(r["n"] == 5 and r["seconds"] > 0 and r["baseline_seconds"] > 0 and r["ratio"] > 0 for r in rows)
+        assert rows[0]["baseline_seconds"] == rows[1]["baseline_seconds"]  # the same queries feed both
         with engine.connect() as conn:
             for table in (Meeting.__table__, AgendaItem.__table__):
                 assert conn.execute(select(func.count()).select_from(table)).scalar() == 0
