@@ -27,7 +27,7 @@ class IsoDate(click.ParamType):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            self.fail(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2018-07-01", param, ctx)
+            self.fail(_t("{value!r} is not a date: use YYYY-MM-DD, e.g. 2018-07-01").format(value=value), param, ctx)
 
 
 class IsoDateTime(click.ParamType):
@@ -39,7 +39,8 @@ class IsoDateTime(click.ParamType):
         try:
             return datetime.fromisoformat(value.strip().replace(" ", "T"))
         except ValueError:
-            self.fail(f"{value!r} is not a date-time: use YYYY-MM-DDTHH:MM, e.g. 2018-08-15T14:30", param, ctx)
+            self.fail(_t("{value!r} is not a date-time: use YYYY-MM-DDTHH:MM, e.g. 2018-08-15T14:30").format(value=value),
+                      param, ctx)
 
 
 DATE = IsoDate()
@@ -62,7 +63,8 @@ class UnionflowGroup(click.Group):
                 error.details = getattr(exc, "errors", None)
                 raise error from exc
             if type(exc).__module__.startswith(("sqlalchemy", "psycopg")) and "connect" in str(exc).lower():
-                raise click.ClickException(f"cannot reach the database: {str(exc).splitlines()[0]}") from exc
+                raise click.ClickException(_t("cannot reach the database: {error}").format(
+                    error=str(exc).splitlines()[0])) from exc
             raise
 
     def list_commands(self, ctx):
@@ -116,39 +118,138 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def table(rows: list[dict], columns: list[str] | None = None, title: str | None = None) -> None:
-    """A table that fits the terminal (rich folds long cells)."""
+def table(rows: list[dict], columns: list[str] | None = None, title: str | None = None, values=None) -> None:
+    """A table that fits the terminal (rich folds long cells); headers and coded values in the active language.
+
+    `values` maps a column to the kind of value it holds when it differs from `templates.labels.COLUMN_VALUES`.
+    """
     if not rows:
-        click.echo("(none)")
+        click.echo(_t("(none)"))
         return
+    from templates.labels import COLUMN_VALUES, field, value
+
+    kinds = {**COLUMN_VALUES, **(values or {})}
+    columns = columns or list(rows[0])
+    cells = [["" if r.get(c) is None else str(value(kinds.get(c), r.get(c))) for c in columns] for r in rows]
+    print_table([field(c) for c in columns], cells, title=title,
+                elastic={i for i, c in enumerate(columns) if c in TEXT_COLUMNS},
+                wrap={i for i, c in enumerate(columns) if c in WRAP_COLUMNS})
+
+
+# Free text that gives way (cut with …) when a table is wider than the terminal; WRAP_COLUMNS wrap instead.
+TEXT_COLUMNS = frozenset({"enterprise", "name", "title", "place", "subject", "last_error", "email", "to", "reason",
+                          "industry", "joint_union", "park_name", "cadre_name", "actor", "note", "party_label"})
+WRAP_COLUMNS = frozenset({"note"})
+ELASTIC_MIN = 10  # terminal cells a text column keeps when it gives way
+COLUMN_GAP = 3  # padding, the (blank) rule of box.SIMPLE_HEAD, padding
+
+
+def _header_parts(header: str) -> list[str]:
+    import re
+
+    return [p for p in re.split(r"(?<=[_ ])", header) if p]
+
+
+def _header_lines(header: str, width: int) -> str:
+    """A header broken after `_` or a space where it is wider than its column (its values never break)."""
+    from rich.cells import cell_len
+
+    lines, line = [], ""
+    for part in _header_parts(header):
+        if line and cell_len(line + part.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += part
+    return "\n".join([*lines, line.rstrip()])
+
+
+def fit_widths(headers: list[str], rows: list[list[str]], width: int, elastic: set[int]) -> list[int]:
+    """Column widths for a terminal `width` cells wide (COLUMN_GAP between columns): every value keeps its
+    width, headers break between words first, then the `elastic` columns share what is left (at least
+    ELASTIC_MIN cells each, or their width if less). The sum may exceed `width` when even that is too wide."""
+    from rich.cells import cell_len
+
+    n = len(headers)
+    values = [max((cell_len(r[i]) for r in rows), default=0) for i in range(n)]
+    full = [max(v, cell_len(h)) for v, h in zip(values, headers, strict=True)]
+    room = width - COLUMN_GAP * (n - 1)
+    if sum(full) <= room:
+        return full
+    word = [max(cell_len(p.rstrip()) for p in _header_parts(h) or [""]) for h in headers]
+    need = [max(v, w) for v, w in zip(values, word, strict=True)]
+    out = list(need)
+    left = room - sum(need[i] for i in range(n) if i not in elastic)
+    todo = sorted(elastic, key=lambda i: need[i])
+    while todo:
+        i = todo.pop(0)
+        share = left // (len(todo) + 1)
+        out[i] = max(min(need[i], share), min(need[i], max(word[i], ELASTIC_MIN)))
+        left -= out[i]
+    spare = room - sum(out)
+    for i in range(n):  # give back whole headers where there is room
+        grow = min(spare, full[i] - out[i]) if i not in elastic else 0
+        if grow > 0:
+            out[i] += grow
+            spare -= grow
+    return out
+
+
+def print_table(headers: list[str], rows: list[list[str]], *, title=None, elastic=(), wrap=(), right=(),
+                width: int | None = None) -> None:
+    """A rich table fitted to the terminal (see `fit_widths`): cells are plain text (no markup); columns
+    `elastic` (indexes) are cut with … when narrowed, or wrapped if also in `wrap`; `right`: right-aligned."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    columns = columns or list(rows[0])
+    console = Console(soft_wrap=False, width=width)
+    widths = fit_widths(headers, rows, console.width, set(elastic))
+    total = sum(widths) + COLUMN_GAP * (len(widths) - 1)
+    if total > console.width:  # too narrow even so: let lines run on rather than squeeze every column
+        console = Console(soft_wrap=False, width=total)
     t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for c in columns:
-        t.add_column(c, overflow="fold")
+    for i, (h, w) in enumerate(zip(headers, widths, strict=True)):
+        t.add_column(_header_lines(h, w), width=w, justify="right" if i in right else "left", overflow="fold")
     for r in rows:
-        t.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
-    Console(soft_wrap=False).print(t)
+        cells = [Text(v) for v in r]
+        for i in set(elastic) - set(wrap):
+            cells[i].truncate(widths[i], overflow="ellipsis")
+        t.add_row(*cells)
+    console.print(t)
 
 
-def show_record(d: dict) -> None:
-    width = max(len(k) for k in d) if d else 0
+def short_time(ctx, instant) -> str | None:
+    """A stored instant as the local `YYYY-MM-DD HH:MM` (tables; JSON keeps ISO)."""
+    if instant is None:
+        return None
+    if isinstance(instant, str):
+        from datetime import datetime
+
+        instant = datetime.fromisoformat(instant)
+    return ctx.clock.local(instant).strftime("%Y-%m-%d %H:%M")
+
+
+def show_record(d: dict, values=None) -> None:
+    """`key  value` lines, the labels in the active language and aligned (CJK characters are two columns)."""
+    from templates.labels import COLUMN_VALUES, display_width, field, value
+
+    kinds = {**COLUMN_VALUES, **(values or {})}
+    labels = {k: field(k) for k in d}
+    width = max(display_width(x) for x in labels.values()) if d else 0
     for k, v in d.items():
-        if isinstance(v, list):
-            v = ", ".join(map(str, v))
-        click.echo(f"{k.ljust(width)}  {'' if v is None else v}")
+        v = ", ".join(map(str, v)) if isinstance(v, list) else value(kinds.get(k), v)
+        label = labels[k]
+        click.echo(f"{label}{' ' * (width - display_width(label))}  {'' if v is None else v}")
 
 
-def render(as_json: bool, data, *, columns=None, title=None):
+def render(as_json: bool, data, *, columns=None, title=None, values=None):
     if as_json:
         echo_json(data)
     elif isinstance(data, list):
-        table(data, columns, title)
+        table(data, columns, title, values)
     else:
-        show_record(data)
+        show_record(data, values)
 
 
 # --------------------------------------------------------------------------------------------- root
@@ -208,9 +309,13 @@ def init(state, admin, name, email):
     from workflow.people import init as do_init
 
     result = do_init(state.ctx, admin=admin, name=name, email=email)
-    verb = "created" if result["created"] else "already there"
-    click.echo(f"Database ready at {result['database']}; admin {admin} {verb}.")
-    click.echo(f"Next: unionflow --as {admin} park add CODE NAME")
+    if result["created"]:
+        click.echo(_t("Database ready at {database}; admin {admin} created.").format(database=result["database"],
+                                                                                     admin=admin))
+    else:
+        click.echo(_t("Database ready at {database}; admin {admin} already there.").format(database=result["database"],
+                                                                                           admin=admin))
+    click.echo(_t("Next: unionflow --as {admin} park add CODE NAME").format(admin=admin))
 
 
 @group(main, "db")
@@ -225,7 +330,7 @@ def db_upgrade(state):
     from workflow.db import head_revision, upgrade
 
     upgrade(state.ctx.config.database_url)
-    click.echo(f"Schema at revision {head_revision()}.")
+    click.echo(_t("Schema at revision {revision}.").format(revision=head_revision()))
 
 
 # --------------------------------------------------------------------------------------------- parks and cadres
@@ -237,7 +342,8 @@ def park_group():
 @park_group.command("add")
 @click.argument("code")
 @click.argument("name")
-@click.option("--level", type=click.Choice(["national", "municipal", "district"]), default="national", show_default=True)
+@click.option("--level", type=click.Choice(["national", "municipal", "district"]), default="national", show_default=True,
+              help="Level of the park: national, municipal or district development zone.")
 @click.option("--parent", metavar="CODE", help="The park this one belongs to (a sub-park).")
 @pass_state
 def park_add(state, code, name, level, parent):
@@ -245,7 +351,7 @@ def park_add(state, code, name, level, parent):
     from workflow.people import add_park
 
     add_park(state.ctx, code=code, name=name, level=level, parent=parent)
-    click.echo(f"Park {code} added.")
+    click.echo(_t("Park {code} added.").format(code=code))
 
 
 @park_group.command("list")
@@ -255,7 +361,7 @@ def park_list(state, as_json):
     """List parks."""
     from workflow.people import list_parks
 
-    render(as_json, list_parks(state.ctx))
+    render(as_json, list_parks(state.ctx), values={"level": "park level"})
 
 
 @group(main, "cadre")
@@ -265,10 +371,11 @@ def cadre_group():
 
 @cadre_group.command("add")
 @click.argument("code")
-@click.option("--name", required=True)
-@click.option("--email", required=True)
+@click.option("--name", required=True, help="The cadre's name.")
+@click.option("--email", required=True, help="Where reminders and escalations are sent.")
 @click.option("--role", type=click.Choice(["cadre", "social_worker", "supervisor", "secretary", "admin"]),
-              default="cadre", show_default=True)
+              default="cadre", show_default=True, help="A cadre or social worker acts on own cases, a supervisor also on the team's; a secretary "
+                   "runs meetings; an admin does everything.")
 @click.option("--park", metavar="CODE", help="The cadre's park.")
 @click.option("--supervisor", metavar="CODE", help="The cadre's supervisor (a cadre with role supervisor).")
 @pass_state
@@ -283,7 +390,7 @@ def cadre_add(state, code, name, email, role, park, supervisor):
     from workflow.people import add_cadre
 
     add_cadre(state.ctx, code=code, name=name, email=email, role=role, park=park, supervisor=supervisor)
-    click.echo(f"Cadre {code} ({role}) added.")
+    click.echo(_t("Cadre {code} ({role}) added.").format(code=code, role=_coded("role", role)))
 
 
 @cadre_group.command("list")
@@ -297,7 +404,8 @@ def cadre_list(state, as_json):
 
 
 # --------------------------------------------------------------------------------------------- cases
-CASE_COLUMNS = ["id", "uscc", "enterprise", "park", "status", "mode", "cadre", "status_since", "next_action_on"]
+# The table's columns (the id is a REF too; --json has every field, the USCC and the mode among them).
+CASE_COLUMNS = ["id", "enterprise", "park", "status", "cadre", "status_since", "next_action_on"]
 
 
 @group(main, "case")
@@ -307,7 +415,8 @@ def case_group():
 
 @case_group.command("list")
 @click.option("--mine", is_flag=True, help="Only the cases you (--as) are responsible for.")
-@click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]))
+@click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
+              help="Only cases in this status.")
 @click.option("--cadre", metavar="CODE", help="Only this cadre's cases.")
 @click.option("--park", metavar="CODE", help="Only this park's cases.")
 @click.option("--stalled", is_flag=True, help="Only stalled cases, with working days in status and the level reached.")
@@ -321,10 +430,10 @@ def case_list(state, mine, status, cadre, park, stalled, as_of, limit, as_json):
         from workflow.sweep import stalled_cases
 
         rows = stalled_cases(state.ctx, as_of=as_of, mine=mine, status=status, cadre=cadre, park=park, limit=limit)
-        render(as_json, rows, columns=["id", "uscc", "enterprise", "status", "cadre", "working_days", "allowed", "level"])
+        render(as_json, rows, columns=["id", "enterprise", "status", "cadre", "working_days", "allowed", "level"])
         return
     if as_of:
-        raise click.UsageError("--as-of goes with --stalled")
+        raise click.UsageError(_t("--as-of goes with --stalled"))
     from workflow.cases import list_cases
 
     render(as_json, list_cases(state.ctx, mine=mine, status=status, cadre=cadre, park=park, limit=limit),
@@ -351,7 +460,8 @@ def case_history(state, ref, as_json):
     from workflow.cases import history
 
     render(as_json, history(state.ctx, ref),
-           columns=["occurred_on", "kind", "event", "from_status", "to_status", "actor", "note"])
+           columns=["occurred_on", "kind", "event", "from_status", "to_status", "actor", "note"],
+           values={"kind": "event kind"})
 
 
 def _step(state, ref, event, as_json, **facts):
@@ -361,7 +471,9 @@ def _step(state, ref, event, as_json, **facts):
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"Case {result['id']} ({result['enterprise']}) is now {result['status']} since {result['status_since']}.")
+        click.echo(_t("Case {id} ({enterprise}) is now {status} since {since}.").format(
+            id=result["id"], enterprise=result["enterprise"], status=_coded("status", result["status"]),
+            since=result["status_since"]))
 
 
 @case_group.command("contact")
@@ -444,7 +556,8 @@ def case_setback(state, ref, reason, on, as_json):
 
 @case_group.command("close")
 @click.argument("ref")
-@click.option("--reason", required=True, type=click.Choice(["deregistered", "moved_out", "merged", "out_of_scope"]))
+@click.option("--reason", required=True, type=click.Choice(["deregistered", "moved_out", "merged", "out_of_scope"]),
+              help="Why the enterprise leaves: deregistered, moved out, merged, or out of scope.")
 @on_option
 @note_option
 @json_option
@@ -467,7 +580,8 @@ def case_reopen(state, ref, on, note, as_json):
 
 @case_group.command("log")
 @click.argument("ref")
-@click.option("--kind", required=True, type=click.Choice(["visit", "call", "meeting", "other"]))
+@click.option("--kind", required=True, type=click.Choice(["visit", "call", "meeting", "other"]),
+              help="What kind of contact it was.")
 @click.option("--note", required=True, help="What happened.")
 @on_option
 @click.option("--next-action", type=DATE, help="Your next follow-up day; the sweep reminds you when it is due.")
@@ -486,7 +600,8 @@ def case_log(state, ref, kind, note, on, next_action, as_json):
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"Logged {kind} on case {result['id']} ({result['enterprise']}).")
+        click.echo(_t("Logged {kind} on case {id} ({enterprise}).").format(
+            kind=_coded("event", kind), id=result["id"], enterprise=result["enterprise"]))
 
 
 # --------------------------------------------------------------------------------------------- states
@@ -496,7 +611,8 @@ def states_group():
 
 
 @states_group.command("diagram")
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True,
+              help="Mermaid (for Markdown) or Graphviz dot.")
 def states_diagram(fmt):
     """Print the state diagram, generated from the machine's definition."""
     from states.machine import diagram
@@ -530,7 +646,7 @@ class _ImportProgress:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
         self.bar.start()
-        task = self.bar.add_task(f"Checking {os.path.basename(self.file)}", total=total)
+        task = self.bar.add_task(_t("Checking {file}").format(file=os.path.basename(self.file)), total=total)
         return lambda done: self.bar.update(task, completed=done)
 
     def __exit__(self, *exc):
@@ -574,22 +690,24 @@ def enterprise_import(state, file, park, dry_run, as_json):
             echo_json({"file": os.path.basename(file), "dry_run": dry_run, "created": 0, "updated": 0,
                        "unchanged": 0, "errors": errors, "message": str(exc)})
         for e in errors:
-            click.echo(f"row {e['row']}, column {e['column']}: {e['message']}", err=True)
+            click.echo(_t("row {row}, column {column}: {message}").format(**e), err=True)
         raise click.ClickException(str(exc)) from exc
     for c in result["status_conflicts"]:
-        click.echo(f"Warning: row {c['row']} ({c['uscc']}): the file says {c['file_status']} but case {c['case_id']} "
-                   f"is {c['case_status']}; not changed (use the case commands)", err=True)
+        # "Warning:" stays English in every language, like "Error:" (scripts look for it).
+        click.echo("Warning: " + _t("row {row} ({uscc}): the file says {file_status} but case {case_id} is "
+                                    "{case_status}; not changed (use the case commands)").format(
+            row=c["row"], uscc=c["uscc"], case_id=c["case_id"], file_status=_coded("status", c["file_status"]),
+            case_status=_coded("status", c["case_status"])), err=True)
     if result["status_conflicts_total"] > len(result["status_conflicts"]):
-        click.echo(f"Warning: {result['status_conflicts_total'] - len(result['status_conflicts'])} more status "
-                   "differences not listed", err=True)
+        click.echo("Warning: " + _t("{n} more status differences not listed").format(
+            n=result["status_conflicts_total"] - len(result["status_conflicts"])), err=True)
     if as_json:
         echo_json(result)
     elif dry_run:
-        click.echo(f"Dry run, nothing written: {result['file']} has {result['rows']} rows: {result['created']} to "
-                   f"create, {result['updated']} to update, {result['unchanged']} unchanged.")
+        click.echo(_t("Dry run, nothing written: {file} has {rows} rows: {created} to create, {updated} to update, "
+                      "{unchanged} unchanged.").format(**result))
     else:
-        click.echo(f"Imported {result['file']}: {result['created']} created, {result['updated']} updated, "
-                   f"{result['unchanged']} unchanged.")
+        click.echo(_t("Imported {file}: {created} created, {updated} updated, {unchanged} unchanged.").format(**result))
 
 
 @enterprise_group.command("list")
@@ -604,7 +722,7 @@ def enterprise_list(state, park, status, limit, as_json):
     from workflow.enterprises import list_enterprises
 
     render(as_json, list_enterprises(state.ctx, park=park, status=status, limit=limit),
-           columns=["uscc", "name", "park", "industry", "employees", "shuangshi", "grid", "status", "cadre"])
+           columns=["uscc", "name", "park", "industry", "employees", "status", "cadre"])
 
 
 @enterprise_group.command("show")
@@ -620,7 +738,8 @@ def enterprise_show(state, uscc, as_json):
         echo_json(data)
         return
     case = data.pop("case") or {}
-    show_record({**data, **{f"case {k}": v for k, v in case.items()}})
+    show_record({**data, **{f"case {k}": v for k, v in case.items()}},
+                values={"source": "source", "case status": "status", "case mode": "mode"})
 
 
 @main.command("assign")
@@ -645,15 +764,15 @@ def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_
       unionflow --as S01 assign C02 --park SJ --grid 网格3 --only-unassigned
     """
     if not (usccs or park or grid or industry):
-        raise click.UsageError("say which cases to assign: give USCCs, --park, --grid or --industry")
+        raise click.UsageError(_t("say which cases to assign: give USCCs, --park, --grid or --industry"))
     from workflow.assignment import assign
 
     result = assign(state.ctx, cadre, usccs, park=park, grid=grid, industry=industry, only_unassigned=only_unassigned)
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"{result['assigned']} of {result['cases']} cases assigned to {result['cadre']}; "
-                   f"{result['unchanged']} were already theirs.")
+        click.echo(_t("{assigned} of {cases} cases assigned to {cadre}; {unchanged} were already theirs.").format(
+            **result))
 
 
 # --------------------------------------------------------------------------------------------- outbox
@@ -676,8 +795,11 @@ def outbox_list(state, status, limit, as_json):
     """
     from workflow.mailing import list_outbox
 
-    render(as_json, list_outbox(state.ctx, status, limit),
-           columns=["id", "status", "attempts", "kind", "to", "subject", "next_attempt_at", "sent_at", "last_error"])
+    rows = list_outbox(state.ctx, status, limit)
+    if not as_json:  # local minutes, not ISO instants; --json has every field (attempts, next_attempt_at …)
+        rows = [{**r, "sent_at": short_time(state.ctx, r["sent_at"])} for r in rows]
+    render(as_json, rows, columns=["id", "status", "kind", "to", "subject", "sent_at", "last_error"],
+           values={"status": "outbox status", "kind": "mail kind"})
 
 
 @outbox_group.command("send")
@@ -700,19 +822,18 @@ def outbox_send(state, limit, as_json):
     if as_json:
         echo_json(result)
         return
-    click.echo(f"Sent {result['sent']}, {result['retried']} to retry later, {result['failed']} failed "
-               f"(transport: {result['transport']}).")
+    click.echo(_t("Sent {sent}, {retried} to retry later, {failed} failed (transport: {transport}).").format(**result))
     for err in result["errors"]:
-        click.echo(f"  {err['key']} (attempt {err['attempts']}): {err['error']}", err=True)
+        click.echo("  " + _t("{key} (attempt {attempts}): {error}").format(**err), err=True)
 
 
 # --------------------------------------------------------------------------------------------- stall clocks, escalation, scheduler
-ESCALATION_COLUMNS = ["case_id", "uscc", "enterprise", "cadre", "level", "status", "working_days", "allowed", "due_on"]
+ESCALATION_COLUMNS = ["case_id", "enterprise", "cadre", "level", "status", "working_days", "allowed"]  # --json: all
 
 
 def _warn(warnings) -> None:
     for w in warnings:
-        click.echo(f"Warning: {w}", err=True)
+        click.echo(f"Warning: {w}", err=True)  # "Warning:" stays English, like "Error:"
 
 
 @main.command()
@@ -738,12 +859,16 @@ def escalate(state, as_of, dry_run, as_json):
         echo_json(result)
     else:
         table(result["escalations"], ESCALATION_COLUMNS)
-        counts = ", ".join(f"{lv} {n}" for lv, n in result["counts"].items() if n)
-        verb = "would fire" if dry_run else "fired"
-        click.echo(f"As of {result['as_of']}: {len(result['escalations'])} escalation(s) {verb}"
-                   f"{f' ({counts})' if counts else ''}; {result['emails_queued']} email(s) queued; "
-                   f"{result['agenda_items']} put on a meeting agenda; {result['pending_meetings']} waiting for a meeting."
-                   + (" Dry run: nothing written." if dry_run else ""))
+        counts = ", ".join(f"{_coded('level', lv)} {n}" for lv, n in result["counts"].items() if n)
+        summary = (_t("As of {as_of}: {n} escalation(s) would fire{counts}; {emails} email(s) queued; {agenda} put on "
+                      "a meeting agenda; {pending} waiting for a meeting.") if dry_run else
+                   _t("As of {as_of}: {n} escalation(s) fired{counts}; {emails} email(s) queued; {agenda} put on a "
+                      "meeting agenda; {pending} waiting for a meeting."))
+        click.echo(summary.format(as_of=result["as_of"], n=len(result["escalations"]),
+                                  counts=_t(" ({counts})").format(counts=counts) if counts else "",
+                                  emails=result["emails_queued"], agenda=result["agenda_items"],
+                                  pending=result["pending_meetings"])
+                   + (_t(" Dry run: nothing written.") if dry_run else ""))
     _warn(result["warnings"])
 
 
@@ -773,9 +898,10 @@ def calendar_load(state, file, park, as_json):
     if as_json:
         echo_json(result)
     else:
-        replaced = f" (replaced {result['replaced']} earlier)" if result["replaced"] else ""
-        click.echo(f"Loaded {result['description']}: {result['holidays']} day(s) off, {result['workdays']} working "
-                   f"day(s){replaced}.")
+        replaced = _t(" (replaced {n} earlier)").format(n=result["replaced"]) if result["replaced"] else ""
+        click.echo(_t("Loaded {description}: {holidays} day(s) off, {workdays} working day(s){replaced}.").format(
+            description=result["description"], holidays=result["holidays"], workdays=result["workdays"],
+            replaced=replaced))
 
 
 @calendar_group.command("show")
@@ -795,9 +921,10 @@ def calendar_show(state, year, park, as_json):
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"{result['year']}{f' (park {park})' if park else ''}: {result['coverage']}, "
-                   f"{result['workdays']} working days")
-        table(result["days"], ["day", "weekday", "kind", "source"])
+        click.echo(_t("{year}{park}: {coverage}, {workdays} working days").format(
+            year=result["year"], park=_t(" (park {park})").format(park=park) if park else "",
+            coverage=result["coverage"], workdays=result["workdays"]))
+        table(result["days"], ["day", "weekday", "kind", "source"], values={"kind": "day kind", "source": "day source"})
     _warn(result["warnings"])
 
 
@@ -838,7 +965,8 @@ def joint_union_group():
 @joint_union_group.command("add")
 @click.argument("code")
 @click.argument("name")
-@click.option("--kind", required=True, type=click.Choice(["grid", "cluster", "park_in_park"]))
+@click.option("--kind", required=True, type=click.Choice(["grid", "cluster", "park_in_park"]),
+              help="Grid union (网格), industry-cluster union or park-within-park union (园中园).")
 @click.option("--park", required=True, metavar="CODE", help="The park the joint union belongs to.")
 @pass_state
 def joint_union_add(state, code, name, kind, park):
@@ -852,7 +980,8 @@ def joint_union_add(state, code, name, kind, park):
     from workflow.joint_unions import add_joint_union
 
     add_joint_union(state.ctx, code, name, kind, park)
-    click.echo(f"Joint union {code} ({kind}) added to park {park}.")
+    click.echo(_t("Joint union {code} ({kind}) added to park {park}.").format(
+        code=code, kind=_coded("joint kind", kind), park=park))
 
 
 @joint_union_group.command("found")
@@ -875,8 +1004,8 @@ def joint_union_found(state, code, approval_ref, on, as_json):
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"Joint union {code} founded on {result['founded_on']}; {result['cases_founded']} attached "
-                   "case(s) now founded.")
+        click.echo(_t("Joint union {code} founded on {day}; {n} attached case(s) now founded.").format(
+            code=code, day=result["founded_on"], n=result["cases_founded"]))
 
 
 @joint_union_group.command("list")
@@ -887,7 +1016,8 @@ def joint_union_list(state, as_json):
     from workflow.joint_unions import list_joint_unions
 
     render(as_json, list_joint_unions(state.ctx),
-           columns=["code", "name", "kind", "park", "founded_on", "approval_ref", "cases", "covered"])
+           columns=["code", "name", "kind", "park", "founded_on", "approval_ref", "cases", "covered"],
+           values={"kind": "joint kind"})
 
 
 @group(main, "target")
@@ -917,9 +1047,10 @@ def target_set(state, rate, by, park, basis, as_json):
     if as_json:
         echo_json(result)
     else:
-        verb = "set" if result["created"] else "changed"
-        click.echo(f"Target {result['id']} {verb}: {result['rate']:.1%} by {result['by']} "
-                   f"({result['park'] or 'all parks'}, basis {basis}).")
+        said = (_t("Target {id} set: {rate:.1%} by {by} ({park}, basis {basis}).") if result["created"] else
+                _t("Target {id} changed: {rate:.1%} by {by} ({park}, basis {basis})."))
+        click.echo(said.format(id=result["id"], rate=result["rate"], by=result["by"],
+                               park=result["park"] or _t("all parks"), basis=_coded("basis", basis)))
 
 
 @target_group.command("list")
@@ -931,7 +1062,7 @@ def target_list(state, as_json):
 
     rows = list_targets(state.ctx)
     if not as_json:
-        rows = [{**r, "rate": f"{r['rate']:.1%}", "park": r["park"] or "(all)"} for r in rows]
+        rows = [{**r, "rate": f"{r['rate']:.1%}", "park": r["park"] or _t("(all)")} for r in rows]
     render(as_json, rows, columns=["id", "park", "rate", "by", "basis"])
 
 
@@ -945,7 +1076,8 @@ def _report_options(formats):
         for deco in reversed([
             as_of_option,
             click.option("--park", metavar="CODE", help="Only this park (and its sub-parks)."),
-            click.option("--format", "fmt", type=click.Choice(formats), default="table", show_default=True),
+            click.option("--format", "fmt", type=click.Choice(formats), default="table", show_default=True,
+                         help="A table on the terminal, or a file format."),
             click.option("--out", type=click.Path(dir_okay=False), help="Write to this file (needed for xlsx)."),
             json_option,
         ]):
@@ -957,22 +1089,16 @@ def _report_options(formats):
 def _report_table(headers, rows, numeric, title):
     """Like `table`, but numbers stay on one line, right-aligned; unwrapped when not on a terminal."""
     if not rows:
-        click.echo(f"{title}: (none)")
+        click.echo(_t("{title}: (none)").format(title=title))
         return
-    from rich import box
     from rich.console import Console
-    from rich.table import Table
 
-    t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for h in headers:
-        t.add_column(h, justify="right" if h in numeric else "left", no_wrap=h in numeric,
-                     overflow="ellipsis" if h in numeric else "fold")
-    for r in rows:
-        t.add_row(*("" if r.get(h) is None else str(r.get(h)) for h in headers))
-    console = Console(soft_wrap=False)
-    if not console.is_terminal:
-        console = Console(soft_wrap=False, width=400)
-    console.print(t)
+    cells = [["" if r.get(h) is None else str(r.get(h)) for h in headers] for r in rows]
+    # Names give way (cut with …): the columns holding text with spaces or Chinese, not codes, dates or numbers.
+    elastic = {i for i, h in enumerate(headers) if h not in numeric
+               and any(" " in row[i] or not row[i].isascii() for row in cells)}
+    print_table(headers, cells, title=title, elastic=elastic, right={i for i, h in enumerate(headers) if h in numeric},
+                width=None if Console().is_terminal else 400)
 
 
 def _emit_report(state, kind, data, fmt, out, as_json):
@@ -981,17 +1107,20 @@ def _emit_report(state, kind, data, fmt, out, as_json):
 
     fmt = "json" if as_json else fmt
     if fmt == "xlsx" and not out:
-        raise click.UsageError("--format xlsx needs --out PATH")
+        raise click.UsageError(_t("--format xlsx needs --out PATH"))
     if fmt == "table" and out:
-        raise click.UsageError("--out goes with --format csv, json, xlsx or html")
-    lang = state.ctx.lang
+        raise click.UsageError(_t("--out goes with --format csv, json, xlsx or html"))
+    lang = state.ctx.lang  # files are documents: [general] lang unless --lang/UNIONFLOW_LANG say otherwise
     if fmt == "table":
+        from templates.i18n import active_lang
+
+        lang = active_lang()  # the terminal speaks the command's language
         for sheet in exports.sheets_for(kind, data, lang):
             _report_table(*exports.terminal_table(sheet, lang), title=sheet.title)
         return
     if fmt == "xlsx":
         exports.write_xlsx(out, exports.sheets_for(kind, data, lang), lang)
-        click.echo(f"Wrote {out}.")
+        click.echo(_t("Wrote {path}.").format(path=out))
         return
     if fmt == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
@@ -1002,14 +1131,15 @@ def _emit_report(state, kind, data, fmt, out, as_json):
     if out:
         with open(out, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        click.echo(f"Wrote {out}.")
+        click.echo(_t("Wrote {path}.").format(path=out))
     else:
         click.echo(text, nl=False)
 
 
 @report_group.command("coverage")
 @click.option("--by", "by", type=click.Choice(["park", "industry", "cadre", "grid", "mode"]), help="One row per group.")
-@click.option("--basis", type=click.Choice(["all", "shuangshi"]), default="all", show_default=True)
+@click.option("--basis", type=click.Choice(["all", "shuangshi"]), default="all", show_default=True,
+              help="All enterprises, or only 双实 ones.")
 @click.option("--monthly", is_flag=True, help="The rate at each month end from --from to --to (a trend).")
 @click.option("--from", "from_", type=DATE, help="First month of --monthly.")
 @click.option("--to", type=DATE, help="Last month of --monthly.")
@@ -1031,9 +1161,9 @@ def report_coverage(state, by, basis, monthly, from_, to, as_of, park, fmt, out,
     from workflow.reports import coverage, coverage_monthly
 
     if monthly and (from_ is None or to is None or as_of is not None):
-        raise click.UsageError("--monthly needs --from DATE and --to DATE (and no --as-of)")
+        raise click.UsageError(_t("--monthly needs --from DATE and --to DATE (and no --as-of)"))
     if not monthly and (from_ or to):
-        raise click.UsageError("--from and --to go with --monthly")
+        raise click.UsageError(_t("--from and --to go with --monthly"))
     if monthly:
         data = coverage_monthly(state.ctx, from_, to, by=by, basis=basis, park=park)
     else:
@@ -1123,12 +1253,14 @@ def enterprise_signups(state, uscc, n, on, as_json):
     if as_json:
         echo_json(result)
     else:
-        flag = " Flagged: sign-ups reached the threshold." if result["signup_flag"] else ""
-        click.echo(f"{n} sign-up(s) recorded for {result['enterprise']}: {result['signups']} in all.{flag}")
+        flag = _t(" Flagged: sign-ups reached the threshold.") if result["signup_flag"] else ""
+        click.echo(_t("{n} sign-up(s) recorded for {enterprise}: {total} in all.{flag}").format(
+            n=n, enterprise=result["enterprise"], total=result["signups"], flag=flag))
 
 
 # --------------------------------------------------------------------------------------------- meetings (six-party joint meeting)
-MEETING_COLUMNS = ["id", "park", "starts_at", "title", "place", "status", "participants", "items", "resolved"]
+# The table's columns (start in local minutes, the title last and cut to fit); --json has every field.
+MEETING_COLUMNS = ["id", "park", "starts_at", "place", "status", "items", "resolved", "title"]
 
 
 @group(main, "meeting")
@@ -1162,20 +1294,24 @@ def meeting_plan(state, on, place, title, park, as_json):
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"Meeting {result['id']} planned for {result['starts_at']} at {result['place']}: "
-                   f"{result['participants']} participant(s), {result['agenda_items']} case(s) on the agenda.")
+        click.echo(_t("Meeting {id} planned for {starts_at} at {place}: {participants} participant(s), "
+                      "{agenda_items} case(s) on the agenda.").format(**result))
 
 
 @meeting_group.command("list")
 @click.option("--park", metavar="CODE", help="Only this park's meetings.")
-@click.option("--status", type=click.Choice(["planned", "closed"]))
+@click.option("--status", type=click.Choice(["planned", "closed"]), help="Only planned or only closed meetings.")
 @json_option
 @pass_state
 def meeting_list(state, park, status, as_json):
     """List meetings with their number of participants, agenda items and resolved items."""
     from workflow.meetings import list_meetings
 
-    render(as_json, list_meetings(state.ctx, park=park, status=status), columns=MEETING_COLUMNS)
+    rows = list_meetings(state.ctx, park=park, status=status)
+    if not as_json:
+        rows = [{**m, "starts_at": short_time(state.ctx, m["starts_at"])} for m in rows]
+    render(as_json, rows, columns=MEETING_COLUMNS,
+           values={"status": "meeting status"})
 
 
 @meeting_group.command("add")
@@ -1197,13 +1333,14 @@ def meeting_add(state, meeting, ref, reason, as_json):
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"Case {result['case_id']} ({result['enterprise']}) is on the agenda of meeting {result['meeting']} "
-                   f"(time {result['times_on_agenda']} on an agenda).")
+        click.echo(_t("Case {case_id} ({enterprise}) is on the agenda of meeting {meeting} (time {times_on_agenda} "
+                      "on an agenda).").format(**result))
 
 
 @meeting_group.command("agenda")
 @click.argument("meeting")
-@click.option("--format", "fmt", type=click.Choice(["html", "docx", "md", "pdf"]), default="html", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "docx", "md", "pdf"]), default="html", show_default=True,
+              help="The packet's format (see above).")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file (needed for docx and pdf).")
 @as_of_option
 @pass_state
@@ -1218,7 +1355,7 @@ def meeting_agenda(state, meeting, fmt, out, as_of):
       unionflow meeting agenda 3 --format md
     """
     if fmt in ("docx", "pdf") and not out:
-        raise click.UsageError(f"--format {fmt} writes a binary file: give --out PATH")
+        raise click.UsageError(_t("--format {format} writes a binary file: give --out PATH").format(format=fmt))
     from workflow.packet import build_packet
     from workflow.packet_render import check_pdf_ready, render
 
@@ -1230,7 +1367,7 @@ def meeting_agenda(state, meeting, fmt, out, as_of):
         return
     with open(out, "wb") as fh:
         fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-    click.echo(f"Wrote {out} ({fmt}).", err=True)
+    click.echo(_t("Wrote {path} ({format}).").format(path=out, format=fmt), err=True)
 
 
 @meeting_group.command("resolve")
@@ -1257,9 +1394,10 @@ def meeting_resolve(state, meeting, ref, decision, owner_party, due, as_json):
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"Decision on case {result['case_id']} ({result['enterprise']}) recorded"
-                   + (f"; {result['owner_party']} acts" if result["owner_party"] else "")
-                   + (f" by {result['due_on']}" if result["due_on"] else "") + ".")
+        click.echo(_t("Decision on case {case_id} ({enterprise}) recorded{owner}{due}.").format(
+            case_id=result["case_id"], enterprise=result["enterprise"],
+            owner=_t("; {party} acts").format(party=result["owner_party"]) if result["owner_party"] else "",
+            due=_t(" by {day}").format(day=result["due_on"]) if result["due_on"] else ""))
 
 
 @meeting_group.command("close")
@@ -1279,11 +1417,11 @@ def meeting_close(state, meeting, as_json):
     if as_json:
         echo_json(result)
     elif result["carried_to"]:
-        click.echo(f"Meeting {result['meeting']} closed; {result['unresolved']} unresolved case(s) carried to meeting "
-                   f"{result['carried_to']}.")
+        click.echo(_t("Meeting {meeting} closed; {unresolved} unresolved case(s) carried to meeting {carried_to}.").format(
+            **result))
     else:
-        click.echo(f"Meeting {result['meeting']} closed; {result['unresolved']} unresolved case(s) wait for the next "
-                   "meeting to be planned.")
+        click.echo(_t("Meeting {meeting} closed; {unresolved} unresolved case(s) wait for the next meeting to be "
+                      "planned.").format(**result))
 
 
 @meeting_group.command("send-packets")
@@ -1302,9 +1440,10 @@ def meeting_send_packets(state, as_of, as_json):
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"As of {result['as_of']}: {len(result['sent'])} packet(s) queued, {len(result['failed'])} failed.")
+        click.echo(_t("As of {as_of}: {sent} packet(s) queued, {failed} failed.").format(
+            as_of=result["as_of"], sent=len(result["sent"]), failed=len(result["failed"])))
     for f in result["failed"]:
-        click.echo(f"  meeting {f['meeting']}: {f['error']}", err=True)
+        click.echo("  " + _t("meeting {meeting}: {error}").format(**f), err=True)
     if result["failed"]:
         sys.exit(1)
 
@@ -1336,7 +1475,7 @@ def party_add(state, party, name, email, rep_title, park, as_json):
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"{result['name']} represents {result['party']} in park {result['park']} (id {result['id']}).")
+        click.echo(_t("{name} represents {party} in park {park} (id {id}).").format(**result))
 
 
 @party_group.command("list")
@@ -1359,7 +1498,7 @@ def party_remove(state, rep_id):
     from workflow.parties import remove_representative
 
     result = remove_representative(state.ctx, rep_id)
-    click.echo(f"Removed {result['name']} ({result['party']}).")
+    click.echo(_t("Removed {name} ({party}).").format(**result))
 
 
 # --------------------------------------------------------------------------------------------- demo
@@ -1405,6 +1544,13 @@ def _t(text: str) -> str:
     return gettext(text)
 
 
+def _coded(kind: str, raw):
+    """A coded value (status, role, level …) in the active language (see templates/labels.py)."""
+    from templates.labels import value
+
+    return value(kind, raw)
+
+
 def _print_demo_summary(s: dict) -> None:
     target = s["target"]
     click.echo(_t("Founding rate (建会率) at each month end, target {rate:.0%} by {by}:").format(**target))
@@ -1438,18 +1584,40 @@ def _argv_lang(argv: list[str]) -> str | None:
 
 def localize(command: click.Command, lang: str) -> None:
     """Translate the help of every command and option (English is the source; zh from the catalog)."""
+    from inspect import cleandoc
+
     from templates.i18n import translate
 
-    def tr(text):
-        return translate(text, lang) if text else text
+    def tr(text):  # msgids are the help as click shows it: docstrings cleaned
+        return translate(cleandoc(text), lang) if text and lang != "en" else text
 
     for obj in [command, *getattr(command, "params", [])]:
         for attr in ("help", "short_help"):
             original = obj.__dict__.setdefault(f"_{attr}_en", getattr(obj, attr, None))
             if original is not None:
                 setattr(obj, attr, tr(original))
+    if getattr(command, "_help_option", None) is not None:  # click caches it, worded in the language of its first use
+        command._help_option.help = tr("Show this message and exit.")
     for sub in getattr(command, "commands", {}).values():
         localize(sub, lang)
+    _route_click_messages()
+
+
+def _route_click_messages() -> None:
+    """click's own words (Usage:, Options, Missing option …) come from our catalog, in the active language.
+
+    click calls the stdlib's `gettext` through names bound in its modules; they are pointed at ours.
+    `Error: {message}` is not in the catalog, so the prefix stays `Error:` (scripts look for it).
+    """
+    from importlib import import_module
+
+    from templates import i18n
+
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "types"):
+        module = import_module(f"click.{name}")
+        module._ = i18n.gettext
+        if hasattr(module, "ngettext"):
+            module.ngettext = i18n.ngettext
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -8,6 +8,12 @@ leaves the reason in `MISSING` so the engine can say which fact is missing.
 from __future__ import annotations
 
 CLOSE_REASONS = ("deregistered", "moved_out", "merged", "out_of_scope")
+
+
+def N_(text: str) -> str:  # noqa: N802 - marks text for the message catalog; workflow/cases.py translates it
+    return text
+
+
 MODES = ("standalone", "joint")
 
 
@@ -86,18 +92,18 @@ def reason_is_a_closing_reason(event) -> bool:
 
 # What to tell the user when a guard fails: the missing fact and the option that supplies it.
 MISSING = {
-    has_contact_person_or_note: "a contact person (--person) or a note (--note)",
-    has_founding_mode: "a founding mode (--mode standalone|joint)",
-    standalone_has_group_and_application: (
+    has_contact_person_or_note: N_("a contact person (--person) or a note (--note)"),
+    has_founding_mode: N_("a founding mode (--mode standalone|joint)"),
+    standalone_has_group_and_application: N_(
         "for a standalone founding, the preparatory-group leader (--group-leader) and the application date (--applied-on)"
     ),
-    joint_has_joint_union: "for a joint founding, the joint union (--joint-union CODE)",
-    standalone_has_congress_and_approval: (
+    joint_has_joint_union: N_("for a joint founding, the joint union (--joint-union CODE)"),
+    standalone_has_congress_and_approval: N_(
         "for a standalone founding, the assembly date (--congress-on), the approval reference (--approval-ref), "
         "the chair (--chair) and the number of members (--members, at least 1)"
     ),
-    joint_union_is_founded: "a founded joint union: found the joint union first (`unionflow joint-union found CODE`)",
-    has_legal_person_certificate: "the union's legal-person certificate reference (--legal-cert)",
-    has_reason: "a reason (--reason)",
-    reason_is_a_closing_reason: "a closing reason: one of " + ", ".join(CLOSE_REASONS),
+    joint_union_is_founded: N_("a founded joint union: found the joint union first (`unionflow joint-union found CODE`)"),
+    has_legal_person_certificate: N_("the union's legal-person certificate reference (--legal-cert)"),
+    has_reason: N_("a reason (--reason)"),
+    reason_is_a_closing_reason: N_("a closing reason: one of {reasons}"),
 }

@@ -36,11 +36,12 @@ def translations(lang: str) -> _gettext.NullTranslations:
         return _gettext.NullTranslations()
     locale = LANGS.get(lang, lang)
     mo = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if mo.exists():
+    po = mo.with_suffix(".po")
+    # The .mo is built with the package; in a source checkout a .po edited since then wins.
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
         with mo.open("rb") as fh:
             return _gettext.GNUTranslations(fh)
-    po = mo.with_suffix(".po")
-    if po.exists():  # a source checkout that was never built: compile in memory
+    if po.exists():  # a source checkout that was never built, or an edited .po: compile in memory
         import io
 
         from babel.messages.mofile import write_mo
@@ -70,8 +71,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_active.get()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """A message whose meaning depends on `context` (e.g. a column header: context "field")."""
+    return translations(_active.get()).pgettext(context, message)
+
+
 def translate(message: str, lang: str) -> str:
     return translations(lang).gettext(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention: mark for extraction, translate later
+    return message
 
 
 _ = gettext

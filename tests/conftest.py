@@ -55,6 +55,9 @@ def _isolated_user(tmp_path, monkeypatch):
     for var in ("UNIONFLOW_DATABASE_URL", "UNIONFLOW_USER", "UNIONFLOW_CONFIG", "UNIONFLOW_LANG"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("UNIONFLOW_LANG", "en")
+    from templates.i18n import activate
+
+    activate("en")  # a command run in zh by an earlier test leaves its language active in this thread
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,7 @@ def test_xlsx_read_back_with_openpyxl(cli, nasty, tmp_path):
 
     path = tmp_path / "incentives.xlsx"
     result = cli("report", "incentives", "--format", "xlsx", "--out", path, lang="zh")
-    assert result.stdout.strip() == f"Wrote {path}."
+    assert result.stdout.strip() == f"已写入 {path}。"
     wb = load_workbook(path)
     assert wb.sheetnames == ["激励名单", "约束名单"]
     eligible = list(wb["激励名单"].iter_rows(values_only=True))

@@ -21,6 +21,7 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path):
     assert "cli.py" in names
     assert any(n.startswith("workflow/migrations/versions/") and n.endswith(".py") for n in names)
     assert any(n.startswith("templates/") and n.endswith(".j2") for n in names), "templates missing from the wheel"
+    assert "templates/locale/zh_CN/LC_MESSAGES/unionflow.mo" in names, "compiled catalog missing from the wheel"
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -32,6 +33,7 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path):
     run = dict(cwd=tmp_path, env=env, capture_output=True, text=True)  # cwd outside the source tree
 
     assert "Usage: unionflow" in subprocess.run([exe, "--help"], check=True, **run).stdout
+    assert "用法: unionflow" in subprocess.run([exe, "--lang", "zh", "--help"], check=True, **run).stdout
     db = f"sqlite:///{tmp_path}/w.db"
     out = subprocess.run([exe, "--db", db, "init", "--admin", "A01", "--name", "管理员", "--email", "a@example.org"],
                          check=True, **run).stdout

@@ -10,6 +10,8 @@ import logging
 
 from sqlalchemy import String, func, insert, literal, select, update
 
+from templates.i18n import N_, _
+from templates.labels import value as coded
 from workflow.db import transaction
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
 from workflow.models import Cadre, CaseEvent, Enterprise, FoundingCase, Park
@@ -38,10 +40,10 @@ def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=Non
     """
     usccs = list(dict.fromkeys(normalise_uscc(u) for u in usccs if u and u.strip()))
     if not (usccs or park or grid or industry):
-        raise InvalidInput("say which cases to assign: give USCCs, --park, --grid or --industry")
+        raise InvalidInput(_("say which cases to assign: give USCCs, --park, --grid or --industry"))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
-        require_role(actor, "assign cases", "supervisor")
+        require_role(actor, N_("assign cases"), "supervisor")
         target = _target(conn, cadre_code)
         park_id = resolve_park(conn, park) if park else None
         if actor.role == "supervisor":
@@ -72,8 +74,10 @@ def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=Non
         ).one()
         now, today = ctx.clock.now(), ctx.clock.today()
         old = CADRE.alias("old")
-        note = (literal(f"assigned to {target.code} by {actor.code} (was ", String)
-                + func.coalesce(old.c.code, "unassigned") + ")")  # fmt: skip
+        # The note in the assigner's language; the previous cadre is filled in by SQL (a NUL marks the spot).
+        head, tail = _("assigned to {cadre} by {actor} (was {previous})").format(
+            cadre=target.code, actor=actor.code, previous="\0").split("\0")
+        note = literal(head, String) + func.coalesce(old.c.code, _("unassigned")) + literal(tail, String)
         conn.execute(
             insert(EVENT).from_select(
                 ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "actor_id",
@@ -99,31 +103,33 @@ def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=Non
 def _target(conn, code: str):
     target = cadre_row(conn, code)
     if not target.active:
-        raise InvalidInput(f"{code} is deactivated: assign the cases to an active cadre")
+        raise InvalidInput(_("{code} is deactivated: assign the cases to an active cadre").format(code=code))
     if target.role not in HOLDER_ROLES:
         raise InvalidInput(
-            f"{code} is a {target.role}: cases go to a cadre, social worker or supervisor ({', '.join(HOLDER_ROLES)})"
+            _("{code} is a {role}: cases go to a cadre, social worker or supervisor ({roles})").format(
+                code=code, role=coded("role", target.role), roles=", ".join(HOLDER_ROLES))
         )
     return target
 
 
 def _park_code(conn, pid) -> str:
-    return conn.execute(select(PARK.c.code).where(PARK.c.id == pid)).scalar() or "none"
+    return conn.execute(select(PARK.c.code).where(PARK.c.id == pid)).scalar() or _("none")
 
 
 def _supervisor_scope(conn, actor, target, park: str | None, park_id: int | None) -> int:
     """A supervisor assigns the cases of their own park to the cadres of their own park."""
     if actor.park_id is None:
-        raise PermissionDenied(f"{actor} may not assign cases: a supervisor assigns within their park, and "
-                               f"{actor.code} has no park")  # fmt: skip
+        raise PermissionDenied(_("{actor} may not assign cases: a supervisor assigns within their park, and {code} "
+                                 "has no park").format(actor=actor, code=actor.code))
     own = _park_code(conn, actor.park_id)
     if park_id is not None and park_id != actor.park_id:
-        raise PermissionDenied(f"{actor} may not assign the cases of park {park}: a supervisor assigns only "
-                               f"within their own park ({own})")  # fmt: skip
+        raise PermissionDenied(_("{actor} may not assign the cases of park {park}: a supervisor assigns only within "
+                                 "their own park ({own})").format(actor=actor, park=park, own=own))
     if target.park_id != actor.park_id:
         raise PermissionDenied(
-            f"{actor} may not assign cases to {target.code}: {target.code} belongs to park "
-            f"{_park_code(conn, target.park_id)}, and a supervisor assigns only to cadres of their own park ({own})"
+            _("{actor} may not assign cases to {target}: {target} belongs to park {park}, and a supervisor assigns "
+              "only to cadres of their own park ({own})").format(
+                actor=actor, target=target.code, park=_park_code(conn, target.park_id), own=own)
         )
     return actor.park_id
 
@@ -133,12 +139,12 @@ def _check_usccs(conn, actor, usccs: list[str]) -> None:
     found = {r.uscc: r.park_id for r in rows}
     unknown = [u for u in usccs if u not in found]
     if unknown:
-        raise NotFound(f"no enterprise with USCC {', '.join(unknown)}: nothing was assigned")
+        raise NotFound(_("no enterprise with USCC {usccs}: nothing was assigned").format(usccs=", ".join(unknown)))
     if actor.role == "supervisor":
         outside = [u for u in usccs if found[u] != actor.park_id]
         if outside:
             raise PermissionDenied(
-                f"{actor} may not assign {', '.join(outside)}: not in park {_park_code(conn, actor.park_id)}, "
-                "and a supervisor assigns only within their own park"
+                _("{actor} may not assign {usccs}: not in park {park}, and a supervisor assigns only within their own "
+                  "park").format(actor=actor, usccs=", ".join(outside), park=_park_code(conn, actor.park_id))
             )
 

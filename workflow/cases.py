@@ -12,8 +12,10 @@ from types import SimpleNamespace
 
 from sqlalchemy import and_, func, insert, or_, select, update
 
-from states.guards import MISSING
+from states.guards import CLOSE_REASONS, MISSING
 from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
+from templates.i18n import N_, _
+from templates.labels import value as coded
 from workflow.db import reading, transaction
 from workflow.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from workflow.flags import signup_flagged, signup_threshold
@@ -87,7 +89,8 @@ def ref_clause(ref: str):
 def load_case(conn, ref: str):
     row = conn.execute(case_query().where(ref_clause(ref))).first()
     if row is None:
-        raise NotFound(f"no case {ref!r}: give a case id or an enterprise's USCC (see `unionflow case list`)")
+        raise NotFound(_("no case {ref!r}: give a case id or an enterprise's USCC (see `unionflow case list`)").format(
+            ref=ref))
     return row
 
 
@@ -121,7 +124,8 @@ def show(ctx, ref: str) -> dict:
 
 def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=None) -> list[dict]:
     if status and status not in STATUSES:
-        raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+        raise InvalidInput(_("unknown status {status!r}: use one of {statuses}").format(
+            status=status, statuses=", ".join(STATUSES)))
     q = case_query()
     with reading(ctx.ready_engine) as conn:
         if mine:
@@ -161,20 +165,27 @@ def event_row(case_id: int, kind: str, occurred_on: date, recorded_at, actor_id,
             "occurred_on": occurred_on, "recorded_at": recorded_at, "actor_id": actor_id, "note": note, "data": data}
 
 
-def check_event_day(on: date, today: date, since: date | None = None, *, what="the event") -> None:
+THE_EVENT = N_("the event")
+
+
+def check_event_day(on: date, today: date, since: date | None = None, *, what=THE_EVENT) -> None:
+    """`what` is English marked with N_() (translated here)."""
     if on > today:
-        raise InvalidInput(f"--on {on.isoformat()} is in the future (today is {today.isoformat()}): {what} must have happened")
+        raise InvalidInput(_("--on {on} is in the future (today is {today}): {what} must have happened").format(
+            on=on.isoformat(), today=today.isoformat(), what=_(what)))
     if since is not None and on < since:
         raise InvalidInput(
-            f"--on {on.isoformat()} is before {since.isoformat()}, the day the case entered its current status"
+            _("--on {on} is before {since}, the day the case entered its current status").format(
+                on=on.isoformat(), since=since.isoformat())
         )
 
 
 def refuse_step(row, event: str) -> TransitionRefused:
     allowed = allowed_events(row.status)
     return TransitionRefused(
-        f"cannot {event} case {row.id} ({row.uscc}): it is {row.status}; "
-        f"allowed from {row.status}: {', '.join(allowed) or 'nothing'}"
+        _("cannot {event} case {id} ({uscc}): it is {status}; allowed from {status}: {allowed}").format(
+            event=event, id=row.id, uscc=row.uscc, status=coded("status", row.status),
+            allowed=", ".join(allowed) or _("nothing"))
     )
 
 
@@ -186,8 +197,11 @@ def fire(row, event: str, facts: dict) -> SimpleNamespace:
     ok = MACHINE.events[event].trigger(model, **facts)
     if not ok:
         probe = SimpleNamespace(kwargs=facts, model=model)
-        missing = [MISSING[gd] for gd in guards_for(event, row.status) if gd in MISSING and not gd(probe)]
-        raise TransitionRefused(f"cannot {event} case {row.id} ({row.uscc}): missing " + "; ".join(missing or ["a required fact"]))
+        # The guards' texts are English, marked in states/guards.py; they are translated here.
+        missing = [_(MISSING[gd]).format(reasons=", ".join(CLOSE_REASONS))
+                   for gd in guards_for(event, row.status) if gd in MISSING and not gd(probe)]
+        raise TransitionRefused(_("cannot {event} case {id} ({uscc}): missing {facts}").format(
+            event=event, id=row.id, uscc=row.uscc, facts=_("; ").join(missing or [_("a required fact")])))
     return model
 
 
@@ -196,7 +210,7 @@ def _resolve_joint_union(conn, row, facts: dict) -> None:
     if code:
         ju = conn.execute(select(JU.c.id, JU.c.park_id, JU.c.founded_on).where(JU.c.code == code)).first()
         if ju is None:
-            raise NotFound(f"no joint union {code!r}: add it with `unionflow joint-union add`")
+            raise NotFound(_("no joint union {code!r}: add it with `unionflow joint-union add`").format(code=code))
         facts["joint_union_id"] = ju.id
         facts["joint_union_founded"] = ju.founded_on is not None
     elif row.joint_union_id is not None:
@@ -212,11 +226,11 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
         actor = require_actor(conn, ctx.actor_code)
         row = load_case(conn, ref)
         if event in ("close", "reopen"):
-            require_role(actor, f"{event} a case", "admin")
+            require_role(actor, N_("close a case") if event == "close" else N_("reopen a case"), "admin")
         check_case_access(conn, actor, event, row)
         if event not in allowed_events(row.status):
             raise refuse_step(row, event)
-        check_event_day(on, today, row.status_since, what="a transition")
+        check_event_day(on, today, row.status_since, what=N_("a transition"))
         log.debug("case %s read at version %s for %s by %s", row.id, row.version, event, actor.code)
         if event in ("prepare", "found"):
             _resolve_joint_union(conn, row, facts)
@@ -257,29 +271,32 @@ def apply_transition(conn, row, dest: str, on: date, now, actor: Actor | None, e
                 updated_at=now, **values)
     )
     if result.rowcount != 1:
-        raise Conflict(
-            f"the case changed while you were editing it (case {row.id}, {row.uscc}): "
-            "nothing was written; look at `unionflow case show` and try again"
-        )
+        raise Conflict(_changed(row))
     conn.execute(EVENT.insert(), event_row(row.id, "transition", on, now, actor.id if actor else None, event=event,
                                            from_status=row.status, to_status=dest, note=note, data=data))
+
+
+def _changed(row) -> str:
+    return _("the case changed while you were editing it (case {id}, {uscc}): nothing was written; look at "
+             "`unionflow case show` and try again").format(id=row.id, uscc=row.uscc)
 
 
 def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None, next_action: date | None = None) -> dict:
     """A visit, call or meeting on the timeline; does not restart the stall clock."""
     if kind not in ACTIVITY_KINDS:
-        raise InvalidInput(f"--kind must be one of {', '.join(ACTIVITY_KINDS)}")
+        raise InvalidInput(_("--kind must be one of {kinds}").format(kinds=", ".join(ACTIVITY_KINDS)))
     if not note or not note.strip():
-        raise InvalidInput("--note must say what happened")
+        raise InvalidInput(_("--note must say what happened"))
     today = ctx.clock.today()
     on = on or today
-    check_event_day(on, today, what="an activity")
+    check_event_day(on, today, what=N_("an activity"))
     if next_action is not None and next_action < today:
-        raise InvalidInput(f"--next-action {next_action.isoformat()} is in the past: give a day from today on")
+        raise InvalidInput(_("--next-action {day} is in the past: give a day from today on").format(
+            day=next_action.isoformat()))
     with reading(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         row = load_case(conn, ref)
-        check_case_access(conn, actor, "log an activity on", row)
+        check_case_access(conn, actor, N_("log an activity on"), row)
     with transaction(ctx.engine) as conn:
         now = ctx.clock.now()
         values = {"version": CASE.c.version + 1, "updated_at": now}
@@ -287,8 +304,7 @@ def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None,
             values["next_action_on"] = next_action
         result = conn.execute(update(CASE).where(and_(CASE.c.id == row.id, CASE.c.version == row.version)).values(**values))
         if result.rowcount != 1:
-            raise Conflict(f"the case changed while you were editing it (case {row.id}, {row.uscc}): nothing was written; "
-                           "look at `unionflow case show` and try again")
+            raise Conflict(_changed(row))
         data = {"next_action_on": next_action.isoformat()} if next_action else None
         conn.execute(insert(EVENT).values(event_row(row.id, "activity", on, now, actor.id, event=kind,
                                                     from_status=row.status, to_status=row.status, note=note.strip(),

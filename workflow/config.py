@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from templates.i18n import _
 from workflow.errors import ConfigError
 
 STATUSES_WITH_CLOCK = ("prospect", "contacted", "preparatory", "founded")
@@ -139,19 +140,21 @@ def load_config(path: str | Path | None = None, *, db_url: str | None = None, la
         try:
             values = _flatten(tomllib.loads(candidate.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read {candidate}: {exc}") from exc
+            raise ConfigError(_("cannot read {path}: {error}").format(path=candidate, error=exc)) from exc
         known = {(s.section, s.name): s for s in SETTINGS}
         for key, value in values.items():
             if key not in known:
-                raise ConfigError(f"{candidate}: unknown setting [{key[0]}] {key[1]}")
+                raise ConfigError(_("{path}: unknown setting [{section}] {name}").format(
+                    path=candidate, section=key[0], name=key[1]))
             default = known[key].default
             default = default() if callable(default) else default
             if isinstance(default, bool) != isinstance(value, bool) or (
                 isinstance(default, int) and not isinstance(value, int)
             ):
-                raise ConfigError(f"{candidate}: [{key[0]}] {key[1]} should be like {default!r}, got {value!r}")
+                raise ConfigError(_("{path}: [{section}] {name} should be like {default!r}, got {value!r}").format(
+                    path=candidate, section=key[0], name=key[1], default=default, value=value))
     elif explicit:
-        raise ConfigError(f"configuration file {candidate} does not exist")
+        raise ConfigError(_("configuration file {path} does not exist").format(path=candidate))
     cfg = Config(values=values, path=candidate if candidate.exists() else None)
     env_url = db_url or os.environ.get("UNIONFLOW_DATABASE_URL")
     if env_url:
@@ -160,8 +163,8 @@ def load_config(path: str | Path | None = None, *, db_url: str | None = None, la
     if env_lang:
         cfg.values[("general", "lang")] = env_lang
     if cfg.lang not in ("zh", "en"):
-        raise ConfigError(f"language must be zh or en, not {cfg.lang!r}")
+        raise ConfigError(_("language must be zh or en, not {lang!r}").format(lang=cfg.lang))
     for status, days in cfg.allowances.items():
         if days <= 0:
-            raise ConfigError(f"[allowances] {status} must be a positive number of working days")
+            raise ConfigError(_("[allowances] {status} must be a positive number of working days").format(status=status))
     return cfg

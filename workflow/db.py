@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine
 
+from templates.i18n import _
 from workflow.errors import DatabaseNotReady, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     if url.startswith("postgresql"):
         return create_engine(url, pool_pre_ping=True, **kwargs)
-    raise InvalidInput(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql+psycopg://...")
+    raise InvalidInput(_("unsupported database URL {url!r}: use sqlite:///PATH or postgresql+psycopg://...").format(url=url))
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
@@ -95,12 +96,13 @@ def check_ready(engine: Engine) -> None:
         has_schema = inspect(conn).has_table("founding_case")
     if not has_schema:
         raise DatabaseNotReady(
-            f"the database {engine.url.render_as_string(hide_password=True)} has no unionflow schema: "
-            "run `unionflow init --admin CODE --name NAME --email EMAIL` first"
+            _("the database {url} has no unionflow schema: run `unionflow init --admin CODE --name NAME --email EMAIL` "
+              "first").format(url=engine.url.render_as_string(hide_password=True))
         )
     rev = current_revision(engine)
     if rev != head_revision():
-        raise DatabaseNotReady(f"the database schema is at {rev}, not {head_revision()}: run `unionflow db upgrade`")
+        raise DatabaseNotReady(_("the database schema is at {revision}, not {head}: run `unionflow db upgrade`").format(
+            revision=rev, head=head_revision()))
 
 
 @contextmanager

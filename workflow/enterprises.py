@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from templates.i18n import _
 from workflow.db import reading
 from workflow.errors import InvalidInput, NotFound
 from workflow.models import STATUSES, Cadre, CaseEvent, Enterprise, FoundingCase, Park
@@ -37,12 +38,13 @@ def _plain(d: dict) -> dict:
 
 def list_enterprises(ctx, *, park: str | None = None, status: str | None = None, limit: int | None = None) -> list[dict]:
     if status and status not in STATUSES:
-        raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+        raise InvalidInput(_("unknown status {status!r}: use one of {statuses}").format(
+            status=status, statuses=", ".join(STATUSES)))
     q = _query()
     with reading(ctx.ready_engine) as conn:
         if park:
             if conn.execute(select(PARK.c.id).where(PARK.c.code == park)).first() is None:
-                raise NotFound(f"no park with code {park!r}: see `unionflow park list`")
+                raise NotFound(_("no park with code {code!r}: see `unionflow park list`").format(code=park))
             q = q.where(PARK.c.code == park)
         if status:
             q = q.where(CASE.c.status == status)
@@ -61,7 +63,7 @@ def show_enterprise(ctx, uscc: str) -> dict:
             .join(PARK, PARK.c.id == ENT.c.park_id).where(ENT.c.uscc == code)
         ).first()  # fmt: skip
         if row is None:
-            raise NotFound(f"no enterprise with USCC {code}: see `unionflow enterprise list`")
+            raise NotFound(_("no enterprise with USCC {uscc}: see `unionflow enterprise list`").format(uscc=code))
         profile = dict(row._mapping)
         for key in ("id", "park_id"):
             profile.pop(key)

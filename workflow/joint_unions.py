@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
+from templates.i18n import N_, _
 from workflow.cases import CASE, EVENT, JU, PARK, check_event_day
 from workflow.db import reading, transaction
 from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, TransitionRefused
@@ -23,10 +24,12 @@ log = logging.getLogger(__name__)
 
 
 def _require_park_manager(actor: Actor, action: str, pid: int, park_code: str) -> None:
+    """`action` is English marked with N_() by the caller (translated here)."""
     if actor.role == "admin" or (actor.role == "supervisor" and actor.park_id == pid):
         return
     raise PermissionDenied(
-        f"{actor} may not {action} in park {park_code}: that needs the role admin or a supervisor of park {park_code}"
+        _("{actor} may not {action} in park {park}: that needs the role admin or a supervisor of park {park}").format(
+            actor=actor, action=_(action), park=park_code)
     )
 
 
@@ -35,7 +38,7 @@ def _joint_union(conn, code: str):
         select(JU, PARK.c.code.label("park")).join(PARK, PARK.c.id == JU.c.park_id).where(JU.c.code == code)
     ).first()
     if row is None:
-        raise NotFound(f"no joint union {code!r}: see `unionflow joint-union list`")
+        raise NotFound(_("no joint union {code!r}: see `unionflow joint-union list`").format(code=code))
     return row
 
 
@@ -43,18 +46,18 @@ def add_joint_union(ctx, code: str, name: str, kind: str, park: str) -> dict:
     """Register a joint union of a park (admin, or a supervisor of that park)."""
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
-        raise InvalidInput("a joint union needs a CODE and a NAME")
+        raise InvalidInput(_("a joint union needs a CODE and a NAME"))
     if kind not in JOINT_KINDS:
-        raise InvalidInput(f"--kind must be one of {', '.join(JOINT_KINDS)}, not {kind!r}")
+        raise InvalidInput(_("--kind must be one of {kinds}, not {kind!r}").format(kinds=", ".join(JOINT_KINDS), kind=kind))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         pid = park_id(conn, park)
-        _require_park_manager(actor, "add a joint union", pid, park)
+        _require_park_manager(actor, N_("add a joint union"), pid, park)
         try:
             with conn.begin_nested():
                 conn.execute(insert(JU).values(code=code, name=name, kind=kind, park_id=pid))
         except IntegrityError:
-            raise AlreadyExists(f"a joint union with code {code!r} already exists") from None
+            raise AlreadyExists(_("a joint union with code {code!r} already exists").format(code=code)) from None
     log.info("joint union %s added to park %s by %s", code, park, actor.code)
     return {"code": code, "name": name, "kind": kind, "park": park, "founded_on": None, "approval_ref": None}
 
@@ -67,14 +70,14 @@ def found_joint_union(ctx, code: str, approval_ref: str, on: date | None = None)
     """
     approval_ref = (approval_ref or "").strip()
     if not approval_ref:
-        raise InvalidInput("--approval-ref must give the higher union's approval reference (批复文号)")
+        raise InvalidInput(_("--approval-ref must give the higher union's approval reference (批复文号)"))
     today = ctx.clock.today()
     on = on or today
-    check_event_day(on, today, what="the founding of a joint union")
+    check_event_day(on, today, what=N_("the founding of a joint union"))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         ju = _joint_union(conn, code)
-        _require_park_manager(actor, "found a joint union", ju.park_id, ju.park)
+        _require_park_manager(actor, N_("found a joint union"), ju.park_id, ju.park)
         now = ctx.clock.now()
         # The guard against a concurrent second founding is the WHERE founded_on IS NULL.
         done = conn.execute(
@@ -84,7 +87,8 @@ def found_joint_union(ctx, code: str, approval_ref: str, on: date | None = None)
         if done.rowcount != 1:
             ju = _joint_union(conn, code)
             raise TransitionRefused(
-                f"joint union {code} was already founded on {ju.founded_on.isoformat()} ({ju.approval_ref})"
+                _("joint union {code} was already founded on {day} ({approval_ref})").format(
+                    code=code, day=ju.founded_on.isoformat(), approval_ref=ju.approval_ref)
             )
         # A case that entered preparatory after `on` joins on the day it entered.
         day = case((CASE.c.status_since > on, CASE.c.status_since), else_=on)
@@ -103,7 +107,7 @@ def found_joint_union(ctx, code: str, approval_ref: str, on: date | None = None)
                 select(
                     CASE.c.id, literal("transition"), literal("found"), literal("preparatory"), literal("founded"),
                     CASE.c.status_since, literal(now, type_=EVENT.c.recorded_at.type), literal(actor.id),
-                    literal(f"joint union {code} founded ({approval_ref})"),
+                    literal(_("joint union {code} founded ({approval_ref})").format(code=code, approval_ref=approval_ref)),
                     literal({"joint_union": code, "approval_ref": approval_ref}, type_=EVENT.c.data.type),
                 ).where(and_(CASE.c.joint_union_id == ju.id, CASE.c.status == "founded",
                              CASE.c.updated_at == now)),

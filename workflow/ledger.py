@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 
+from templates.i18n import _
 from workflow.case_states import (
     ESC,
     STATE_EVENT_KINDS,
@@ -38,7 +39,8 @@ def _in_park(park_ids):
 def _period(at: CasesAt, from_: date | None) -> date:
     start = from_ or date(at.as_of.year, 1, 1)
     if start > at.as_of:
-        raise InvalidInput(f"--from {start.isoformat()} is after --as-of {at.as_of.isoformat()}")
+        raise InvalidInput(_("--from {start} is after --as-of {as_of}").format(
+            start=start.isoformat(), as_of=at.as_of.isoformat()))
     return start
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from templates.i18n import N_, _
+from templates.labels import value as coded
 from workflow.db import reading, transaction, upgrade
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.models import PARK_LEVELS, ROLES, Cadre, Park
@@ -17,21 +19,21 @@ C = Cadre.__table__
 def park_id(conn, code: str) -> int:
     pid = conn.execute(select(P.c.id).where(P.c.code == code)).scalar()
     if pid is None:
-        raise NotFound(f"no park with code {code!r}: see `unionflow park list`")
+        raise NotFound(_("no park with code {code!r}: see `unionflow park list`").format(code=code))
     return pid
 
 
 def cadre_row(conn, code: str):
     row = conn.execute(select(C).where(C.c.code == code)).first()
     if row is None:
-        raise NotFound(f"no cadre with code {code!r}: see `unionflow cadre list`")
+        raise NotFound(_("no cadre with code {code!r}: see `unionflow cadre list`").format(code=code))
     return row
 
 
 def _check_email(email: str) -> str:
     email = email.strip()
     if "@" not in email or any(ch in email for ch in "\r\n <>,"):
-        raise InvalidInput(f"not an email address: {email!r}")
+        raise InvalidInput(_("not an email address: {email!r}").format(email=email))
     return email
 
 
@@ -42,11 +44,11 @@ def init(ctx, *, admin: str, name: str, email: str) -> dict:
         existing = conn.execute(select(C.c.code, C.c.role).where(C.c.code == admin)).first()
         if existing is None:
             if conn.execute(select(func.count()).select_from(C).where(C.c.role == "admin")).scalar():
-                raise AlreadyExists("the database already has an admin; an admin adds more with `unionflow cadre add`")
+                raise AlreadyExists(_("the database already has an admin; an admin adds more with `unionflow cadre add`"))
             conn.execute(insert(C).values(code=admin, name=name, email=_check_email(email), role="admin", active=True))
             created = True
         elif existing.role != "admin":
-            raise AlreadyExists(f"{admin} exists and is not an admin")
+            raise AlreadyExists(_("{admin} exists and is not an admin").format(admin=admin))
         else:
             created = False
     return {"admin": admin, "created": created, "database": ctx.engine.url.render_as_string(hide_password=True)}
@@ -54,15 +56,15 @@ def init(ctx, *, admin: str, name: str, email: str) -> dict:
 
 def add_park(ctx, *, code: str, name: str, level: str = "national", parent: str | None = None) -> dict:
     if level not in PARK_LEVELS:
-        raise InvalidInput(f"park level must be one of {', '.join(PARK_LEVELS)}")
+        raise InvalidInput(_("park level must be one of {levels}").format(levels=", ".join(PARK_LEVELS)))
     with transaction(ctx.ready_engine) as conn:
-        require_role(require_actor(conn, ctx.actor_code), "add a park", "admin")
+        require_role(require_actor(conn, ctx.actor_code), N_("add a park"), "admin")
         parent_id = park_id(conn, parent) if parent else None
         try:
             with conn.begin_nested():
                 conn.execute(insert(P).values(code=code, name=name, level=level, parent_id=parent_id))
         except IntegrityError:
-            raise AlreadyExists(f"a park with code {code!r} already exists") from None
+            raise AlreadyExists(_("a park with code {code!r} already exists").format(code=code)) from None
     return {"code": code, "name": name, "level": level, "parent": parent}
 
 
@@ -78,20 +80,21 @@ def list_parks(ctx) -> list[dict]:
 
 def add_cadre(ctx, *, code, name, email, role="cadre", park=None, supervisor=None) -> dict:
     if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+        raise InvalidInput(_("role must be one of {roles}").format(roles=", ".join(ROLES)))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
-        require_role(actor, "add a cadre", "admin")
+        require_role(actor, N_("add a cadre"), "admin")
         pid = park_id(conn, park) if park else None
         sup = cadre_row(conn, supervisor) if supervisor else None
         if sup is not None and sup.role not in ("supervisor", "admin"):
-            raise InvalidInput(f"{supervisor} is a {sup.role}, not a supervisor: a supervisor must have the role supervisor")
+            raise InvalidInput(_("{code} is a {role}, not a supervisor: a supervisor must have the role supervisor").format(
+                code=supervisor, role=coded("role", sup.role)))
         try:
             with conn.begin_nested():
                 conn.execute(insert(C).values(code=code, name=name, email=_check_email(email), role=role,
                                               park_id=pid, supervisor_id=sup.id if sup else None, active=True))
         except IntegrityError:
-            raise AlreadyExists(f"a cadre with code {code!r} already exists") from None
+            raise AlreadyExists(_("a cadre with code {code!r} already exists").format(code=code)) from None
     return {"code": code, "name": name, "email": email, "role": role, "park": park, "supervisor": supervisor}
 
 

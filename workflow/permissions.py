@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, text
 
+from templates.i18n import _
+from templates.labels import VALUES
+from templates.labels import value as coded
 from workflow.errors import NoActingUser, NotFound, PermissionDenied
 from workflow.models import Cadre
 
@@ -19,25 +22,27 @@ class Actor:
     park_id: int | None
 
     def __str__(self) -> str:
-        return f"{self.code} ({self.role})"
+        return _("{code} ({role})").format(code=self.code, role=coded("role", self.role))
 
 
 def require_actor(conn, code: str | None) -> Actor:
     if not code:
-        raise NoActingUser("this command changes data: say who you are with --as CODE or UNIONFLOW_USER")
+        raise NoActingUser(_("this command changes data: say who you are with --as CODE or UNIONFLOW_USER"))
     t = Cadre.__table__
     row = conn.execute(select(t.c.id, t.c.code, t.c.name, t.c.role, t.c.park_id, t.c.active).where(t.c.code == code)).first()
     if row is None:
-        raise NotFound(f"no cadre with code {code!r}: see `unionflow cadre list`")
+        raise NotFound(_("no cadre with code {code!r}: see `unionflow cadre list`").format(code=code))
     if not row.active:
-        raise PermissionDenied(f"{code} is deactivated and may not act")
+        raise PermissionDenied(_("{code} is deactivated and may not act").format(code=code))
     return Actor(row.id, row.code, row.name, row.role, row.park_id)
 
 
 def require_role(actor: Actor, action: str, *roles: str) -> None:
+    """`action` is English marked with N_() by the caller (translated here)."""
     if actor.role not in roles and actor.role != "admin":
-        allowed = ", ".join(dict.fromkeys((*roles, "admin")))
-        raise PermissionDenied(f"{actor} may not {action}: that needs the role {allowed}")
+        allowed = ", ".join(coded("role", r) for r in dict.fromkeys((*roles, "admin")))
+        raise PermissionDenied(_("{actor} may not {action}: that needs the role {allowed}").format(
+            actor=actor, action=_(action), allowed=allowed))
 
 
 def subordinate_ids(conn, supervisor_id: int) -> set[int]:
@@ -64,8 +69,13 @@ def check_case_access(conn, actor: Actor, action: str, case) -> None:
             return
         if owner is None and actor.park_id is not None and case.park_id == actor.park_id:
             return
-    who = f"cadre {case.cadre}" if owner is not None else "nobody yet (unassigned)"
-    why = {
-        "secretary": "a secretary manages meetings and reads cases but does not act on them",
-    }.get(actor.role, f"the case is the responsibility of {who}, and {actor.code} is not their supervisor")
-    raise PermissionDenied(f"{actor} may not {action} case {case.id} ({case.uscc}): {why}")
+    if actor.role == "secretary":
+        why = _("a secretary manages meetings and reads cases but does not act on them")
+    else:
+        why = (_("the case is the responsibility of cadre {cadre}, and {code} is not their supervisor") if owner is not None
+               else _("the case is the responsibility of nobody yet (unassigned), and {code} is not their supervisor")
+               ).format(cadre=case.cadre, code=actor.code)
+    # `action` is an event (contact, prepare, …) or English marked with N_() by the caller.
+    action = coded("event", action) if action in VALUES["event"] else _(action)
+    raise PermissionDenied(_("{actor} may not {action} case {id} ({uscc}): {why}").format(
+        actor=actor, action=action, id=case.id, uscc=case.uscc, why=why))

@@ -42,8 +42,10 @@ from sqlalchemy import (
     update,
 )
 
+from templates.i18n import N_, _, ngettext
+from templates.labels import value as coded
 from workflow.errors import ImportFailed, NotFound
-from workflow.models import CaseEvent, Enterprise, FoundingCase, Park
+from workflow.models import STATUSES, CaseEvent, Enterprise, FoundingCase, Park
 from workflow.permissions import require_actor, require_role
 from workflow.registry_file import DuplicateGuard, RowError, parse_row, read_rows
 from workflow.sqlfn import json_object
@@ -139,10 +141,10 @@ def import_registry(ctx, path, *, park: str | None = None, dry_run: bool = False
             conn.execution_options(uf_readonly=True)  # phase 1 writes only the TEMP table
             with conn.begin():
                 actor = require_actor(conn, ctx.actor_code)
-                require_role(actor, "import enterprises", "admin")
+                require_role(actor, N_("import enterprises"), "admin")
                 parks = ParkLookup(conn)
                 if park is not None and parks.get(park) is None:
-                    raise NotFound(f"no park with code {park!r}: see `unionflow park list`")
+                    raise NotFound(_("no park with code {code!r}: see `unionflow park list`").format(code=park))
                 _drop_staging(conn)
                 STAGE.create(conn)
                 rows, errors, total_errors, bad_rows = _validate_and_stage(conn, path, parks, park, today, progress)
@@ -177,7 +179,8 @@ def _validate_and_stage(conn, path, parks: ParkLookup, default_park, today, prog
         park_key = _park_text(raw.get("park")) or default_park
         park_id = parks.get(park_key)
         if park_key is not None and park_id is None:
-            row_errors.append(RowError(rownum, "park", f"unknown park {park_key!r}: see `unionflow park list`"))
+            row_errors.append(RowError(rownum, "park", _("unknown park {park!r}: see `unionflow park list`").format(
+                park=park_key)))
         if record is not None:
             row_errors += _limits(rownum, record)
         if row_errors:
@@ -211,11 +214,13 @@ def _limits(rownum: int, record) -> list[RowError]:
     for col, limit in TEXT_LIMITS.items():
         value = getattr(record, col)
         if value is not None and len(value) > limit:
-            out.append(RowError(rownum, col, f"too long: {len(value)} characters, at most {limit}"))
+            out.append(RowError(rownum, col, _("too long: {n} characters, at most {limit}").format(
+                n=len(value), limit=limit)))
     for col in ("employees", "members"):
         value = getattr(record, col)
         if value is not None and value > MAX_COUNT:
-            out.append(RowError(rownum, col, f"{value} is implausibly large (at most {MAX_COUNT:,})"))
+            out.append(RowError(rownum, col, _("{value} is implausibly large (at most {max:,})").format(
+                value=value, max=MAX_COUNT)))
     return out
 
 
@@ -250,10 +255,10 @@ def _flush(conn, batch: list[tuple]) -> None:
 
 
 def _failure_message(path: Path, total: int, bad_rows: int, errors: list[RowError]) -> str:
-    listed = "" if total <= len(errors) else f" (the first {len(errors)} are listed)"
-    noun = "error" if total == 1 else "errors"
-    rows = "row" if bad_rows == 1 else "rows"
-    return f"{path.name} has {total} {noun} in {bad_rows} {rows}{listed}; nothing was imported"
+    listed = "" if total <= len(errors) else _(" (the first {n} are listed)").format(n=len(errors))
+    return _("{file} has {errors} in {rows}{listed}; nothing was imported").format(
+        file=path.name, errors=ngettext("{n} error", "{n} errors", total).format(n=total),
+        rows=ngettext("{n} row", "{n} rows", bad_rows).format(n=bad_rows), listed=listed)
 
 
 def _drop_staging(conn) -> None:
@@ -342,9 +347,13 @@ def _write(conn, today, now, actor_id: int, filename: str) -> None:
             .select_from(S.join(ENT, ENT.c.uscc == S.c.uscc)).where(new).order_by(S.c.rownum),
         )
     )  # fmt: skip
+    # The note in the importer's language, its row number and status filled in by SQL (a NUL marks the spot).
+    head, tail = _("imported from {file}, row {row}").format(file=filename, row="\0").split("\0")
+    hist_head, hist_tail = _(" (historic status {status})").format(status="\0").split("\0")
+    status = case(*((S.c.status == s, coded("status", s)) for s in STATUSES), else_=S.c.status)
     note = (
-        literal(f"imported from {filename}, row ", String) + cast(S.c.rownum, String)
-        + case((S.c.status.is_not(None), literal(" (historic status ", String) + S.c.status + ")"), else_="")
+        literal(head, String) + cast(S.c.rownum, String) + literal(tail, String)
+        + case((S.c.status.is_not(None), literal(hist_head, String) + status + literal(hist_tail, String)), else_="")
     )  # fmt: skip
     conn.execute(
         insert(EVENT).from_select(

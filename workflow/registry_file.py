@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from templates.i18n import _
 from workflow.errors import ImportFailed
 from workflow.uscc import normalise_uscc, uscc_problem
 
@@ -96,16 +97,19 @@ def _map_headers(header: Iterable[Raw]) -> dict[int, str]:
         if not text:
             continue  # trailing empty columns are common in spreadsheets
         canonical = _HEADERS.get(text.casefold())
-        where = f"column {_column_letter(i)}"
+        letter = _column_letter(i)
         if canonical is None:
-            errors.append(RowError(1, _column_letter(i), f"unknown column header {text!r} in {where}"))
+            errors.append(RowError(1, letter, _("unknown column header {header!r} in column {letter}").format(
+                header=text, letter=letter)))
         elif canonical in mapping.values():
-            errors.append(RowError(1, canonical, f"column {canonical!r} appears twice ({where})"))
+            errors.append(RowError(1, canonical, _("column {column!r} appears twice (column {letter})").format(
+                column=canonical, letter=letter)))
         else:
             mapping[i] = canonical
     for col in REQUIRED:
         if col not in mapping.values():
-            errors.append(RowError(1, col, f"required column missing: {COLUMNS[col]}/{col}"))
+            errors.append(RowError(1, col, _("required column missing: {zh}/{column}").format(
+                zh=COLUMNS[col], column=col)))
     if errors:
         raise ImportFailed("; ".join(e.message for e in errors), errors)
     return mapping
@@ -128,7 +132,7 @@ def _rows(records: Iterable[tuple[int, list]]) -> Iterator[tuple[int, dict[str, 
     for rownum, cells in records:
         if not header_seen:
             if all(_clean(c) is None for c in cells):
-                raise ImportFailed("row 1 is empty: it must hold the column headers")
+                raise ImportFailed(_("row 1 is empty: it must hold the column headers"))
             mapping, header_seen = _map_headers(cells), True
             continue
         values = [_clean(c) for c in cells]
@@ -139,7 +143,7 @@ def _rows(records: Iterable[tuple[int, list]]) -> Iterator[tuple[int, dict[str, 
             warned = True
         yield rownum, {col: values[i] if i < len(values) else None for i, col in mapping.items()}
     if not header_seen:
-        raise ImportFailed("the file is empty: row 1 must hold the column headers")
+        raise ImportFailed(_("the file is empty: row 1 must hold the column headers"))
 
 
 def detect_encoding(path: Path, chunk: int = 65536) -> str:
@@ -188,11 +192,11 @@ def _csv_records(path: Path) -> Iterator[tuple[int, list]]:
         except StopIteration:
             return
         except UnicodeDecodeError as exc:
-            msg = (f"row {rownum + 1} (line {line_no}): bytes not valid {encoding} ({exc.reason}); "
-                   "save the file as UTF-8 or GB18030 throughout")  # fmt: skip
+            msg = _("row {row} (line {line}): bytes not valid {encoding} ({reason}); save the file as UTF-8 or "
+                    "GB18030 throughout").format(row=rownum + 1, line=line_no, encoding=encoding, reason=exc.reason)
             raise ImportFailed(msg, [RowError(rownum + 1, "", msg)]) from exc
         except csv.Error as exc:
-            msg = f"row {rownum + 1}: malformed CSV ({exc})"
+            msg = _("row {row}: malformed CSV ({error})").format(row=rownum + 1, error=exc)
             raise ImportFailed(msg, [RowError(rownum + 1, "", msg)]) from exc
         rownum += 1
         yield rownum, cells
@@ -207,7 +211,7 @@ def _xlsx_records(path: Path) -> Iterator[tuple[int, list]]:
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # zipfile/XML errors of a corrupt or mislabelled file
-            raise ImportFailed(f"cannot read {path.name} as .xlsx: {exc}") from exc
+            raise ImportFailed(_("cannot read {file} as .xlsx: {error}").format(file=path.name, error=exc)) from exc
     try:
         ws = wb.worksheets[0]  # the first sheet, not whichever was last active
         for rownum, cells in enumerate(ws.iter_rows(values_only=True), start=1):
@@ -224,7 +228,7 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Raw]]]:
     """
     path = Path(path)
     if not path.is_file():
-        raise ImportFailed(f"no such file: {path}")
+        raise ImportFailed(_("no such file: {path}").format(path=path))
     suffix = path.suffix.lower()
     if suffix == ".csv":
         yield from _rows(_csv_records(path))
@@ -232,7 +236,7 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Raw]]]:
         yield from _rows(_xlsx_records(path))
     else:
         raise ImportFailed(
-            f"unsupported file type {suffix or path.name!r}: use .csv or .xlsx (save .xls as .xlsx)"
+            _("unsupported file type {suffix!r}: use .csv or .xlsx (save .xls as .xlsx)").format(suffix=suffix or path.name)
         )
 
 
@@ -253,17 +257,17 @@ def _int(value: Raw) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool | date):
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(_("not a number: {value!r}").format(value=value))
     if isinstance(value, str):
         # "1,200" and "1 200" are how people type counts; "1200.0" is what some exports write.
         text = unicodedata.normalize("NFKC", value).replace(",", "").replace(" ", "")
         if not re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
-            raise ValueError(f"not a number: {value!r}")
+            raise ValueError(_("not a number: {value!r}").format(value=value))
         value = float(text) if "." in text else int(text)
     if isinstance(value, float) and not value.is_integer():
-        raise ValueError(f"must be a whole number, got {value:g}")
+        raise ValueError(_("must be a whole number, got {value:g}").format(value=value))
     if value < 0:
-        raise ValueError(f"must not be negative, got {value:g}")
+        raise ValueError(_("must not be negative, got {value:g}").format(value=value))
     return int(value)
 
 
@@ -275,7 +279,7 @@ def _bool(value: Raw) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"expected 是/否, Y/N, yes/no, true/false or 1/0, got {text!r}")
+    raise ValueError(_("expected 是/否, Y/N, yes/no, true/false or 1/0, got {text!r}").format(text=text))
 
 
 _DATE_RES = (
@@ -289,7 +293,8 @@ def _date(value: Raw) -> date | None:
         return value
     if isinstance(value, int | float):
         # An Excel serial number: the cell is not formatted as a date; guessing could be wrong.
-        raise ValueError(f"a number ({value:g}), not a date: format the cell as a date or write YYYY-MM-DD")
+        raise ValueError(_("a number ({value:g}), not a date: format the cell as a date or write YYYY-MM-DD").format(
+            value=value))
     text = unicodedata.normalize("NFKC", value).strip()
     text = re.sub(r"\s+0{1,2}:00(:00)?$", "", text)  # "2018-07-01 00:00:00" from exported data
     for rx in _DATE_RES:
@@ -297,8 +302,8 @@ def _date(value: Raw) -> date | None:
             try:
                 return date(int(m["y"]), int(m["m"]), int(m["d"]))
             except ValueError:
-                raise ValueError(f"not a real date: {text!r}") from None
-    raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD)")
+                raise ValueError(_("not a real date: {text!r}").format(text=text)) from None
+    raise ValueError(_("not a date: {text!r} (use YYYY-MM-DD)").format(text=text))
 
 
 def _choice(value: Raw, names: dict[str, str], aliases: dict[str, str]) -> str | None:
@@ -309,7 +314,7 @@ def _choice(value: Raw, names: dict[str, str], aliases: dict[str, str]) -> str |
     if (found := lookup.get(text.casefold())) is not None:
         return found
     allowed = ", ".join(f"{v}/{k}" for k, v in names.items())
-    raise ValueError(f"unknown value {text!r}; expected one of {allowed}")
+    raise ValueError(_("unknown value {text!r}; expected one of {allowed}").format(text=text, allowed=allowed))
 
 
 def parse_row(
@@ -331,21 +336,21 @@ def parse_row(
 
     code = raw.get("uscc")
     if code is None:
-        errors.append(RowError(rownum, "uscc", "required"))
+        errors.append(RowError(rownum, "uscc", _("required")))
     elif not isinstance(code, str):
         # 18 digits do not survive a number cell (15 significant digits in Excel).
-        errors.append(RowError(rownum, "uscc", "stored as a number; format the column as text"))
+        errors.append(RowError(rownum, "uscc", _("stored as a number; format the column as text")))
     elif problem := uscc_problem(code):
-        errors.append(RowError(rownum, "uscc", f"{normalise_uscc(code)}: {problem}"))
+        errors.append(RowError(rownum, "uscc", _("{code}: {problem}").format(code=normalise_uscc(code), problem=problem)))
     else:
         values["uscc"] = normalise_uscc(code)
 
     values["name"] = _text(raw.get("name"))
     if values["name"] is None:
-        errors.append(RowError(rownum, "name", "required"))
+        errors.append(RowError(rownum, "name", _("required")))
     values["park"] = _text(raw.get("park")) or default_park
     if values["park"] is None:
-        errors.append(RowError(rownum, "park", "no park: fill 所属园区/park or give a default park"))
+        errors.append(RowError(rownum, "park", _("no park: fill 所属园区/park or give a default park")))
     for col in ("industry", "grid", "contact_name", "contact_phone"):
         values[col] = _text(raw.get(col))
     for col in ("employees", "members"):
@@ -357,14 +362,16 @@ def parse_row(
         values[col] = day = convert(col, _date)
         if day is not None and today is not None and day > today:
             errors.append(
-                RowError(rownum, col, f"{day.isoformat()} is in the future (today is {today.isoformat()})")
+                RowError(rownum, col, _("{day} is in the future (today is {today})").format(
+                    day=day.isoformat(), today=today.isoformat()))
             )
 
     if values["status_since"] is not None and raw.get("status") is None:
-        errors.append(RowError(rownum, "status_since", "given without a status (建会状态/status)"))
+        errors.append(RowError(rownum, "status_since", _("given without a status (建会状态/status)")))
     employees, members = values["employees"], values["members"]
     if employees is not None and members is not None and members > employees:
-        errors.append(RowError(rownum, "members", f"{members} members but only {employees} employees"))
+        errors.append(RowError(rownum, "members", _("{members} members but only {employees} employees").format(
+            members=members, employees=employees)))
 
     if errors:
         return None, errors
@@ -384,4 +391,4 @@ class DuplicateGuard:
         first = self._first.setdefault(code, rownum)
         if first == rownum:
             return None
-        return RowError(rownum, "uscc", f"duplicate: {code} already appears in row {first}")
+        return RowError(rownum, "uscc", _("duplicate: {code} already appears in row {first}").format(code=code, first=first))

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
+from templates.i18n import _
 from workflow.case_states import CasesAt, cases_at, cases_for, month_end, park_and_subparks, rate
 from workflow.cases import CADRE, CASE, ENT, PARK
 from workflow.db import reading
@@ -22,7 +23,7 @@ GROUPINGS = ("park", "industry", "cadre", "grid", "mode")
 
 def check_basis(basis: str) -> None:
     if basis not in BASES:
-        raise InvalidInput(f"--basis must be one of {', '.join(BASES)}, not {basis!r}")
+        raise InvalidInput(_("--basis must be one of {bases}, not {basis!r}").format(bases=", ".join(BASES), basis=basis))
 
 
 def _group_columns(by: str | None):
@@ -39,7 +40,7 @@ def _group_columns(by: str | None):
         return ENT.c.grid, None, None
     if by == "mode":
         return CASE.c.mode, None, None
-    raise InvalidInput(f"--by must be one of {', '.join(GROUPINGS)}, not {by!r}")
+    raise InvalidInput(_("--by must be one of {groupings}, not {by!r}").format(groupings=", ".join(GROUPINGS), by=by))
 
 
 def scope_filters(at: CasesAt, basis: str, park_ids: list[int] | None) -> list:
@@ -114,9 +115,10 @@ def coverage(ctx, by: str | None = None, as_of: date | None = None, basis: str =
 def month_ends(start: date, end: date, today: date) -> list[date]:
     """Each month's last day from `start`'s month to `end`'s, never after `end` or today."""
     if start > end:
-        raise InvalidInput(f"--from {start.isoformat()} is after --to {end.isoformat()}")
+        raise InvalidInput(_("--from {start} is after --to {end}").format(start=start.isoformat(), end=end.isoformat()))
     if start > today:
-        raise InvalidInput(f"--from {start.isoformat()} is in the future (today is {today.isoformat()})")
+        raise InvalidInput(_("--from {start} is in the future (today is {today})").format(
+            start=start.isoformat(), today=today.isoformat()))
     days, d = [], start
     limit = min(end, today)
     while d <= limit:

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import insert, select, update
 
+from templates.i18n import N_, _
 from workflow.cases import CASE, ENT, EVENT, PARK, check_event_day, event_row
 from workflow.db import transaction
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
@@ -23,10 +24,10 @@ def record_signups(ctx, uscc: str, n: int, on: date | None = None) -> dict:
     Admins record for any park; cadres, social workers and supervisors for the enterprises of their park.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InvalidInput(f"N must be a whole number of sign-ups, at least 1, not {n!r}")
+        raise InvalidInput(_("N must be a whole number of sign-ups, at least 1, not {n!r}").format(n=n))
     today = ctx.clock.today()
     on = on or today
-    check_event_day(on, today, what="the sign-ups")
+    check_event_day(on, today, what=N_("the sign-ups"))
     key = normalise_uscc(uscc)
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
@@ -37,11 +38,11 @@ def record_signups(ctx, uscc: str, n: int, on: date | None = None) -> dict:
             .where(ENT.c.uscc == key)
         ).first()
         if ent is None:
-            raise NotFound(f"no enterprise with USCC {key!r}: see `unionflow enterprise list`")
+            raise NotFound(_("no enterprise with USCC {uscc!r}: see `unionflow enterprise list`").format(uscc=key))
         if actor.role != "admin" and (actor.role == "secretary" or actor.park_id != ent.park_id):
             raise PermissionDenied(
-                f"{actor} may not record sign-ups for {key} ({ent.name}): "
-                f"that needs an admin or a cadre, social worker or supervisor of park {ent.park}"
+                _("{actor} may not record sign-ups for {uscc} ({enterprise}): that needs an admin or a cadre, social "
+                  "worker or supervisor of park {park}").format(actor=actor, uscc=key, enterprise=ent.name, park=ent.park)
             )
         conn.execute(update(ENT).where(ENT.c.id == ent.id).values(signups=ENT.c.signups + n,
                                                                   updated_at=ctx.clock.now()))
@@ -49,7 +50,7 @@ def record_signups(ctx, uscc: str, n: int, on: date | None = None) -> dict:
         if ent.case_id is not None:
             conn.execute(insert(EVENT).values(event_row(
                 ent.case_id, "signup", on, ctx.clock.now(), actor.id, event="signup", from_status=ent.status,
-                to_status=ent.status, note=f"{n} worker sign-ups", data={"count": n, "total": total},
+                to_status=ent.status, note=_("{n} worker sign-ups").format(n=n), data={"count": n, "total": total},
             )))
     threshold = signup_threshold(ctx.config)
     flagged = signup_flagged(ent.status or "prospect", total, threshold)

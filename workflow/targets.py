@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, insert, select, update
 
+from templates.i18n import N_, _
 from workflow.case_states import CasesAt, cases_for, park_and_subparks, workday_calendar
 from workflow.cases import CADRE, CASE, PARK
 from workflow.db import reading, transaction
@@ -34,12 +35,14 @@ def parse_rate(text: str) -> float:
     percent = raw.endswith("%")
     number = raw[:-1].strip() if percent else raw
     if not _NUMBER.match(number):
-        raise InvalidInput(f"RATE {raw!r} is not a rate: give a fraction such as 0.7 or a percentage such as 70%")
+        raise InvalidInput(_("RATE {rate!r} is not a rate: give a fraction such as 0.7 or a percentage such as 70%").format(
+            rate=raw))
     value = float(number) / 100 if percent else float(number)
     if not percent and value > 1:
-        raise InvalidInput(f"RATE {raw} is more than 1: give a fraction such as 0.7 or a percentage such as 70%")
+        raise InvalidInput(_("RATE {rate} is more than 1: give a fraction such as 0.7 or a percentage such as 70%").format(
+            rate=raw))
     if not 0 < value <= 1:
-        raise InvalidInput(f"RATE {raw} must be more than 0% and at most 100%")
+        raise InvalidInput(_("RATE {rate} must be more than 0% and at most 100%").format(rate=raw))
     return round(value, 6)
 
 
@@ -48,7 +51,7 @@ def set_target(ctx, rate: str | float, by: date, park: str | None = None, basis:
     check_basis(basis)
     value = parse_rate(rate)
     with transaction(ctx.ready_engine) as conn:
-        require_role(require_actor(conn, ctx.actor_code), "set a target", "admin")
+        require_role(require_actor(conn, ctx.actor_code), N_("set a target"), "admin")
         pid = park_id(conn, park) if park else None
         same = and_(TARGET.c.park_id.is_(None) if pid is None else TARGET.c.park_id == pid,
                     TARGET.c.by_date == by, TARGET.c.basis == basis)
@@ -123,7 +126,8 @@ def targets_on(conn, at: CasesAt, park: str | None = None) -> list[dict]:
         total = coverage_on(conn, at, None, t.basis, park_ids)["total"]
         needed = enterprises_needed(t.rate, total["enterprises"], total["covered"])
         if t.by_date > cal.end:
-            raise InvalidInput(f"target {t.id} is due {t.by_date}, beyond the working-day calendar ({cal.end})")
+            raise InvalidInput(_("target {id} is due {by}, beyond the working-day calendar ({end})").format(
+                id=t.id, by=t.by_date, end=cal.end))
         cal.warn_for(at.as_of, max(at.as_of, t.by_date))
         days_left = cal.workdays_after(at.as_of, t.by_date)
         pace = round(needed * 5 / days_left, 2) if days_left else (0.0 if needed == 0 else None)

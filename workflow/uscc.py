@@ -19,6 +19,8 @@ from __future__ import annotations
 import random
 import unicodedata
 
+from templates.i18n import _
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 
@@ -54,34 +56,37 @@ def uscc_check_char(first17: str) -> str:
 
 
 def uscc_problem(code: str) -> str | None:
-    """None when `code` is a valid USCC, else a short English description of what is wrong.
+    """None when `code` is a valid USCC, else a short description of what is wrong (in the active language).
 
     Positions in messages are 1-based and refer to the normalised code.
     """
     code = normalise_uscc(code)
     if len(code) != 18:
-        return f"must be 18 characters, got {len(code)}"
+        return _("must be 18 characters, got {n}").format(n=len(code))
     bad = [
-        f"character {ch!r} at position {pos} not allowed"
-        + (f" (did you mean {_CONFUSABLE[ch]!r}?)" if ch in _CONFUSABLE else "")
+        (_("character {char!r} at position {pos} not allowed (did you mean {suggestion!r}?)") if ch in _CONFUSABLE
+         else _("character {char!r} at position {pos} not allowed")).format(char=ch, pos=pos,
+                                                                              suggestion=_CONFUSABLE.get(ch))
         for pos, ch in enumerate(code, start=1)
         if ch not in _VALUE
     ]
     if bad:
-        return "; ".join(bad)
+        return _("; ").join(bad)
     if not code[2:8].isdigit():
-        return f"administrative division (positions 3-8) must be digits, got {code[2:8]!r}"
+        return _("administrative division (positions 3-8) must be digits, got {digits!r}").format(digits=code[2:8])
     problems = []
     # Report the overall check first: it covers every position, so it is what a typo trips.
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        problems.append(f"check character (position 18) should be {expected!r} not {code[17]!r}")
+        problems.append(_("check character (position 18) should be {expected!r} not {got!r}").format(
+            expected=expected, got=code[17]))
     org_expected = org_check_char(code[8:16])
     if code[16] != org_expected:
         problems.append(
-            f"organisation-code check character (position 17) should be {org_expected!r} not {code[16]!r}"
+            _("organisation-code check character (position 17) should be {expected!r} not {got!r}").format(
+                expected=org_expected, got=code[16])
         )
-    return "; ".join(problems) or None
+    return _("; ").join(problems) or None
 
 
 def is_valid_uscc(code: str) -> bool:
