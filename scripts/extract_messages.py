@@ -6,8 +6,9 @@
 Sources of the `unionflow` domain (English is the msgid of every message):
 1. the help of every command and option, walked from `cli.main` (as click shows it: cleaned docstrings);
 2. `_()`, `_t()`, `gettext()`, `ngettext()`, `pgettext()` and `N_()` calls in the project's Python files
-   (babel's Python extractor), except the files that belong to another mechanism: the packet files
-   (`workflow/packet_i18n.py` words) and `notifications/i18n.py` (the `email` domain);
+   (babel's Python extractor); in the files whose `_()`/`N_()` belong to another mechanism — the packet
+   files (`workflow/packet_i18n.py` words) and `notifications/i18n.py` (the `email` domain) — only
+   `gettext()` and the other keywords;
 3. click's own user-facing words (Usage:, Options, Missing option …; `cli.localize` routes click's
    gettext calls to this catalog), but not `Error: {message}`: scripts look for `Error:`;
 4. the field names and coded values of `templates/labels.py` (with their gettext contexts).
@@ -34,7 +35,7 @@ KEYWORDS = {
     "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
 }  # fmt: skip
 PYTHON_DIRS = ("workflow", "states", "notifications", "templates")
-EXCLUDED = {
+OWN_UNDERSCORE = {
     "workflow/packet.py", "workflow/packet_docx.py", "workflow/packet_render.py", "workflow/packet_i18n.py",
     "notifications/i18n.py",
 }  # fmt: skip
@@ -91,7 +92,7 @@ def python_files():
     for folder in PYTHON_DIRS:
         for path in sorted((ROOT / folder).rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
-            if rel not in EXCLUDED and "/migrations/" not in rel:
+            if "/migrations/" not in rel:
                 yield path
 
 
@@ -101,7 +102,8 @@ def python_messages():
 
     for path in python_files():
         rel = path.relative_to(ROOT).as_posix()
-        for lineno, msgid, _comments, context in extract_from_file("python", str(path), keywords=KEYWORDS):
+        keywords = {k: v for k, v in KEYWORDS.items() if k not in ("_", "N_")} if rel in OWN_UNDERSCORE else KEYWORDS
+        for lineno, msgid, _comments, context in extract_from_file("python", str(path), keywords=keywords):
             yield msgid, context, rel, lineno
 
 

@@ -53,7 +53,8 @@ VALUES: dict[str, tuple[str, ...]] = {
               "visit", "call", "meeting", "other", "remind", "overdue", "next_action", "resolve", "agenda"),
     "joint kind": ("grid", "cluster", "park_in_park"),
     "day kind": ("holiday", "workday"),
-    "day source": ("chinese-calendar", "loaded", "park"),
+    "day source": ("chinese-calendar", "loaded", "park", "fallback"),
+    "weekday": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
     "mail kind": ("remind", "overdue", "meeting", "next_action", "digest", "packet"),
     "basis": ("all", "shuangshi"),
     "bool": ("True", "False"),
@@ -64,7 +65,7 @@ COLUMN_VALUES = {
     "status": "status", "from_status": "status", "to_status": "status", "closed_from": "status",
     "level": "level", "mode": "mode", "recommended_mode": "mode", "role": "role", "source": "source",
     "close_reason": "close reason", "basis": "basis", "event": "event",
-    "shuangshi": "bool", "active": "bool", "signup_flag": "bool",
+    "shuangshi": "bool", "active": "bool", "signup_flag": "bool", "weekday": "weekday",
 }  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import and_, delete, func, insert, select, text
 
+from templates.i18n import N_, _
 from workflow.db import is_sqlite, reading, transaction
 from workflow.errors import InvalidInput
 from workflow.models import CalendarDay, CalendarOverride, Park, ParkCalendarDay
@@ -180,14 +181,15 @@ def load_schedule(ctx, path: str | Path, park: str | None = None) -> dict:
     except ScheduleFileError as exc:
         raise InvalidInput(str(exc)) from None
     if park and schedule.park and park != schedule.park:
-        raise InvalidInput(f"--park {park} contradicts the file's park = {schedule.park!r}")
+        raise InvalidInput(_("--park {park} contradicts the file's park = {file_park!r}").format(
+            park=park, file_park=schedule.park))
     park = park or schedule.park
     out_of_range = sorted(d for d in schedule.days if not DEFAULT_START <= d <= DEFAULT_END)
     if out_of_range:
-        raise InvalidInput(f"{path}: {out_of_range[0]} is outside the working-day calendar "
-                           f"({DEFAULT_START} to {DEFAULT_END})")
+        raise InvalidInput(_("{path}: {day} is outside the working-day calendar ({first} to {last})").format(
+            path=path, day=out_of_range[0], first=DEFAULT_START, last=DEFAULT_END))
     with transaction(ctx.ready_engine) as conn:
-        require_role(require_actor(conn, ctx.actor_code), "load a holiday schedule", "admin")
+        require_role(require_actor(conn, ctx.actor_code), N_("load a holiday schedule"), "admin")
         pid = _park_id(conn, park) if park else None
         scope = OV.c.park_id.is_(None) if pid is None else OV.c.park_id == pid
         if schedule.year is not None:
@@ -214,8 +216,8 @@ def show_calendar(ctx, year: int | None = None, park: str | None = None) -> dict
     """A year's days that differ from Monday–Friday, where each comes from, and the year's coverage."""
     year = year or ctx.clock.today().year
     if not DEFAULT_START.year <= year <= DEFAULT_END.year:
-        raise InvalidInput(f"--year {year} is outside the working-day calendar "
-                           f"({DEFAULT_START.year} to {DEFAULT_END.year})")
+        raise InvalidInput(_("--year {year} is outside the working-day calendar ({first} to {last})").format(
+            year=year, first=DEFAULT_START.year, last=DEFAULT_END.year))
     with reading(ctx.ready_engine) as conn:
         fed, parks = read_overrides(conn)
         pid = _park_id(conn, park) if park else None

@@ -18,6 +18,7 @@ from sqlalchemy import and_, exists, func, select, text, union_all
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
+from templates.i18n import _
 from workflow.cases import CASE, ENT, EVENT
 from workflow.errors import InvalidInput
 from workflow.models import LEVELS, CalendarOverride, Escalation
@@ -82,7 +83,8 @@ def status_history_at(as_of: date, dialect: str = "sqlite"):
 def cases_at(as_of: date | None, today: date, dialect: str = "sqlite") -> CasesAt:
     as_of = as_of or today
     if as_of > today:
-        raise InvalidInput(f"--as-of {as_of.isoformat()} is in the future (today is {today.isoformat()})")
+        raise InvalidInput(_("--as-of {as_of} is in the future (today is {today})").format(
+            as_of=as_of.isoformat(), today=today.isoformat()))
     base = CASE.join(ENT, ENT.c.id == CASE.c.enterprise_id)
     if as_of == today:
         return CasesAt(base, CASE.c.status, CASE.c.status_since, as_of, False)

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from templates.i18n import N_, _
 from workflow.cases import CASE, ENT, EVENT, PARK, event_row, load_case
 from workflow.db import reading, transaction
 from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
@@ -68,14 +69,14 @@ def default_title(lang: str, park_name: str, day: date) -> str:
 
 
 def require_secretary(conn, ctx, action: str, park_id: int | None = None) -> Actor:
-    """A secretary of the meeting's park, or an admin."""
+    """A secretary of the meeting's park, or an admin. `action` is English marked with N_() (translated here)."""
     actor = require_actor(conn, ctx.actor_code)
     require_role(actor, action, "secretary")
     if actor.role == "secretary" and actor.park_id is not None and park_id is not None and actor.park_id != park_id:
         codes = dict(conn.execute(select(PARK.c.id, PARK.c.code).where(PARK.c.id.in_([park_id, actor.park_id]))).all())
         raise PermissionDenied(
-            f"{actor} may not {action} of park {codes[park_id]}: a secretary manages the meetings of their own park "
-            f"({codes[actor.park_id]})"
+            _("{actor} may not {action} of park {park}: a secretary manages the meetings of their own park "
+               "({own})").format(actor=actor, action=_(action), park=codes[park_id], own=codes[actor.park_id])
         )
     return actor
 
@@ -88,13 +89,15 @@ def load_meeting(conn, meeting) -> object:
     text = str(meeting).strip()
     row = conn.execute(meeting_query().where(M.c.id == int(text))).first() if text.isdigit() else None
     if row is None:
-        raise NotFound(f"no meeting {text!r}: give a meeting id (see `unionflow meeting list`)")
+        raise NotFound(_("no meeting {meeting!r}: give a meeting id (see `unionflow meeting list`)").format(meeting=text))
     return row
 
 
 def require_planned(m, doing: str) -> None:
+    """`doing` is English marked with N_(), e.g. "close a planned meeting" (translated here)."""
     if m.status != "planned":
-        raise InvalidInput(f"meeting {m.id} is closed: {doing} a planned meeting (see `unionflow meeting list`)")
+        raise InvalidInput(_("meeting {id} is closed: {doing} (see `unionflow meeting list`)").format(
+            id=m.id, doing=_(doing)))
 
 
 def meeting_dict(m, tz, **extra) -> dict:
@@ -182,24 +185,25 @@ def plan_meeting(ctx, *, on: datetime, place: str, title: str | None = None, par
     """Plan a meeting of a park (secretary or admin): its participants are the park's representatives,
     its agenda the park's pending escalations and unresolved items of earlier meetings."""
     if not place or not place.strip():
-        raise InvalidInput("--place must say where the meeting is held")
+        raise InvalidInput(_("--place must say where the meeting is held"))
     tz = ctx.clock.tz
     starts_at = to_utc(on, tz)
     local = starts_at.astimezone(tz)
     today = ctx.clock.today()
     if local.date() < today:
-        raise InvalidInput(f"--on {local:%Y-%m-%d %H:%M} is in the past (today is {today.isoformat()}): "
-                           "plan a meeting from today on")
+        raise InvalidInput(_("--on {on} is in the past (today is {today}): plan a meeting from today on").format(
+            on=f"{local:%Y-%m-%d %H:%M}", today=today.isoformat()))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
-        require_role(actor, "plan a meeting", "secretary")
+        require_role(actor, N_("plan a meeting"), "secretary")
         if park:
             pid = park_id_of(conn, park)
         elif actor.park_id is not None:
             pid = actor.park_id
         else:
-            raise InvalidInput(f"{actor.code} belongs to no park: say which park's meeting with --park CODE")
-        require_secretary(conn, ctx, "plan a meeting", pid)
+            raise InvalidInput(_("{code} belongs to no park: say which park's meeting with --park CODE").format(
+                code=actor.code))
+        require_secretary(conn, ctx, N_("plan a meeting"), pid)
         park_name = conn.execute(select(PARK.c.name).where(PARK.c.id == pid)).scalar_one()
         title = (title or "").strip() or default_title(ctx.lang, park_name, local.date())
         now = ctx.clock.now()
@@ -231,7 +235,7 @@ def list_meetings(ctx, *, park: str | None = None, status: str | None = None) ->
     )
     if status:
         if status not in ("planned", "closed"):
-            raise InvalidInput(f"--status must be planned or closed, not {status!r}")
+            raise InvalidInput(_("--status must be planned or closed, not {status!r}").format(status=status))
         q = q.where(M.c.status == status)
     with reading(ctx.ready_engine) as conn:
         if park:
@@ -243,16 +247,18 @@ def list_meetings(ctx, *, park: str | None = None, status: str | None = None) ->
 def add_item(ctx, meeting, ref: str, reason: str) -> dict:
     """Put one case on a planned meeting's agenda by hand."""
     if not reason or not reason.strip():
-        raise InvalidInput("--reason must say why the meeting should discuss the case")
+        raise InvalidInput(_("--reason must say why the meeting should discuss the case"))
     with transaction(ctx.ready_engine) as conn:
         m = load_meeting(conn, meeting)
-        actor = require_secretary(conn, ctx, "add to the agenda", m.park_id)
-        require_planned(m, "add cases to")
+        actor = require_secretary(conn, ctx, N_("add to the agenda"), m.park_id)
+        require_planned(m, N_("add cases to a planned meeting"))
         c = load_case(conn, ref)
         if c.park_id != m.park_id:
-            raise InvalidInput(f"case {c.id} ({c.uscc}) belongs to park {c.park}, not to park {m.park} of meeting {m.id}")
+            raise InvalidInput(_("case {id} ({uscc}) belongs to park {park}, not to park {meeting_park} of meeting "
+                                  "{meeting}").format(id=c.id, uscc=c.uscc, park=c.park, meeting_park=m.park, meeting=m.id))
         if c.status == "closed":
-            raise InvalidInput(f"case {c.id} ({c.uscc}) is closed: reopen it before putting it on an agenda")
+            raise InvalidInput(_("case {id} ({uscc}) is closed: reopen it before putting it on an agenda").format(
+                id=c.id, uscc=c.uscc))
         now = ctx.clock.now()
         times = conn.execute(select(_times_on_agenda(literal(c.id)))).scalar_one()
         try:
@@ -260,7 +266,8 @@ def add_item(ctx, meeting, ref: str, reason: str) -> dict:
                 item_id = conn.execute(insert(AI).values(meeting_id=m.id, case_id=c.id, reason=reason.strip(), source="manual",
                                                          times_on_agenda=times, created_at=now)).inserted_primary_key[0]
         except IntegrityError:
-            raise AlreadyExists(f"case {c.id} ({c.uscc}) is already on the agenda of meeting {m.id}") from None
+            raise AlreadyExists(_("case {id} ({uscc}) is already on the agenda of meeting {meeting}").format(
+                id=c.id, uscc=c.uscc, meeting=m.id)) from None
         _link_escalations(conn, m.id)
         _log_agenda_events(conn, m.id, m.title, now, ctx.clock.today(), actor.id)
     return {"meeting": m.id, "item": item_id, "case_id": c.id, "uscc": c.uscc, "enterprise": c.enterprise,
@@ -272,27 +279,30 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
 
     Resolving again amends the decision (the timeline keeps both)."""
     if not decision or not decision.strip():
-        raise InvalidInput("--decision must say what the meeting decided")
+        raise InvalidInput(_("--decision must say what the meeting decided"))
     party = None
     if owner_party:
         party = parse_party(owner_party)
         if party is None:
             from workflow.models import PARTIES
 
-            raise InvalidInput(f"--owner-party {owner_party!r} is not one of the six parties: {', '.join(PARTIES)}")
+            raise InvalidInput(_("--owner-party {party!r} is not one of the six parties: {parties}").format(
+                party=owner_party, parties=", ".join(PARTIES)))
     today = ctx.clock.today()
     with transaction(ctx.ready_engine) as conn:
         m = load_meeting(conn, meeting)
-        actor = require_secretary(conn, ctx, "record decisions", m.park_id)
-        require_planned(m, "record decisions of")
+        actor = require_secretary(conn, ctx, N_("record decisions"), m.park_id)
+        require_planned(m, N_("record decisions of a planned meeting"))
         c = load_case(conn, ref)
         item = conn.execute(select(AI.c.id, AI.c.resolved_at).where(AI.c.meeting_id == m.id, AI.c.case_id == c.id)).first()
         if item is None:
-            raise NotFound(f"case {c.id} ({c.uscc}) is not on the agenda of meeting {m.id}: "
-                           f"add it with `unionflow meeting add {m.id} {c.uscc} --reason TEXT`")
+            raise NotFound(_("case {id} ({uscc}) is not on the agenda of meeting {meeting}: add it with "
+                              "`unionflow meeting add {meeting} {uscc} --reason TEXT`").format(
+                id=c.id, uscc=c.uscc, meeting=m.id))
         meeting_day = m.starts_at.astimezone(ctx.clock.tz).date()
         if due is not None and due < meeting_day:
-            raise InvalidInput(f"--due {due.isoformat()} is before the meeting ({meeting_day.isoformat()})")
+            raise InvalidInput(_("--due {due} is before the meeting ({day})").format(
+                due=due.isoformat(), day=meeting_day.isoformat()))
         now = ctx.clock.now()
         conn.execute(update(AI).where(AI.c.id == item.id).values(decision=decision.strip(), owner_party=party,
                                                                  due_on=due, resolved_at=now))
@@ -310,15 +320,16 @@ def close_meeting(ctx, meeting) -> dict:
     today = ctx.clock.today()
     with transaction(ctx.ready_engine) as conn:
         m = load_meeting(conn, meeting)
-        actor = require_secretary(conn, ctx, "close a meeting", m.park_id)
-        require_planned(m, "close")
+        actor = require_secretary(conn, ctx, N_("close a meeting"), m.park_id)
+        require_planned(m, N_("close a planned meeting"))
         day = m.starts_at.astimezone(ctx.clock.tz).date()
         if day > today:
-            raise InvalidInput(f"meeting {m.id} is on {day.isoformat()}: it cannot be closed before it is held")
+            raise InvalidInput(_("meeting {id} is on {day}: it cannot be closed before it is held").format(
+                id=m.id, day=day.isoformat()))
         now = ctx.clock.now()
         done = conn.execute(update(M).where(M.c.id == m.id, M.c.status == "planned").values(status="closed", closed_at=now))
         if done.rowcount != 1:
-            raise InvalidInput(f"meeting {m.id} was closed meanwhile")
+            raise InvalidInput(_("meeting {id} was closed meanwhile").format(id=m.id))
         nxt = conn.execute(
             select(M.c.id, M.c.title).where(M.c.park_id == m.park_id, M.c.status == "planned", M.c.starts_at > m.starts_at)
             .order_by(M.c.starts_at, M.c.id).limit(1)

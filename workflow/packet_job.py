@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import select, update
 
+from templates.i18n import gettext
 from workflow.db import reading, transaction
 from workflow.meetings import PART, M, load_meeting
 from workflow.models import Cadre
@@ -84,7 +85,8 @@ def run_due_packets(ctx, as_of: date | None = None) -> dict:
                     continue  # another process sent it meanwhile, or the meeting was closed
                 to = recipients(conn, mid, m.park_id)
                 if not to:
-                    raise ValueError("nobody to send it to: the park has no secretary and no participant has an email")
+                    raise ValueError(gettext("nobody to send it to: the park has no secretary and no participant has "
+                                             "an email"))
                 queue_packet(conn, ctx, mid, files, to)
             result["sent"].append(mid)
             result["recipients"][mid] = [r["email"] for r in to]

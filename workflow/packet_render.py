@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from templates.i18n import gettext  # the command's language; `_` here is the packet's own (packet_i18n)
 from workflow.errors import PdfUnavailable
 from workflow.packet_i18n import translator
 
@@ -132,8 +133,8 @@ def render_markdown(packet: dict) -> str:
 def cjk_fonts() -> list[str]:
     """Font families fontconfig knows for Chinese (what WeasyPrint will find)."""
     if shutil.which("fc-list") is None:
-        raise PdfUnavailable("PDF output needs fontconfig to find a Chinese font, and `fc-list` is missing: "
-                             "install it, e.g. `apt-get install fontconfig fonts-noto-cjk`")
+        raise PdfUnavailable(gettext("PDF output needs fontconfig to find a Chinese font, and `fc-list` is missing: "
+                                     "install it, e.g. `apt-get install fontconfig fonts-noto-cjk`"))
     out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=60, check=False)
     return sorted({line.split(",")[0].strip() for line in out.stdout.splitlines() if line.strip()})
 
@@ -144,15 +145,16 @@ def check_pdf_ready() -> None:
         import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:
         raise PdfUnavailable(
-            "PDF output needs WeasyPrint, which is not installed or cannot load its libraries "
-            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}): run `pip install 'unionflow[pdf]'` "
-            "(and on Debian/Ubuntu `apt-get install libpango-1.0-0 libpangoft2-1.0-0`), or use --format html/docx"
+            gettext("PDF output needs WeasyPrint, which is not installed or cannot load its libraries ({error}): run "
+                    "`pip install 'unionflow[pdf]'` (and on Debian/Ubuntu `apt-get install libpango-1.0-0 "
+                    "libpangoft2-1.0-0`), or use --format html/docx").format(
+                error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         ) from None
     if not cjk_fonts():
         raise PdfUnavailable(
-            "PDF output needs a Chinese (CJK) font and fontconfig finds none (`fc-list :lang=zh` is empty): "
-            "install one, e.g. `apt-get install fonts-noto-cjk`, or use --format html/docx; "
-            "without it the PDF would show blank glyphs"
+            gettext("PDF output needs a Chinese (CJK) font and fontconfig finds none (`fc-list :lang=zh` is empty): "
+                    "install one, e.g. `apt-get install fonts-noto-cjk`, or use --format html/docx; without it the PDF "
+                    "would show blank glyphs")
         )
 
 
@@ -179,4 +181,5 @@ def render(packet: dict, fmt: str) -> str | bytes:
         return render_pdf(packet)
     from workflow.errors import InvalidInput
 
-    raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    raise InvalidInput(gettext("--format must be one of {formats}, not {format!r}").format(
+        formats=", ".join(FORMATS), format=fmt))

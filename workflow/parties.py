@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import case, delete, insert, select
 
+from templates.i18n import N_, _
 from workflow.cases import PARK
 from workflow.db import reading, transaction
 from workflow.errors import InvalidInput, NotFound
@@ -19,7 +20,7 @@ def _park_for(conn, actor, park: str | None) -> int:
     if park:
         return park_id_of(conn, park)
     if actor.park_id is None:
-        raise InvalidInput(f"{actor.code} belongs to no park: say which park with --park CODE")
+        raise InvalidInput(_("{code} belongs to no park: say which park with --park CODE").format(code=actor.code))
     return actor.park_id
 
 
@@ -28,14 +29,15 @@ def add_representative(ctx, *, party: str, name: str, email: str | None = None, 
     """Add a representative of one party to a park's list (secretary of the park, or admin)."""
     key = parse_party(party)
     if key is None:
-        raise InvalidInput(f"PARTY {party!r} is not one of the six parties: {', '.join(PARTIES)}")
+        raise InvalidInput(_("PARTY {party!r} is not one of the six parties: {parties}").format(
+            party=party, parties=", ".join(PARTIES)))
     if not name or not name.strip():
-        raise InvalidInput("NAME must not be empty")
+        raise InvalidInput(_("NAME must not be empty"))
     email = _check_email(email) if email else None
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         pid = _park_for(conn, actor, park)
-        require_secretary(conn, ctx, "manage the representatives", pid)
+        require_secretary(conn, ctx, N_("manage the representatives"), pid)
         rid = conn.execute(insert(REP).values(park_id=pid, party=key, name=name.strip(), email=email,
                                               title=(title or "").strip() or None)).inserted_primary_key[0]
         code = conn.execute(select(PARK.c.code).where(PARK.c.id == pid)).scalar_one()
@@ -61,7 +63,7 @@ def remove_representative(ctx, rep_id: int) -> dict:
     with transaction(ctx.ready_engine) as conn:
         row = conn.execute(select(REP.c.id, REP.c.park_id, REP.c.party, REP.c.name).where(REP.c.id == rep_id)).first()
         if row is None:
-            raise NotFound(f"no representative {rep_id}: see `unionflow meeting party list`")
-        require_secretary(conn, ctx, "manage the representatives", row.park_id)
+            raise NotFound(_("no representative {id}: see `unionflow meeting party list`").format(id=rep_id))
+        require_secretary(conn, ctx, N_("manage the representatives"), row.park_id)
         conn.execute(delete(REP).where(REP.c.id == rep_id))
     return {"id": row.id, "party": row.party, "name": row.name, "removed": True}

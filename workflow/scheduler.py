@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
+from templates.i18n import _
 from workflow.db import is_sqlite, make_engine, reading
 from workflow.errors import InvalidInput, SchedulerBusy
 from workflow.models import SweepRun
@@ -42,7 +43,7 @@ def sweep_at(ctx) -> time:
     try:
         return time.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"[scheduler] sweep_at must be HH:MM, not {value!r}") from None
+        raise InvalidInput(_("[scheduler] sweep_at must be HH:MM, not {value!r}").format(value=value)) from None
 
 
 def sweep_ran(ctx, day: date) -> bool:
@@ -270,7 +271,7 @@ def run_scheduler(ctx, once: bool = False, stop_event: threading.Event | None = 
     try:
         if once:
             if not lock.try_acquire():
-                raise SchedulerBusy(f"another scheduler holds the leader lock ({lock}) and runs the jobs")
+                raise SchedulerBusy(_("another scheduler holds the leader lock ({lock}) and runs the jobs").format(lock=lock))
             try:
                 log.info("running what is due once (%s)", lock)
                 return run_due(ctx)

@@ -43,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from templates.i18n import N_, _
 from workflow.calendar_store import fallback_warnings, park_ids_with_days, prepare_calendar
 from workflow.cases import CADRE, CASE, ENT, EVENT, PARK
 from workflow.db import is_sqlite, reading
@@ -73,7 +74,8 @@ def _asof_no(conn, as_of: date) -> int:
     no = conn.execute(select(CD.c.workday_no).where(CD.c.day == as_of)).scalar()
     if no is None:
         first, last = conn.execute(select(func.min(CD.c.day), func.max(CD.c.day))).one()
-        raise InvalidInput(f"--as-of {as_of.isoformat()} is outside the working-day calendar ({first} to {last})")
+        raise InvalidInput(_("--as-of {as_of} is outside the working-day calendar ({first} to {last})").format(
+            as_of=as_of.isoformat(), first=first, last=last))
     return no
 
 
@@ -277,12 +279,12 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
     today = ctx.clock.today()
     as_of = as_of or today
     if as_of > today and not dry_run:
-        raise InvalidInput(f"--as-of {as_of.isoformat()} is in the future (today is {today.isoformat()}): "
-                           "a sweep records what has happened; use --dry-run to look ahead")
+        raise InvalidInput(_("--as-of {as_of} is in the future (today is {today}): a sweep records what has happened; "
+                             "use --dry-run to look ahead").format(as_of=as_of.isoformat(), today=today.isoformat()))
     engine = ctx.ready_engine
     if not (dry_run or system):
         with reading(engine) as conn:
-            require_role(require_actor(conn, ctx.actor_code), "run the escalation sweep", "admin", "supervisor")
+            require_role(require_actor(conn, ctx.actor_code), N_("run the escalation sweep"), "admin", "supervisor")
     cal = prepare_calendar(engine)
     with engine.connect() as conn:
         trans = conn.begin()
@@ -316,7 +318,8 @@ def stalled_cases(ctx, as_of: date | None = None, mine: bool = False, status: st
     Each row: the case's JSON keys plus working_days, allowed and level (the highest level reached).
     """
     if status and status not in STATUSES:
-        raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+        raise InvalidInput(_("unknown status {status!r}: use one of {statuses}").format(
+            status=status, statuses=", ".join(STATUSES)))
     as_of = as_of or ctx.clock.today()
     cal = prepare_calendar(ctx.ready_engine)
     with reading(ctx.ready_engine) as conn:

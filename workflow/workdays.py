@@ -19,6 +19,8 @@ from pathlib import Path
 
 import chinese_calendar
 
+from templates.i18n import _
+
 log = logging.getLogger(__name__)
 
 DEFAULT_START = date(2004, 1, 1)
@@ -32,10 +34,8 @@ PACKAGE_YEARS = range(min(_PKG_HOLIDAYS).year, max(_PKG_HOLIDAYS).year + 1)
 
 
 def fallback_warning(year: int) -> str:
-    return (
-        f"no official holiday schedule for {year}: counting Monday–Friday; "
-        "load it with `unionflow calendar load FILE`"
-    )
+    return _("no official holiday schedule for {year}: counting Monday–Friday; load it with "
+             "`unionflow calendar load FILE`").format(year=year)
 
 
 class WorkdayCalendar:
@@ -164,23 +164,24 @@ def _parse_day(text: object, where: str) -> date:
     try:
         return date.fromisoformat(str(text).strip())
     except ValueError:
-        raise ScheduleFileError(f"{where}: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise ScheduleFileError(_("{where}: {text!r} is not a date (YYYY-MM-DD)").format(where=where, text=text)) from None
 
 
 def _expand(entry: object, where: str) -> list[date]:
     """A single day, or an inclusive range written `FIRST..LAST`."""
     if isinstance(entry, str) and ".." in entry:
-        first_s, _, last_s = entry.partition("..")
+        first_s, _sep, last_s = entry.partition("..")
         first, last = _parse_day(first_s, where), _parse_day(last_s, where)
         if last < first:
-            raise ScheduleFileError(f"{where}: range {entry!r} ends before it starts")
+            raise ScheduleFileError(_("{where}: range {entry!r} ends before it starts").format(where=where, entry=entry))
         return [first + timedelta(days=k) for k in range((last - first).days + 1)]
     return [_parse_day(entry, where)]
 
 
 def _add(days: dict[date, bool], day: date, work: bool, where: str) -> None:
     if days.get(day, work) != work:
-        raise ScheduleFileError(f"{where}: {day} is listed both as a holiday and as a working day")
+        raise ScheduleFileError(_("{where}: {day} is listed both as a holiday and as a working day").format(
+            where=where, day=day))
     days[day] = work
 
 
@@ -188,22 +189,24 @@ def _read_toml(path: Path, text: str) -> tuple[int | None, str | None, dict[date
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ScheduleFileError(f"{path}: not valid TOML: {e}") from None
+        raise ScheduleFileError(_("{path}: not valid TOML: {error}").format(path=path, error=e)) from None
     unknown = sorted(set(data) - _TOML_KEYS)
     if unknown:
-        raise ScheduleFileError(f"{path}: unknown key(s) {', '.join(unknown)}; expected {sorted(_TOML_KEYS)}")
+        raise ScheduleFileError(_("{path}: unknown key(s) {keys}; expected {expected}").format(
+            path=path, keys=", ".join(unknown), expected=sorted(_TOML_KEYS)))
     year, park, desc = data.get("year"), data.get("park"), data.get("description")
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
-        raise ScheduleFileError(f"{path}: year must be an integer, not {year!r}")
+        raise ScheduleFileError(_("{path}: year must be an integer, not {year!r}").format(path=path, year=year))
     if park is not None and not (isinstance(park, str) and park.strip()):
-        raise ScheduleFileError(f"{path}: park must be a non-empty string, not {park!r}")
+        raise ScheduleFileError(_("{path}: park must be a non-empty string, not {park!r}").format(path=path, park=park))
     if desc is not None and not isinstance(desc, str):
-        raise ScheduleFileError(f"{path}: description must be a string, not {desc!r}")
+        raise ScheduleFileError(_("{path}: description must be a string, not {desc!r}").format(path=path, desc=desc))
     days: dict[date, bool] = {}
     for key, work in (("holidays", False), ("workdays", True)):
         entries = data.get(key, [])
         if not isinstance(entries, list):
-            raise ScheduleFileError(f"{path}: {key} must be a list of dates or FIRST..LAST ranges")
+            raise ScheduleFileError(_("{path}: {key} must be a list of dates or FIRST..LAST ranges").format(
+                path=path, key=key))
         for k, entry in enumerate(entries):
             where = f"{path}: {key}[{k}]"
             for day in _expand(entry, where):
@@ -216,18 +219,18 @@ def _read_csv(path: Path, text: str) -> dict[date, bool]:
     header = [h.strip().lower() for h in next(reader, [])]
     if header[:2] != ["date", "kind"] or len(header) > 3:
         raise ScheduleFileError(
-            f"{path}: line 1: header must be `date,kind` or `date,kind,name`, not {header}"
+            _("{path}: line 1: header must be `date,kind` or `date,kind,name`, not {header}").format(path=path, header=header)
         )
     days: dict[date, bool] = {}
     for row in reader:
-        where = f"{path}: line {reader.line_num}"
+        where = _("{path}: line {line}").format(path=path, line=reader.line_num)
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < 2:
-            raise ScheduleFileError(f"{where}: expected `date,kind`, got {row}")
+            raise ScheduleFileError(_("{where}: expected `date,kind`, got {row}").format(where=where, row=row))
         kind = row[1].strip().lower()
         if kind not in _CSV_KINDS:
-            raise ScheduleFileError(f"{where}: kind {row[1]!r} is not holiday/workday/休/班")
+            raise ScheduleFileError(_("{where}: kind {kind!r} is not holiday/workday/休/班").format(where=where, kind=row[1]))
         for day in _expand(row[0].strip(), where):
             _add(days, day, _CSV_KINDS[kind], where)
     return days
@@ -239,7 +242,7 @@ def parse_schedule_file(path: str | Path) -> Schedule:
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: spreadsheet CSV exports carry a BOM
     except (OSError, UnicodeDecodeError) as e:
-        raise ScheduleFileError(f"{path}: cannot read: {e}") from None
+        raise ScheduleFileError(_("{path}: cannot read: {error}").format(path=path, error=e)) from None
     suffix = path.suffix.lower()
     if suffix == ".toml":
         year, park, days, desc = _read_toml(path, text)
@@ -248,15 +251,18 @@ def parse_schedule_file(path: str | Path) -> Schedule:
         years = {d.year for d in days}
         year = years.pop() if len(years) == 1 else None  # a one-year CSV is that year's schedule
     else:
-        raise ScheduleFileError(f"{path}: unknown schedule format {suffix!r}; use .toml or .csv")
+        raise ScheduleFileError(_("{path}: unknown schedule format {suffix!r}; use .toml or .csv").format(
+            path=path, suffix=suffix))
     if not days:
-        raise ScheduleFileError(f"{path}: lists no holidays or working days")
+        raise ScheduleFileError(_("{path}: lists no holidays or working days").format(path=path))
     if year is not None:
         stray = sorted(d for d in days if d.year != year)
         if stray:
-            raise ScheduleFileError(f"{path}: {stray[0]} is outside the schedule's year {year}")
+            raise ScheduleFileError(_("{path}: {day} is outside the schedule's year {year}").format(
+                path=path, day=stray[0], year=year))
     off = sum(1 for w in days.values() if not w)
     if desc is None:
-        scope = f"park {park}" if park else "official"
-        desc = f"{year or 'multi-year'} {scope} schedule from {path.name}: {off} days off, {len(days) - off} working days"
+        said = (_("{year} park {park} schedule from {file}: {off} days off, {work} working days") if park
+                else _("{year} official schedule from {file}: {off} days off, {work} working days"))
+        desc = said.format(year=year or _("multi-year"), park=park, file=path.name, off=off, work=len(days) - off)
     return Schedule(year=year, park=park, days=days, description=desc)
