@@ -26,7 +26,7 @@ STATUS_LABELS = {
 }
 LEVEL_LABELS = {
     "remind": N_("Reminders"), "overdue": N_("Overdue"), "meeting": N_("For the joint meeting"),
-    "next_action": N_("Follow-ups due"),
+    "next_action": N_("Follow-ups due"), "resolution": N_("Joint-meeting decisions due"),
 }
 
 

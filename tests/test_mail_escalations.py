@@ -291,7 +291,8 @@ def test_many_escalations_stream_into_the_outbox_in_one_transaction(org, db_url,
     assert queue(ctx) == 1
     digest = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")
     assert digest["subject"] == f"Daily digest 2026-06-15: {n} cases need attention"
-    assert digest["refs"] == {"recipient": "c01@example.org", "through": {"esc": n}, "cases": n}
+    # No case_event rows here, so the decisions' watermark (highest case_event id) is 0.
+    assert digest["refs"] == {"recipient": "c01@example.org", "through": {"esc": n, "res": 0}, "cases": n}
     body = digest["text_body"]
     # The 50 most urgent (19 of 20 working days; 300 cases have that), the rest counted.
     assert body.count("working days 19/20") == 50 and "working days 18/20" not in body

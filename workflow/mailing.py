@@ -4,26 +4,31 @@ Who hears about what (DOMAIN.md, escalation ladder):
   remind, next_action → the responsible cadre
   overdue             → the cadre, copy to the cadre's supervisor
   meeting             → the meeting secretaries of the case's park (all secretaries if the park has none)
+  resolution          → the cadre and those secretaries: a due decision of the joint meeting, on its due
+                        day and then about weekly while undone (see workflow.mail_resolutions)
 
 Digest mode (`[mail] digest = true`, the default): one email per recipient per day, key
-`digest:{email}:{as_of}`, listing their cases grouped by level (meeting, overdue, remind, follow-up)
-and sorted by urgency (working days over the allowance); a case that reached several levels at once is
-listed once, under the highest. At most DIGEST_LIMIT cases are listed, the rest counted with the
+`digest:{email}:{as_of}`, listing their cases grouped by level (meeting, overdue, due decisions, remind,
+follow-up) and sorted by urgency (working days over the allowance, or past the decision's due day); a
+case that reached several levels at once is listed once, under the highest. A due decision is another
+kind of item (source "res"), so a case can be listed both for its decision and for a stall level. At most DIGEST_LIMIT cases are listed, the rest counted with the
 command that lists them all — ranked in SQL, so a first sweep over a million cases stays cheap.
 
 The same day again: a second sweep that recorded nothing new sends nothing. One that recorded new
 escalations (e.g. after a registry import) queues a *supplementary* digest `digest:{email}:{as_of}:{n}`
 to each recipient of new items, listing only those: every digest stores in `refs["through"]` the
-highest escalation id of the day it covers (sweeps are serialised, so ids grow from one to the next).
+highest escalation id of the day it covers (sweeps are serialised, so ids grow from one to the next),
+and for decisions the highest case_event id (a decision recorded or amended since is new).
 A recipient who appears later (a new secretary) is told only about items recorded after that.
 
 Per-event mode (`digest = false`): one message per escalation and recipient, key
-`esc:{escalation_id}:{email}`, overdue with the supervisor in copy. It renders one email per
+`esc:{escalation_id}:{email}`, overdue with the supervisor in copy; a due decision
+`res:{agenda_item_id}:{as_of}:{email}` (it is mentioned again on later days). It renders one email per
 escalation, so it suits a daily trickle, not a first sweep of a large registry.
 
 Items come from `ITEM_SOURCES` (see `ItemSource`): per source its routes (who hears of what), its
-details (what the email shows) and its watermark (the highest row id of the day). Due meeting
-resolutions (the meetings issue) plug in there as one more source, "res".
+details (what the email shows) and its watermark (the highest `seq` so far): "esc" (escalations) and
+"res" (due decisions of the joint meeting, workflow.mail_resolutions).
 """
 
 from __future__ import annotations
@@ -34,9 +39,24 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
-from workflow.models import AgendaItem, Cadre, Enterprise, Escalation, FoundingCase, Meeting, Park
+from workflow.mail_resolutions import resolution_details, resolution_routes, resolution_watermark
+from workflow.models import Cadre, Enterprise, Escalation, FoundingCase, Meeting, Park
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +66,13 @@ ENT = Enterprise.__table__
 PARK = Park.__table__
 CADRE = Cadre.__table__
 MEETING = Meeting.__table__
-AGENDA = AgendaItem.__table__
 
-LEVEL_ORDER = ("meeting", "overdue", "remind", "next_action")
+# A due decision of the joint meeting outranks a reminder (and is not cut off behind a long list of them).
+LEVEL_ORDER = ("meeting", "overdue", "resolution", "remind", "next_action")
 LEVEL_RANK = {level: i for i, level in enumerate(LEVEL_ORDER)}
 DIGEST_LIMIT = 50  # cases listed in one digest; the rest are counted, with the command that lists them all
-TEMPLATE_FOR_LEVEL = {"remind": "reminder", "next_action": "reminder", "overdue": "overdue", "meeting": "meeting"}
+TEMPLATE_FOR_LEVEL = {"remind": "reminder", "next_action": "reminder", "overdue": "overdue", "meeting": "meeting",
+                      "resolution": "resolution"}
 NEXT_STEP = {
     "prospect": "unionflow case contact {uscc} --person NAME",
     "contacted": "unionflow case prepare {uscc} --mode standalone|joint",
@@ -97,7 +118,7 @@ def _escalation_routes(as_of: date):
         return select(
             who.c.email.label("email"), who.c.name.label("name"), literal(role).label("role"),
             literal("esc").label("source"), ESC.c.id.label("ref_id"), ESC.c.case_id, ESC.c.level,
-            (ESC.c.working_days - ESC.c.allowed).label("urgency"),
+            (ESC.c.working_days - ESC.c.allowed).label("urgency"), ESC.c.id.label("seq"),
         ).select_from(frm).where(ESC.c.as_of == as_of, who.c.active.is_(True), *where)
 
     to_cadre = route(cadre, "to", ESC.c.level.in_(("remind", "overdue", "next_action")))
@@ -110,13 +131,30 @@ def _escalation_routes(as_of: date):
     return [to_cadre, cc_supervisor, to_secretary]
 
 
+# What the emails show of an item: every source's details select these, in this order (a union).
+DISPLAY = (
+    ("status", String), ("working_days", Integer), ("allowed", Integer), ("due_on", Date), ("uscc", String),
+    ("enterprise", String), ("park", String), ("park_name", String), ("cadre_code", String), ("cadre_name", String),
+    ("supervisor_name", String), ("decision", String), ("owner_party", String), ("meeting_id", Integer),
+    ("meeting_at", MEETING.c.starts_at.type),
+)
+
+
+def display_columns(**given):
+    """The DISPLAY columns from `given` expressions, a typed NULL for those a source does not have."""
+    unknown = set(given) - {name for name, _t in DISPLAY}
+    assert not unknown, f"not display columns: {unknown}"
+    return [(given[name] if name in given else cast(null(), typ)).label(name) for name, typ in DISPLAY]
+
+
 def _escalation_details(routes):
     """The routed rows of source "esc" with what the emails show of the case."""
     cadre, sup, r = CADRE.alias("cadre"), CADRE.alias("sup"), routes
     return (
-        select(r, ESC.c.status, ESC.c.working_days, ESC.c.allowed, ESC.c.due_on, ENT.c.uscc,
-               ENT.c.name.label("enterprise"), PARK.c.code.label("park"), PARK.c.name.label("park_name"),
-               cadre.c.code.label("cadre_code"), cadre.c.name.label("cadre_name"), sup.c.name.label("supervisor_name"))
+        select(r, *display_columns(
+            status=ESC.c.status, working_days=ESC.c.working_days, allowed=ESC.c.allowed, due_on=ESC.c.due_on,
+            uscc=ENT.c.uscc, enterprise=ENT.c.name, park=PARK.c.code, park_name=PARK.c.name, cadre_code=cadre.c.code,
+            cadre_name=cadre.c.name, supervisor_name=sup.c.name))
         .select_from(r.join(ESC, ESC.c.id == r.c.ref_id).join(CASE, CASE.c.id == ESC.c.case_id)
                      .join(ENT, ENT.c.id == CASE.c.enterprise_id).join(PARK, PARK.c.id == ENT.c.park_id)
                      .outerjoin(cadre, cadre.c.id == CASE.c.cadre_id).outerjoin(sup, sup.c.id == cadre.c.supervisor_id))
@@ -131,16 +169,20 @@ def _escalation_watermark(conn, as_of: date) -> int:
 @dataclass(frozen=True)
 class ItemSource:
     """Where digest and per-event items come from: routes (narrow rows: email, name, role, source,
-    ref_id, case_id, level, urgency), details (joins the display columns onto routed rows of this
-    source) and the day's watermark (highest ref_id so far)."""
+    ref_id, case_id, level, urgency, seq), details (joins the DISPLAY columns onto routed rows of this
+    source) and the watermark (highest `seq` so far; an item whose seq is above the mark of the day's
+    earlier digests is new)."""
 
     routes: Callable
     details: Callable
     watermark: Callable
 
 
-# Due meeting resolutions plug in here as "res" (ref_id = agenda item id), level e.g. "resolution".
-ITEM_SOURCES = {"esc": ItemSource(_escalation_routes, _escalation_details, _escalation_watermark)}
+ITEM_SOURCES = {
+    "esc": ItemSource(_escalation_routes, _escalation_details, _escalation_watermark),
+    # ref_id = agenda item id, level "resolution"
+    "res": ItemSource(resolution_routes, lambda routes: resolution_details(routes, display_columns), resolution_watermark),
+}
 
 
 def _routes(as_of: date):
@@ -152,9 +194,11 @@ def _detailed(routed, order):
     return select(q).order_by(*(q.c[name] if isinstance(name, str) else name(q) for name in order))
 
 
-def _item(row) -> dict:
+def _item(row, as_of: date) -> dict:
     item = dict(row._mapping)
     item["key"] = f"{item['source']}:{item['ref_id']}"
+    if item["source"] == "res":  # mentioned again on later days: one key per day
+        item["key"] += f":{as_of.isoformat()}"
     item["over"] = item["working_days"] - item["allowed"]
     item["command"] = advance_command(item["status"], item["uscc"], item["level"])
     return item
@@ -164,7 +208,7 @@ def _items(conn, as_of: date) -> Iterator[dict]:
     """Every (recipient, item) row of the day, grouped by item (per-event mode), streamed."""
     stmt = _detailed(_routes(as_of), ["source", "ref_id", lambda q: q.c.role.desc(), "email"])
     for row in conn.execute(stmt.execution_options(yield_per=1000)):
-        yield _item(row)
+        yield _item(row, as_of)
 
 
 def _digest_items(conn, as_of: date, after: dict[str, int]) -> Iterator[dict]:
@@ -172,10 +216,10 @@ def _digest_items(conn, as_of: date, after: dict[str, int]) -> Iterator[dict]:
     `total`: ranked in SQL on narrow rows, so a first sweep over a million cases stays cheap."""
     q = _routes(as_of)
     rank = case(LEVEL_RANK, value=q.c.level)
-    new = or_(*(and_(q.c.source == src, q.c.ref_id > mark) for src, mark in after.items()),
+    new = or_(*(and_(q.c.source == src, q.c.seq > mark) for src, mark in after.items()),
               q.c.source.notin_(list(after)) if after else literal(True))
     per_case = select(q, rank.label("rank"), func.row_number().over(
-        partition_by=[q.c.email, q.c.case_id], order_by=[rank, q.c.urgency.desc(), q.c.ref_id]).label("nth")
+        partition_by=[q.c.email, q.c.source, q.c.case_id], order_by=[rank, q.c.urgency.desc(), q.c.ref_id]).label("nth")
     ).where(new).subquery("per_case")
     p = per_case.c
     ranked = select(per_case, func.row_number().over(
@@ -183,21 +227,30 @@ def _digest_items(conn, as_of: date, after: dict[str, int]) -> Iterator[dict]:
         func.count().over(partition_by=p.email).label("total")).where(p.nth == 1).subquery("ranked")
     top = select(ranked).where(ranked.c.pos <= DIGEST_LIMIT).subquery("top")
     for row in conn.execute(_detailed(top, ["email", "pos"]).execution_options(yield_per=1000)):
-        yield _item(row)
+        yield _item(row, as_of)
 
 
-def _public(item: dict) -> dict:
-    """What a template sees of an item (plain data)."""
+def _public(item: dict, ctx, as_of: date) -> dict:
+    """What a template sees of an item (plain data). A decision also has: decision, owner_party (its
+    label, "" if none), meeting_id, meeting_day, state ("due" on the due day, else "overdue") and
+    working_days (past the due day)."""
     keys = ("case_id", "uscc", "enterprise", "park", "park_name", "status", "level", "working_days", "allowed",
             "over", "cadre_code", "cadre_name", "supervisor_name", "command")
     out = {k: item[k] for k in keys}
     out["due_on"] = item["due_on"].isoformat() if item["due_on"] else None
+    if item["level"] == "resolution":
+        from workflow.packet_i18n import party_label
+
+        out.update(decision=item["decision"], owner_party=party_label(item["owner_party"], ctx.lang),
+                   meeting_id=item["meeting_id"], meeting_day=ctx.clock.local(item["meeting_at"]).date().isoformat(),
+                   state="due" if item["due_on"] >= as_of else "overdue")
     return out
 
 
 # ----------------------------------------------------------------------------------------- queueing
 def queue_escalation_messages(conn, ctx, as_of) -> int:
-    """Queue the emails for the escalations recorded for `as_of`, in the caller's transaction.
+    """Queue the emails for the escalations recorded for `as_of` and the decisions due that day (see
+    workflow.mail_resolutions), in the caller's transaction.
 
     Returns how many new messages were queued (0 when a previous run already queued them).
     """
@@ -225,7 +278,7 @@ def _queue_per_event(conn, ctx, as_of) -> int:
         cc = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
         for r in (r for r in rows if r["role"] == "to"):
             recipient = {"name": r["name"], "email": r["email"]}
-            data = {"recipient": recipient, "item": _public(r), "as_of": as_of.isoformat(), "cc": cc}
+            data = {"recipient": recipient, "item": _public(r, ctx, as_of), "as_of": as_of.isoformat(), "cc": cc}
             out = render(TEMPLATE_FOR_LEVEL[r["level"]], data, lang, tdir)
             pending.append(message_values(
                 key=f"{r['key']}:{r['email']}", kind=r["level"], to=[recipient], cc=cc, subject=out.subject,
@@ -270,7 +323,7 @@ def _queue_digests(conn, ctx, as_of) -> int:
         data = {
             "recipient": recipient, "as_of": as_of.isoformat(), "supplement": n > 1, "count": total,
             "more": total - len(shown),
-            "groups": [{"level": level, "cases": [_public(r) for r in shown if r["level"] == level]}
+            "groups": [{"level": level, "cases": [_public(r, ctx, as_of) for r in shown if r["level"] == level]}
                        for level in LEVEL_ORDER if any(r["level"] == level for r in shown)],
         }
         out = render("digest", data, lang, tdir)

@@ -1,0 +1,109 @@
+"""Due decisions of the six-party joint meeting (联席会议决议) as items of the daily emails (source "res").
+
+A resolution is an `agenda_item` with a decision and a `due_on`. It is listed, as level "resolution",
+in the emails of the case's responsible cadre and of the meeting secretaries of the case's park (all
+secretaries if the park has none, as for the meeting level):
+
+- on the first working day on or after its due day ("due" that day, "overdue" when the due day was a
+  day off), then every RESOLUTION_EVERY working days while it stays undone ("overdue"): about once a
+  week, never twice in one day. Working days of the federation calendar, the days the sweep runs (a
+  sweep run by hand on a day off mentions none); a sweep that did not run on such a day (downtime)
+  leaves that mention to the next one.
+- only the case's latest decision (a later meeting's decision replaces an earlier one);
+- until it is done: the case is closed, or its status changed after the decision was recorded (a
+  `transition` on its timeline recorded after `resolved_at`, whatever the day it took effect). An
+  amended decision (resolved again) starts over from the amendment.
+
+Same-day supplements (see workflow.mailing): an item counts as new when the case's latest
+`resolution` event is newer than the day's earlier digest. Its watermark is the highest case_event
+id, read from the primary key (cheap on any size), so a decision recorded or amended after the
+morning's digest comes in the next sweep's supplement. Resolutions are written outside the sweep's
+lock: one committed while a sweep is running may miss that day's supplement and comes at its next
+mention.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Integer, case, cast, exists, func, literal, or_, select
+
+from workflow.models import AgendaItem, Cadre, CalendarDay, CaseEvent, Enterprise, FoundingCase, Meeting, Park
+
+AI = AgendaItem.__table__
+CD = CalendarDay.__table__
+CADRE = Cadre.__table__
+EVENT = CaseEvent.__table__
+CASE = FoundingCase.__table__
+ENT = Enterprise.__table__
+MEETING = Meeting.__table__
+PARK = Park.__table__
+
+RESOLUTION_EVERY = 5  # working days between two mentions of an overdue decision (a working week)
+
+
+def _latest_resolution_event(case_id_col):
+    """Id of the case's latest `resolution` event: grows whenever a decision on the case is recorded or amended."""
+    return (select(func.max(EVENT.c.id)).where(EVENT.c.case_id == case_id_col, EVENT.c.kind == "resolution")
+            .scalar_subquery())
+
+
+def resolution_routes(as_of: date):
+    """Who hears of each decision mentioned on `as_of`: narrow rows as `workflow.mailing.ItemSource` wants."""
+    cadre, sec, sec2, later = CADRE.alias("cadre"), CADRE.alias("sec"), CADRE.alias("sec2"), AI.alias("later")
+    asof_no = select(CD.c.workday_no).where(CD.c.day == as_of).scalar_subquery()
+    asof_is_workday = select(CD.c.is_workday).where(CD.c.day == as_of).scalar_subquery()
+    # Working days in [due_on, as_of]: 1 on the first working day on or after the due day.
+    counted = asof_no - CD.c.workday_no + case((CD.c.is_workday, 1), else_=0)
+    moved_on = exists().where(EVENT.c.case_id == AI.c.case_id, EVENT.c.kind == "transition",
+                              EVENT.c.recorded_at > AI.c.resolved_at)
+    superseded = exists().where(later.c.case_id == AI.c.case_id, later.c.resolved_at > AI.c.resolved_at)
+    joined = (
+        AI.join(CD, CD.c.day == AI.c.due_on).join(CASE, CASE.c.id == AI.c.case_id)
+        .join(ENT, ENT.c.id == CASE.c.enterprise_id)
+    )
+    due = (
+        AI.c.due_on <= as_of, AI.c.decision.isnot(None), AI.c.resolved_at.isnot(None), CASE.c.status != "closed",
+        asof_is_workday.is_(True), counted >= 1, (counted - 1) % RESOLUTION_EVERY == 0, ~moved_on, ~superseded,
+    )
+
+    def route(who, *where, frm):
+        return select(
+            who.c.email.label("email"), who.c.name.label("name"), literal("to").label("role"),
+            literal("res").label("source"), AI.c.id.label("ref_id"), AI.c.case_id, literal("resolution").label("level"),
+            # Working days past the due day: the most overdue first.
+            cast(asof_no - CD.c.workday_no, Integer).label("urgency"),
+            _latest_resolution_event(AI.c.case_id).label("seq"),
+        ).select_from(frm).where(*due, who.c.active.is_(True), *where)
+
+    to_cadre = route(cadre, frm=joined.join(cadre, cadre.c.id == CASE.c.cadre_id))
+    park_has_secretary = exists().where(sec2.c.role == "secretary", sec2.c.active.is_(True),
+                                        sec2.c.park_id == ENT.c.park_id)
+    to_secretary = route(sec, or_(sec.c.park_id == ENT.c.park_id, ~park_has_secretary),
+                         frm=joined.join(sec, sec.c.role == "secretary"))
+    return [to_cadre, to_secretary]
+
+
+def resolution_details(routes, display_columns):
+    """The routed rows of source "res" with the case and the decision (`display_columns` aligns the union)."""
+    cadre, sup, r = CADRE.alias("cadre"), CADRE.alias("sup"), routes
+    return (
+        select(r, *display_columns(
+            status=CASE.c.status, working_days=r.c.urgency, allowed=literal(0, Integer), due_on=AI.c.due_on,
+            uscc=ENT.c.uscc, enterprise=ENT.c.name, park=PARK.c.code, park_name=PARK.c.name,
+            cadre_code=cadre.c.code, cadre_name=cadre.c.name, supervisor_name=sup.c.name,
+            decision=AI.c.decision, owner_party=AI.c.owner_party, meeting_id=AI.c.meeting_id,
+            meeting_at=MEETING.c.starts_at,
+        ))
+        .select_from(r.join(AI, AI.c.id == r.c.ref_id).join(MEETING, MEETING.c.id == AI.c.meeting_id)
+                     .join(CASE, CASE.c.id == AI.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
+                     .join(PARK, PARK.c.id == ENT.c.park_id)
+                     .outerjoin(cadre, cadre.c.id == CASE.c.cadre_id).outerjoin(sup, sup.c.id == cadre.c.supervisor_id))
+        .where(r.c.source == "res")
+    )
+
+
+def resolution_watermark(conn, as_of: date) -> int:
+    """The highest case_event id (an index lookup): a later decision or amendment has a higher one."""
+    return conn.execute(select(func.coalesce(func.max(EVENT.c.id), 0))).scalar()
+
