@@ -9,7 +9,7 @@ here. `scripts/extract_messages.py` puts every name listed below into the catalo
 
 from __future__ import annotations
 
-from templates.i18n import active_lang, pgettext
+from templates.i18n import active_lang, pgettext, translations
 
 # Every field shown as a table header or a record label.
 FIELDS = (
@@ -76,12 +76,17 @@ def field(name: str) -> str:
 
 def value(context: str | None, raw):
     """A coded value in the active language (anything not coded is returned as it is)."""
-    if context is None or raw is None or active_lang() == "en":
+    return value_in(context, raw, active_lang())
+
+
+def value_in(context: str | None, raw, lang: str):
+    """A coded value in `lang` (documents: a report file is written in its own language)."""
+    if context is None or raw is None or lang == "en":
         return raw
     text = str(raw)
     if text not in VALUES.get(context, ()):
         return raw
-    return pgettext(context, text)
+    return translations(lang).pgettext(context, text)
 
 
 def display_width(text: str) -> int:

@@ -50,7 +50,7 @@ def test_csv_guards_formulas_and_keeps_chinese_headers(cli, nasty, tmp_path):
     assert {r[3] for r in eligible} == {"已建会", "规范运行"}
     assert rows[9] == [] and rows[10] == ["约束名单"]
     assert rows[11][:6] == ["统一社会信用代码", "企业名称", "园区", "状态", "包干干部", "职工人数"]
-    assert rows[12][1:6] == ["'=1+1 开业已久", "SJ", "摸排", "C02", "60"] and rows[12][-1] == "past_6_months"
+    assert rows[12][1:6] == ["'=1+1 开业已久", "SJ", "摸排", "C02", "60"] and rows[12][-1] == "开业已超过 6 个月"
 
     out = tmp_path / "覆盖率.csv"
     cli("report", "coverage", "--by", "park", "--format", "csv", "--out", out, lang="zh")

@@ -119,6 +119,22 @@ def test_every_extracted_message_is_translated_with_the_same_placeholders(extrac
     assert not problems
 
 
+def test_no_message_is_marked_inside_an_f_string(extractor):
+    """The extractor cannot see `_("…")` inside an f-string's braces, so such a message would stay English."""
+    hidden = []
+    for path in extractor.python_files():
+        names = set(extractor.KEYWORDS)
+        if path.relative_to(ROOT).as_posix() in extractor.OWN_UNDERSCORE:
+            names -= {"_", "N_"}  # the packet's own words, checked below by their own test
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                hidden += [f"{path.name}:{call.lineno}" for part in node.values if isinstance(part, ast.FormattedValue)
+                           for call in ast.walk(part.value)
+                           if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in names
+                           and call.args and isinstance(call.args[0], ast.Constant)]
+    assert hidden == []
+
+
 def test_the_catalog_is_current_with_the_sources(extractor):
     assert extractor.main(["--check"]) == 0, "run: .venv/bin/python scripts/extract_messages.py"
 

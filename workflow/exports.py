@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from templates.i18n import N_, translate
+from templates.labels import value_in
 from workflow.report_labels import label, status_label
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,7 +29,7 @@ class Sheet:
     columns: list[str]
     rows: list[dict]
     headers: dict[str, str] | None = None  # column → header, where it differs from the label
-    terminal: list[str] | None = None  # the columns a terminal table shows (default: all)
+    terminal: list[str] | None = None  # the columns a terminal table shows (default: all); 80 columns wide
 
     def header(self, column: str, lang: str) -> str:
         return (self.headers or {}).get(column) or label(column, lang)
@@ -47,8 +50,14 @@ def neutralise(value):
 def _coverage_rows(result: dict, by: str | None, lang: str, extra: dict | None = None) -> list[dict]:
     extra = extra or {}
     rows = [{**extra, **r} for r in result["rows"]]
+    if by == "mode":  # a coded value: its name in the report's language
+        rows = [{**r, "group": value_in("mode", r["group"], lang)} for r in rows]
     rows.append({**extra, "group": label("total", lang), **{k: result["total"][k] for k in COVERAGE_MEASURES}})
     return rows
+
+
+# What a terminal table of 80 columns can show; the files and --json have every column.
+TERMINAL_MEASURES = ["enterprises", "covered", "rate", "membership_rate"]
 
 
 def sheets_for(kind: str, data: dict, lang: str) -> list[Sheet]:
@@ -66,16 +75,20 @@ def sheets_for(kind: str, data: dict, lang: str) -> list[Sheet]:
                 else:
                     rows.append({k: m[k] for k in ("month", "as_of", *COVERAGE_MEASURES)})
             cols = ["month", "as_of"] + (group_cols if by else []) + COVERAGE_MEASURES
-            return [Sheet(label("title_coverage_monthly", lang), cols, rows, headers, cols[:-3])]
+            return [Sheet(label("title_coverage_monthly", lang), cols, rows, headers,
+                          ["month"] + (group_cols if by else []) + TERMINAL_MEASURES)]
         return [Sheet(label("title_coverage", lang), group_cols + COVERAGE_MEASURES,
-                      _coverage_rows(data, by, lang), headers, group_cols + COVERAGE_MEASURES[:6])]
+                      _coverage_rows(data, by, lang), headers, group_cols + TERMINAL_MEASURES)]
     if kind == "targets":
         cols = ["id", "park", "basis", "target_rate", "by", "enterprises", "covered", "rate", "needed",
                 "working_days_left", "pace_per_week", "open_cases"]
         shares = [{"id": t["id"], "park": t["park"], "by": t["by"], **s} for t in data["targets"] for s in t["cadres"]]
-        return [Sheet(label("title_targets", lang), cols, data["targets"]),
+        return [Sheet(label("title_targets", lang), cols, data["targets"],
+                      terminal=["id", "park", "target_rate", "by", "rate", "needed", "working_days_left",
+                                "pace_per_week"]),
                 Sheet(label("title_cadre_shares", lang),
-                      ["id", "park", "by", "cadre", "name", "open_cases", "share", "share_exact"], shares)]
+                      ["id", "park", "by", "cadre", "name", "open_cases", "share", "share_exact"], shares,
+                      terminal=["id", "by", "cadre", "name", "open_cases", "share"])]
     if kind == "funnel":
         return [Sheet(label("title_funnel", lang), ["status", "cases", "stays", "median_days", "median_days_current"],
                       data["statuses"])]
@@ -83,19 +96,43 @@ def sheets_for(kind: str, data: dict, lang: str) -> list[Sheet]:
         cols = ["cadre", "name", "park", "portfolio", "prospect", "contacted", "preparatory", "founded", "active",
                 "closed", "founded_in_period", "stalled", "escalations", "target_rate", "target_by", "gap_share",
                 "achieved"]
-        return [Sheet(label("title_cadres", lang), cols, data["cadres"])]
+        return [Sheet(label("title_cadres", lang), cols, data["cadres"],
+                      terminal=["cadre", "name", "portfolio", "founded", "stalled", "escalations", "gap_share",
+                                "achieved"])]
     if kind == "incentives":
         return [
             Sheet(label("title_eligible", lang), ["uscc", "enterprise", "park", "status", "mode", "joint_union",
-                                                  "founded_on", "activated_on", "cadre"], data["eligible"]),
+                                                  "founded_on", "activated_on", "cadre"], data["eligible"],
+                  terminal=["uscc", "enterprise", "status", "mode", "founded_on", "cadre"]),
             Sheet(label("title_constraints", lang), ["uscc", "enterprise", "park", "status", "cadre", "employees",
-                                                     "opened_on", "status_since", "reasons"], data["constraints"]),
+                                                     "opened_on", "status_since", "reasons"], data["constraints"],
+                  terminal=["uscc", "enterprise", "status", "cadre", "reasons"]),
         ]
     raise ValueError(f"unknown report {kind!r}")
 
 
+REASONS = {"stalled": N_("stalled")}
+PAST_MONTHS = re.compile(r"past_(\d+)_months")
+
+
+def _reasons(text: str, lang: str) -> str:
+    """`stalled, past_6_months` in words of `lang` (English keeps the codes)."""
+    words = []
+    for token in text.split(", "):
+        m = PAST_MONTHS.fullmatch(token)
+        words.append(translate(N_("more than {n} months after opening"), lang).format(n=m[1]) if m
+                     else translate(REASONS.get(token, token), lang))
+    return translate(N_(", "), lang).join(words)
+
+
 def _cell(column: str, value, lang: str):
-    return status_label(value, lang) if column == "status" else value
+    if column == "status":
+        return status_label(value, lang)
+    if column == "mode":
+        return value_in("mode", value, lang)
+    if column == "reasons" and value and lang != "en":
+        return _reasons(value, lang)
+    return value
 
 
 def display_rows(sheet: Sheet, lang: str, columns: list[str] | None = None) -> tuple[list[str], list[dict]]:
