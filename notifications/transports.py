@@ -20,6 +20,7 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 from notifications.message import mailbox, to_bytes
+from templates.i18n import _
 
 log = logging.getLogger(__name__)
 SECURITY = ("none", "starttls", "tls")
@@ -61,7 +62,8 @@ class SmtpTransport(Transport):
                  timeout=30.0, ssl_context=None):
         super().__init__(sender)
         if security not in SECURITY:
-            raise TransportConfigError(f"[mail.smtp] security must be one of {', '.join(SECURITY)}, not {security!r}")
+            raise TransportConfigError(_("[mail.smtp] security must be one of {choices}, not {security!r}").format(
+                choices=", ".join(SECURITY), security=security))
         self.host, self.port, self.security = host, int(port), security
         self.username, self.password, self.timeout = username, password, float(timeout)
         self.ssl_context = ssl_context
@@ -204,10 +206,10 @@ def transport_from_config(mail_section: dict, stream=None) -> Transport:
     try:
         sender = mailbox(mail_section.get("from") or "unionflow@localhost")
     except ValueError as exc:
-        raise TransportConfigError(f"[mail] from: {exc}") from exc
+        raise TransportConfigError(_("[mail] from: {error}").format(error=exc)) from exc
     if kind == "file":
         if not mail_section.get("dir"):
-            raise TransportConfigError("[mail] dir is needed for the file transport")
+            raise TransportConfigError(_("[mail] dir is needed for the file transport"))
         return FileTransport(sender, mail_section["dir"])
     if kind == "console":
         return ConsoleTransport(sender, stream)
@@ -218,10 +220,11 @@ def transport_from_config(mail_section: dict, stream=None) -> Transport:
             env = smtp.get("password_env") or "UNIONFLOW_SMTP_PASSWORD"
             password = os.environ.get(env)
             if password is None:
-                raise TransportConfigError(f"[mail.smtp] username is set but the environment variable {env} is not")
+                raise TransportConfigError(_("[mail.smtp] username is set but the environment variable {env} is not").format(
+                    env=env))
         return SmtpTransport(
             sender, host=smtp.get("host", "127.0.0.1"), port=smtp.get("port", 25),
             security=smtp.get("security", "none"), username=smtp.get("username", ""), password=password,
             timeout=smtp.get("timeout", 30),
         )
-    raise TransportConfigError(f"[mail] transport must be smtp, file or console, not {kind!r}")
+    raise TransportConfigError(_("[mail] transport must be smtp, file or console, not {kind!r}").format(kind=kind))
