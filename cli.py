@@ -923,7 +923,7 @@ def calendar_show(state, year, park, as_json):
     else:
         click.echo(_t("{year}{park}: {coverage}, {workdays} working days").format(
             year=result["year"], park=_t(" (park {park})").format(park=park) if park else "",
-            coverage=result["coverage"], workdays=result["workdays"]))
+            coverage=_coded("day source", result["coverage"]), workdays=result["workdays"]))
         table(result["days"], ["day", "weekday", "kind", "source"], values={"kind": "day kind", "source": "day source"})
     _warn(result["warnings"])
 
@@ -1396,7 +1396,7 @@ def meeting_resolve(state, meeting, ref, decision, owner_party, due, as_json):
     else:
         click.echo(_t("Decision on case {case_id} ({enterprise}) recorded{owner}{due}.").format(
             case_id=result["case_id"], enterprise=result["enterprise"],
-            owner=_t("; {party} acts").format(party=result["owner_party"]) if result["owner_party"] else "",
+            owner=_t("; {party} acts").format(party=_party(result["owner_party"])) if result["owner_party"] else "",
             due=_t(" by {day}").format(day=result["due_on"]) if result["due_on"] else ""))
 
 
@@ -1475,7 +1475,8 @@ def party_add(state, party, name, email, rep_title, park, as_json):
     if as_json:
         echo_json(result)
     else:
-        click.echo(_t("{name} represents {party} in park {park} (id {id}).").format(**result))
+        click.echo(_t("{name} represents {party} in park {park} (id {id}).").format(
+            **{**result, "party": _party(result["party"])}))
 
 
 @party_group.command("list")
@@ -1498,7 +1499,7 @@ def party_remove(state, rep_id):
     from workflow.parties import remove_representative
 
     result = remove_representative(state.ctx, rep_id)
-    click.echo(_t("Removed {name} ({party}).").format(**result))
+    click.echo(_t("Removed {name} ({party}).").format(**{**result, "party": _party(result["party"])}))
 
 
 # --------------------------------------------------------------------------------------------- demo
@@ -1551,10 +1552,22 @@ def _coded(kind: str, raw):
     return value(kind, raw)
 
 
+def _party(party: str | None) -> str | None:
+    """One of the six parties: its code in English output (what --owner-party takes), its name in Chinese."""
+    from templates.i18n import active_lang
+
+    if not party or active_lang() == "en":
+        return party
+    from workflow.packet_i18n import party_label
+
+    return party_label(party, "zh")
+
+
 def _print_demo_summary(s: dict) -> None:
     target = s["target"]
     click.echo(_t("Founding rate (建会率) at each month end, target {rate:.0%} by {by}:").format(**target))
-    click.echo(f"  {_t('start'):<10}  {s['start_rate']:6.1%}")
+    start = _t("start")  # outside the f-string, where the message extractor sees it
+    click.echo(f"  {start:<10}  {s['start_rate']:6.1%}")
     for m in s["months"]:
         mark = "✔" if m["rate"] >= target["rate"] else " "
         bar = "█" * round(m["rate"] * 40)
