@@ -119,7 +119,7 @@ def echo_json(data) -> None:
 
 
 def table(rows: list[dict], columns: list[str] | None = None, title: str | None = None, values=None) -> None:
-    """A table that fits the terminal (rich folds long cells); headers and coded values in the active language.
+    """A table that fits the terminal (see `fit_widths`); headers and coded values in the active language.
 
     `values` maps a column to the kind of value it holds when it differs from `templates.labels.COLUMN_VALUES`.
     """
@@ -140,18 +140,21 @@ def table(rows: list[dict], columns: list[str] | None = None, title: str | None 
 TEXT_COLUMNS = frozenset({"enterprise", "name", "title", "place", "subject", "last_error", "email", "to", "reason",
                           "industry", "joint_union", "park_name", "cadre_name", "actor", "note", "party_label"})
 WRAP_COLUMNS = frozenset({"note"})
-ELASTIC_MIN = 10  # terminal cells a text column keeps when it gives way
+ELASTIC_MIN = 10  # terminal cells a text column keeps when it gives way, if headers leave room
+ELASTIC_LEAST = 6  # … and before any header gets room (a person's name: three Chinese characters)
 COLUMN_GAP = 3  # padding, the (blank) rule of box.SIMPLE_HEAD, padding
 
 
 def _header_parts(header: str) -> list[str]:
+    """The pieces a header may break between: after `_` or a space, and every two Chinese characters."""
     import re
 
-    return [p for p in re.split(r"(?<=[_ ])", header) if p]
+    wide = "\u3000-\u9fff\uff00-\uffef"
+    return [p for piece in re.split(r"(?<=[_ ])", header) for p in re.findall(f"[{wide}]{{1,2}}|[^{wide}]+", piece)]
 
 
 def _header_lines(header: str, width: int) -> str:
-    """A header broken after `_` or a space where it is wider than its column (its values never break)."""
+    """A header in lines no wider than its column where it can (see `_header_parts`)."""
     from rich.cells import cell_len
 
     lines, line = [], ""
@@ -164,34 +167,44 @@ def _header_lines(header: str, width: int) -> str:
 
 
 def fit_widths(headers: list[str], rows: list[list[str]], width: int, elastic: set[int]) -> list[int]:
-    """Column widths for a terminal `width` cells wide (COLUMN_GAP between columns): every value keeps its
-    width, headers break between words first, then the `elastic` columns share what is left (at least
-    ELASTIC_MIN cells each, or their width if less). The sum may exceed `width` when even that is too wide."""
+    """Column widths for a terminal `width` cells wide (COLUMN_GAP between columns). What is left after the
+    values of the other columns goes, in this order: to the `elastic` columns up to ELASTIC_LEAST cells,
+    to headers broken between words (`_header_parts`), to the elastic columns up to ELASTIC_MIN cells,
+    to whole headers (in equal shares), to the elastic columns' whole values. A value of a column not
+    elastic never breaks, so the sum may exceed `width`."""
     from rich.cells import cell_len
 
     n = len(headers)
-    values = [max((cell_len(r[i]) for r in rows), default=0) for i in range(n)]
+    values = [max([1] + [cell_len(r[i]) for r in rows]) for i in range(n)]
     full = [max(v, cell_len(h)) for v, h in zip(values, headers, strict=True)]
-    room = width - COLUMN_GAP * (n - 1)
-    if sum(full) <= room:
+    spare = width - COLUMN_GAP * (n - 1) - sum(full)
+    if spare >= 0:
         return full
-    word = [max(cell_len(p.rstrip()) for p in _header_parts(h) or [""]) for h in headers]
-    need = [max(v, w) for v, w in zip(values, word, strict=True)]
-    out = list(need)
-    left = room - sum(need[i] for i in range(n) if i not in elastic)
-    todo = sorted(elastic, key=lambda i: need[i])
-    while todo:
-        i = todo.pop(0)
-        share = left // (len(todo) + 1)
-        out[i] = max(min(need[i], share), min(need[i], max(word[i], ELASTIC_MIN)))
-        left -= out[i]
-    spare = room - sum(out)
-    for i in range(n):  # give back whole headers where there is room
-        grow = min(spare, full[i] - out[i]) if i not in elastic else 0
-        if grow > 0:
-            out[i] += grow
-            spare -= grow
+    word = [max([v] + [cell_len(p.rstrip()) for p in _header_parts(h)]) for v, h in zip(values, headers, strict=True)]
+    out = [1 if i in elastic else values[i] for i in range(n)]
+    spare = width - COLUMN_GAP * (n - 1) - sum(out)
+    others = [i for i in range(n) if i not in elastic]
+    spare = _widen(out, [min(w, ELASTIC_LEAST) for w in word], sorted(elastic), spare, fair=True)
+    spare = _widen(out, word, others, spare, fair=False)
+    spare = _widen(out, [min(w, ELASTIC_MIN) for w in word], sorted(elastic), spare, fair=True)
+    spare = _widen(out, full, others, spare, fair=True)
+    _widen(out, word, sorted(elastic), spare, fair=True)
     return out
+
+
+def _widen(out: list[int], target: list[int], cols: list[int], spare: int, fair: bool) -> int:
+    """Raise `out[i]` towards `target[i]` for the columns `cols` with at most `spare` cells (in equal
+    shares if `fair`, else left to right); returns what is left."""
+    cols = [i for i in cols if target[i] > out[i]]
+    while cols and spare > 0:
+        share = max(spare // len(cols), 1) if fair else spare
+        for i in list(cols):
+            add = min(share, target[i] - out[i], spare)
+            out[i] += add
+            spare -= add
+            if out[i] >= target[i]:
+                cols.remove(i)
+    return spare
 
 
 def print_table(headers: list[str], rows: list[list[str]], *, title=None, elastic=(), wrap=(), right=(),
@@ -1016,7 +1029,7 @@ def joint_union_list(state, as_json):
     from workflow.joint_unions import list_joint_unions
 
     render(as_json, list_joint_unions(state.ctx),
-           columns=["code", "name", "kind", "park", "founded_on", "approval_ref", "cases", "covered"],
+           columns=["code", "name", "kind", "park", "founded_on", "cases", "covered"],  # --json: approval_ref too
            values={"kind": "joint kind"})
 
 
@@ -1259,8 +1272,8 @@ def enterprise_signups(state, uscc, n, on, as_json):
 
 
 # --------------------------------------------------------------------------------------------- meetings (six-party joint meeting)
-# The table's columns (start in local minutes, the title last and cut to fit); --json has every field.
-MEETING_COLUMNS = ["id", "park", "starts_at", "place", "status", "items", "resolved", "title"]
+# The table's columns (start in local minutes; the title, participants … with --json).
+MEETING_COLUMNS = ["id", "park", "starts_at", "place", "status", "items", "resolved"]
 
 
 @group(main, "meeting")
