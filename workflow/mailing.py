@@ -11,8 +11,9 @@ Digest mode (`[mail] digest = true`, the default): one email per recipient per d
 `digest:{email}:{as_of}`, listing their cases grouped by level (meeting, overdue, due decisions, remind,
 follow-up) and sorted by urgency (working days over the allowance, or past the decision's due day); a
 case that reached several levels at once is listed once, under the highest. A due decision is another
-kind of item (source "res"), so a case can be listed both for its decision and for a stall level. At most DIGEST_LIMIT cases are listed, the rest counted with the
-command that lists them all — ranked in SQL, so a first sweep over a million cases stays cheap.
+kind of item (source "res"), so a case can be listed both for its decision and for a stall level. At
+most DIGEST_LIMIT cases are listed, the rest counted with the command that lists them all — ranked in
+SQL, so a first sweep over a million cases stays cheap.
 
 The same day again: a second sweep that recorded nothing new sends nothing. One that recorded new
 escalations (e.g. after a registry import) queues a *supplementary* digest `digest:{email}:{as_of}:{n}`
@@ -181,7 +182,8 @@ class ItemSource:
 ITEM_SOURCES = {
     "esc": ItemSource(_escalation_routes, _escalation_details, _escalation_watermark),
     # ref_id = agenda item id, level "resolution"
-    "res": ItemSource(resolution_routes, lambda routes: resolution_details(routes, display_columns), resolution_watermark),
+    "res": ItemSource(resolution_routes, lambda routes: resolution_details(routes, display_columns),
+                      resolution_watermark),
 }
 
 
