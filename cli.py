@@ -298,12 +298,13 @@ def main(ctx, db, actor, config, lang):
 
         logging.basicConfig(level=level.upper(), stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from templates.i18n import activate, resolve_lang
+    from templates.i18n import activate
 
-    activate(resolve_lang(lang))
     state = State(db, actor, config, lang)
     ctx.obj = state
     ctx.call_on_close(state.close)
+    # --lang (or UNIONFLOW_LANG), else the configuration file, else the environment's locale.
+    activate(state.ctx.lang)
 
 
 # --------------------------------------------------------------------------------------------- set-up

@@ -48,6 +48,12 @@ def _default_db_url() -> str:
     return f"sqlite:///{user_dir() / 'unionflow.db'}"
 
 
+def _default_lang() -> str:
+    from templates.i18n import resolve_lang
+
+    return resolve_lang()  # UNIONFLOW_LANG, else the environment's locale
+
+
 def _default_mail_dir() -> str:
     return str(user_dir() / "outbox")
 
@@ -55,7 +61,7 @@ def _default_mail_dir() -> str:
 # Every key of the configuration contract; a test checks each is documented in the README.
 SETTINGS: tuple[Setting, ...] = (
     Setting("general", "timezone", "Asia/Shanghai", "time zone for days, schedules and display"),
-    Setting("general", "lang", "zh", "language of messages and documents: zh or en"),
+    Setting("general", "lang", lambda: _default_lang(), "language of messages and documents: zh or en"),
     Setting("general", "signup_threshold", 10, "worker sign-ups that flag an enterprise without a union"),
     Setting("database", "url", _default_db_url, "SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://..."),
     Setting("mail", "transport", "file", "smtp, file (one .eml per message) or console"),
