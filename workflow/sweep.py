@@ -39,6 +39,7 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -131,6 +132,16 @@ def _next_meetings(starts_from):
     )
 
 
+def _not_fired(conn, *match):
+    """Skip what already fired. SQLite probes the unique index for it (and its INSERT … SELECT … ON
+    CONFLICT needs a WHERE anyway). PostgreSQL leaves it to ON CONFLICT DO NOTHING: on a new database
+    whose escalation table is empty its planner chose a nested loop re-scanning the very table the
+    INSERT fills — quadratic, hours at a million cases (benchmarks/RESULTS.md)."""
+    if conn.dialect.name == "postgresql":
+        return true()
+    return ~exists().where(*match)
+
+
 def _insert_escalations(conn, clock, config, as_of, token, now) -> None:
     """The ladder levels reached and the follow-ups that came due, ON CONFLICT DO NOTHING.
 
@@ -150,10 +161,8 @@ def _insert_escalations(conn, clock, config, as_of, token, now) -> None:
     levels = (
         select(k.c.case_id, k.c.episode, lvl.c.level, k.c.status, k.c.working_days, k.c.allowed, *stamp)
         .select_from(k.join(lvl, reached(k.c.working_days, k.c.allowed, lvl.c.pct)))
-        # Skip what already fired (cheaper than letting ON CONFLICT probe every stalled case every day);
-        # ON CONFLICT still settles a race. Also: SQLite's INSERT … SELECT … ON CONFLICT needs a WHERE.
-        .where(~exists().where(done.c.case_id == k.c.case_id, done.c.episode == k.c.episode,
-                               done.c.level == lvl.c.level))
+        .where(_not_fired(conn, done.c.case_id == k.c.case_id, done.c.episode == k.c.episode,
+                          done.c.level == lvl.c.level))
     )
     conn.execute(_upsert(conn, ESC).from_select(cols, levels).on_conflict_do_nothing())
     k = clock(due_only=True)
@@ -161,8 +170,8 @@ def _insert_escalations(conn, clock, config, as_of, token, now) -> None:
         select(k.c.case_id, k.c.episode, literal("next_action", String), k.c.status, k.c.working_days,
                func.coalesce(k.c.allowed, 0), *stamp, k.c.next_action_on)
         .where(k.c.next_action_on.isnot(None), k.c.next_action_on <= literal(as_of, Date),
-               ~exists().where(done.c.case_id == k.c.case_id, done.c.level == "next_action",
-                               done.c.due_on == k.c.next_action_on))
+               _not_fired(conn, done.c.case_id == k.c.case_id, done.c.level == "next_action",
+                          done.c.due_on == k.c.next_action_on))
     )
     conn.execute(_upsert(conn, ESC).from_select([*cols, "due_on"], due).on_conflict_do_nothing())
 
