@@ -56,6 +56,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from templates.i18n import _
 from workflow.mail_resolutions import resolution_details, resolution_routes, resolution_watermark
 from workflow.models import Cadre, Enterprise, Escalation, FoundingCase, Meeting, Park
 
@@ -362,7 +363,7 @@ def queue_packet(conn, ctx, meeting_id: int, attachments, recipients, *, note: s
     if row is None:
         from workflow.errors import NotFound
 
-        raise NotFound(f"no meeting with id {meeting_id}")
+        raise NotFound(_("no meeting with id {id}").format(id=meeting_id))
     boxes, seen = [], set()
     for r in recipients:
         box = mailbox(r)
@@ -404,6 +405,6 @@ def list_outbox(ctx, status: str | None = None, limit: int | None = None) -> lis
     from workflow.errors import InvalidInput
 
     if status and status not in OUTBOX_STATUSES:
-        raise InvalidInput(f"--status must be one of {', '.join(OUTBOX_STATUSES)}")
+        raise InvalidInput(_("--status must be one of {statuses}").format(statuses=", ".join(OUTBOX_STATUSES)))
     with reading(ctx.ready_engine) as conn:
         return list_messages(conn, status, limit)
