@@ -21,6 +21,7 @@ from workflow import demo_data as D
 from workflow.clock import Clock
 from workflow.config import load_config
 from workflow.context import Context
+from workflow.db import reading
 from workflow.errors import WorkflowError
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def _month_ends(start: date, end: date) -> list[date]:
 
 
 class Replay:
-    def __init__(self, directory: Path, seed: int, progress=None):
+    def __init__(self, directory: Path, seed: int, progress=None, until: date = D.END):
+        self.until = until
         self.dir = directory
         self.seed = seed
         self.rng = random.Random(seed)
@@ -106,7 +108,7 @@ class Replay:
     def open_cases(self):
         from workflow.cases import CADRE, CASE, ENT
 
-        with self.base.engine.connect() as conn:
+        with reading(self.base.engine) as conn:
             return conn.execute(
                 select(CASE.c.id, CASE.c.status, CASE.c.status_since, ENT.c.employees, ENT.c.shuangshi, ENT.c.grid,
                        CADRE.c.code.label("cadre"), CASE.c.mode, CASE.c.joint_union_id)
@@ -196,7 +198,7 @@ class Replay:
         from workflow.models import AgendaItem
 
         t = AgendaItem.__table__
-        with self.base.engine.connect() as conn:
+        with reading(self.base.engine) as conn:
             # Most often carried over first, then in the order the sweep escalated them.
             return list(conn.execute(select(t.c.case_id).where(t.c.meeting_id == meeting_id)
                                      .order_by(t.c.times_on_agenda.desc(), t.c.id)).scalars())
@@ -227,7 +229,7 @@ class Replay:
 
         self.calendar = WorkdayCalendar()
         self.set_up()
-        days = [D.START + timedelta(days=n) for n in range((D.END - D.START).days + 1)]
+        days = [D.START + timedelta(days=n) for n in range((self.until - D.START).days + 1)]
         for n, day in enumerate(days, 1):
             self.clock.frozen_today = day
             workday = self.calendar.is_workday(day)
@@ -238,8 +240,8 @@ class Replay:
                 run_outbox(self.base)
             self.meetings(day, workday)
             self.progress(n, len(days), day.isoformat())
-        months = [coverage(self.base, as_of=d) for d in [D.START, *_month_ends(D.START, D.END)]]
-        targets = targets_report(self.base, as_of=D.END)["targets"]
+        months = [coverage(self.base, as_of=d) for d in [D.START, *_month_ends(D.START, self.until)]]
+        targets = targets_report(self.base, as_of=self.until)["targets"]
         return self.summary(months, min(targets, key=lambda t: t["by"]))
 
     def summary(self, months: list[dict], target: dict) -> dict:
@@ -247,7 +249,7 @@ class Replay:
         from workflow.models import Escalation
 
         esc, out = Escalation.__table__, OutboxMessage.__table__
-        with self.base.engine.connect() as conn:
+        with reading(self.base.engine) as conn:
             levels = dict(conn.execute(select(esc.c.level, func.count()).group_by(esc.c.level)).all())
             sent = conn.execute(select(func.count()).select_from(out).where(out.c.status == "sent")).scalar()
         start, months = months[0], months[1:]
@@ -270,7 +272,8 @@ class Replay:
         }
 
 
-def run_demo(directory: str | Path | None = None, seed: int = D.START.year, progress=None) -> dict:
+def run_demo(directory: str | Path | None = None, seed: int = D.START.year, progress=None,
+             until: date = D.END) -> dict:
     """Build the pilot in a fresh SQLite database under `directory` and replay the second half of 2018."""
     directory = Path(directory or "unionflow-demo").resolve()
     for stale in ("unionflow.db", "unionflow.db-wal", "unionflow.db-shm", "registry.csv"):
@@ -278,7 +281,7 @@ def run_demo(directory: str | Path | None = None, seed: int = D.START.year, prog
     for folder in ("outbox", "packets"):
         shutil.rmtree(directory / folder, ignore_errors=True)
     directory.mkdir(parents=True, exist_ok=True)
-    replay = Replay(directory, seed, progress)
+    replay = Replay(directory, seed, progress, until)
     try:
         return replay.run()
     finally:
