@@ -255,6 +255,16 @@ def valid_usccs(n: int, seed: int = 7) -> list[str]:
 USCCS = valid_usccs(20)
 
 
+ORG_CADRES = (  # code, name, role, park, supervisor
+    ("S01", "张伟", "supervisor", "SJ", None),
+    ("C01", "王芳", "cadre", "SJ", "S01"),
+    ("C02", "李娜", "cadre", "SJ", "S01"),
+    ("S02", "刘洋", "supervisor", "XP", None),
+    ("C03", "陈静", "cadre", "XP", "S02"),
+    ("SEC1", "赵敏", "secretary", "SJ", None),
+)
+
+
 @pytest.fixture
 def org(cli, db_url):
     """A small organisation: admin A01; park SJ (and XP); supervisor S01 with cadres C01, C02; cadre C03 in XP
@@ -262,90 +272,10 @@ def org(cli, db_url):
     cli("init", "--admin", "A01", "--name", "管理员", "--email", "a01@example.org")
     cli("park", "add", "SJ", "松江经开区", user="A01")
     cli("park", "add", "XP", "新浜园区", "--level", "municipal", user="A01")
-    cli(
-        "cadre",
-        "add",
-        "S01",
-        "--name",
-        "张伟",
-        "--email",
-        "s01@example.org",
-        "--role",
-        "supervisor",
-        "--park",
-        "SJ",
-        user="A01",
-    )
-    cli(
-        "cadre",
-        "add",
-        "C01",
-        "--name",
-        "王芳",
-        "--email",
-        "c01@example.org",
-        "--park",
-        "SJ",
-        "--supervisor",
-        "S01",
-        user="A01",
-    )
-    cli(
-        "cadre",
-        "add",
-        "C02",
-        "--name",
-        "李娜",
-        "--email",
-        "c02@example.org",
-        "--park",
-        "SJ",
-        "--supervisor",
-        "S01",
-        user="A01",
-    )
-    cli(
-        "cadre",
-        "add",
-        "S02",
-        "--name",
-        "刘洋",
-        "--email",
-        "s02@example.org",
-        "--role",
-        "supervisor",
-        "--park",
-        "XP",
-        user="A01",
-    )
-    cli(
-        "cadre",
-        "add",
-        "C03",
-        "--name",
-        "陈静",
-        "--email",
-        "c03@example.org",
-        "--park",
-        "XP",
-        "--supervisor",
-        "S02",
-        user="A01",
-    )
-    cli(
-        "cadre",
-        "add",
-        "SEC1",
-        "--name",
-        "赵敏",
-        "--email",
-        "sec1@example.org",
-        "--role",
-        "secretary",
-        "--park",
-        "SJ",
-        user="A01",
-    )
+    for code, name, role, park, supervisor in ORG_CADRES:
+        extra = ["--supervisor", supervisor] if supervisor else []
+        cli("cadre", "add", code, "--name", name, "--email", f"{code.lower()}@example.org", "--role", role,
+            "--park", park, *extra, user="A01")
     return db_url
 
 
