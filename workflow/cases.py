@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from states.guards import CLOSE_REASONS, MISSING
 from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
@@ -265,15 +266,25 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
 def apply_transition(conn, row, dest: str, on: date, now, actor: Actor | None, event: str, values: dict, *,
                      note=None, data=None) -> None:
     """Write the status change with the version check and its event row (caller's transaction)."""
-    result = conn.execute(
-        update(CASE).where(and_(CASE.c.id == row.id, CASE.c.version == row.version))
-        .values(status=dest, status_since=on, episode=CASE.c.episode + 1, version=CASE.c.version + 1,
-                updated_at=now, **values)
-    )
+    params = {"case_id": row.id, "seen_version": row.version,
+              **{f"v_{c}": v for c, v in {"status": dest, "status_since": on, "updated_at": now, **values}.items()}}
+    result = conn.execute(_transition_update(tuple(sorted(values))), params)
     if result.rowcount != 1:
         raise Conflict(_changed(row))
     conn.execute(EVENT.insert(), event_row(row.id, "transition", on, now, actor.id if actor else None, event=event,
                                            from_status=row.status, to_status=dest, note=note, data=data))
+
+
+@lru_cache(maxsize=64)
+def _transition_update(fact_columns: tuple[str, ...]):
+    """One UPDATE statement per set of fact columns, built once with bind parameters: building it per
+    call with literal values was most of a transition's cost (benchmarks/RESULTS.md)."""
+    columns = ("status", "status_since", "updated_at", *fact_columns)
+    return (
+        update(CASE)
+        .where(and_(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("seen_version")))
+        .values(episode=CASE.c.episode + 1, version=CASE.c.version + 1, **{c: bindparam(f"v_{c}") for c in columns})
+    )
 
 
 def _changed(row) -> str:
