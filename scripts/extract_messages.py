@@ -183,6 +183,26 @@ def _strip_dates(data: bytes) -> bytes:
     return b"\n".join(line for line in data.split(b"\n") if b"-Date:" not in line)
 
 
+def _key(m):
+    return (m.id if isinstance(m.id, str) else m.id[0], m.context)
+
+
+def _behind(merged, po_path: Path = PO) -> list[str]:
+    """What the committed .po lacks or has left over, compared by message and translation (not by the
+    header or the location comments, which change with Babel's and click's versions). A committed click
+    message that the installed click no longer has is not "left over": other click versions say it."""
+    from babel.messages.pofile import read_po
+
+    with po_path.open("rb") as fh:
+        committed = {_key(m): m for m in read_po(fh, locale="zh_CN") if m.id}
+    wanted = {_key(m): m for m in merged if m.id}
+    lacking = [f"  not in the .po: {k[0]!r}" for k, m in wanted.items()
+               if k not in committed or committed[k].string != m.string]
+    left_over = [f"  not in the sources: {k[0]!r}" for k, m in committed.items() if k not in wanted
+                 and not all(str(loc).startswith("click/") for loc, _line in m.locations)]
+    return lacking + left_over
+
+
 def compile_mo(po_path: Path = PO) -> Path:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
@@ -204,10 +224,12 @@ def main(argv=None) -> int:
     missing = untranslated(merged)
     pot_bytes, po_bytes = _po_bytes(template), _po_bytes(merged)
     if args.check:
-        behind = _strip_dates(po_bytes) != _strip_dates(PO.read_bytes())
+        behind = _behind(merged)
         print(f"{len(template)} messages; {len(missing)} untranslated; catalog {'behind' if behind else 'current'}")
         for m in missing[:50]:
             print(f"  untranslated: {m.id!r}")
+        for line in behind[:50]:
+            print(line)
         return 1 if behind or missing else 0
     POT.write_bytes(pot_bytes)
     if _strip_dates(po_bytes) != _strip_dates(PO.read_bytes()):

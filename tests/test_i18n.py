@@ -139,6 +139,19 @@ def test_the_catalog_is_current_with_the_sources(extractor):
     assert extractor.main(["--check"]) == 0, "run: .venv/bin/python scripts/extract_messages.py"
 
 
+def test_the_currency_check_sees_a_changed_translation_but_not_babel_or_click_versions(extractor, tmp_path):
+    po = (LOCALE / "unionflow.po").read_text(encoding="utf-8")
+    merged = extractor.merge(extractor.build_template())
+    relabelled = po.replace("Generated-By: Babel", "Generated-By: Babel 0.0 ").replace(
+        "#: workflow/registry_file.py\n", "#: click/core.py workflow/registry_file.py\n")
+    (tmp_path / "same.po").write_text(relabelled, encoding="utf-8")
+    assert extractor._behind(merged, tmp_path / "same.po") == []
+    changed = po.replace('msgstr "必填"', 'msgstr "必须"', 1)
+    assert changed != po
+    (tmp_path / "changed.po").write_text(changed, encoding="utf-8")
+    assert extractor._behind(merged, tmp_path / "changed.po") == ["  not in the .po: 'required'"]
+
+
 def test_every_translation_formats_without_error(zh_catalog):
     for m in zh_catalog:
         ids = (m.id,) if isinstance(m.id, str) else m.id
