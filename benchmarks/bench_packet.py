@@ -20,8 +20,8 @@ from sqlalchemy import func, insert, literal, select
 
 def _agenda(conn, n_cases: int) -> tuple[int, date]:
     """A planned meeting of the park with the most open cases, with its n longest-stalled open cases."""
-    from workflow.cases import CASE, ENT
-    from workflow.meetings import AI, M
+    from workflow.tables import AI, CASE, ENT
+    from workflow.tables import MEETING as M
     from workflow.workdays import DEFAULT_END
 
     open_cases = CASE.c.status.in_(("prospect", "contacted", "preparatory", "founded"))

@@ -8,8 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
 from notifications.columns import UTCDateTime
-
-OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
+from notifications.outbox import OUTBOX_STATUSES
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -17,7 +16,7 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="ck_outbox_status"),
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in OUTBOX_STATUSES)})", name="ck_outbox_status"),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
     )
 

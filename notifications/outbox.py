@@ -24,11 +24,11 @@ from pathlib import Path
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from notifications.message import build_message, clean_header, envelope, mailbox, to_bytes
-from notifications.models import OUTBOX_STATUSES, OutboxMessage  # noqa: F401 - re-exported
+from notifications.tables import OUTBOX as T
 from notifications.transports import TransportUnavailable, describe_error
 
 log = logging.getLogger(__name__)
-T = OutboxMessage.__table__
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
 STALE_AFTER = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(days=1)
 CHUNK = 50

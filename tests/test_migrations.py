@@ -6,7 +6,7 @@ from sqlmodel import SQLModel
 
 import notifications.models  # noqa: F401
 import workflow.models  # noqa: F401
-from workflow.db import head_revision, make_engine
+from workflow.db import SCHEMA_HEAD, current_revision, head_revision, make_engine
 
 
 def test_models_and_migrations_agree(db_url):
@@ -18,6 +18,30 @@ def test_models_and_migrations_agree(db_url):
             assert compare_metadata(ctx, SQLModel.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_the_written_down_head_is_the_migrations_head_and_a_database_at_it_is_current(db_url):
+    assert SCHEMA_HEAD == head_revision()
+    engine = make_engine(db_url)
+    try:
+        assert current_revision(engine) == SCHEMA_HEAD
+    finally:
+        engine.dispose()
+
+
+def test_a_database_behind_the_head_is_refused_with_what_to_run(tmp_path):
+    from sqlalchemy import text
+
+    from tests.conftest import Cli
+
+    cli = Cli(f"sqlite:///{tmp_path}/old.db")
+    cli("init", "--admin", "adm", "--name", "Admin", "--email", "adm@example.org")
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    engine.dispose()
+    result = cli("case", "list", expect=1)
+    assert result.stderr == f"Error: the database schema is at 0000, not {SCHEMA_HEAD}: run `unionflow db upgrade`\n"
 
 
 def test_db_upgrade_on_a_new_database_then_again(tmp_path):

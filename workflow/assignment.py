@@ -14,20 +14,15 @@ from templates.i18n import N_, _
 from templates.labels import value as coded
 from workflow.db import transaction
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
-from workflow.models import Cadre, CaseEvent, Enterprise, FoundingCase, Park
 from workflow.people import cadre_row
 from workflow.people import park_id as resolve_park
 from workflow.permissions import require_actor, require_role
 from workflow.sqlfn import json_object
+from workflow.tables import CADRE, CASE, ENT, EVENT, PARK
 from workflow.uscc import normalise_uscc
 
 log = logging.getLogger(__name__)
 
-CASE = FoundingCase.__table__
-ENT = Enterprise.__table__
-EVENT = CaseEvent.__table__
-CADRE = Cadre.__table__
-PARK = Park.__table__
 HOLDER_ROLES = ("cadre", "social_worker", "supervisor")
 
 

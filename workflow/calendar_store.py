@@ -28,8 +28,8 @@ from sqlalchemy import and_, delete, func, insert, select, text
 from templates.i18n import N_, _
 from workflow.db import is_sqlite, reading, transaction
 from workflow.errors import InvalidInput
-from workflow.models import CalendarDay, CalendarOverride, Park, ParkCalendarDay
 from workflow.permissions import require_actor, require_role
+from workflow.tables import CD, OV, PCD
 from workflow.workdays import (
     DEFAULT_END,
     DEFAULT_START,
@@ -42,10 +42,6 @@ from workflow.workdays import (
 
 log = logging.getLogger(__name__)
 
-CD = CalendarDay.__table__
-PCD = ParkCalendarDay.__table__
-OV = CalendarOverride.__table__
-PARK = Park.__table__
 REBUILD_LOCK = 0x756E_6361_6C31  # pg_advisory_xact_lock key of the rebuild ("uncal1")
 
 

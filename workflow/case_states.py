@@ -19,12 +19,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from templates.i18n import _
-from workflow.cases import CASE, ENT, EVENT
 from workflow.errors import InvalidInput
-from workflow.models import LEVELS, CalendarOverride, Escalation
+from workflow.tables import CASE, ENT, ESC, EVENT, OV
+from workflow.vocabulary import LEVELS
 from workflow.workdays import WorkdayCalendar
 
-ESC = Escalation.__table__
 STATE_EVENT_KINDS = ("transition", "import")
 
 
@@ -112,8 +111,8 @@ def park_and_subparks(conn, code: str) -> list[int]:
 
 def workday_calendar(conn) -> WorkdayCalendar:
     """The federation-wide working-day calendar, with the official schedules an admin loaded."""
-    t = CalendarOverride.__table__
-    overrides = {r.day: r.is_workday for r in conn.execute(select(t.c.day, t.c.is_workday).where(t.c.park_id.is_(None)))}
+    rows = conn.execute(select(OV.c.day, OV.c.is_workday).where(OV.c.park_id.is_(None)))
+    overrides = {r.day: r.is_workday for r in rows}
     return WorkdayCalendar(overrides)
 
 

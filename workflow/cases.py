@@ -20,25 +20,11 @@ from templates.labels import value as coded
 from workflow.db import reading, transaction
 from workflow.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from workflow.flags import signup_flagged, signup_threshold
-from workflow.models import (
-    ACTIVITY_KINDS,
-    STATUSES,
-    Cadre,
-    CaseEvent,
-    Enterprise,
-    FoundingCase,
-    JointUnion,
-    Park,
-)
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
+from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
+from workflow.vocabulary import ACTIVITY_KINDS, STATUSES
 
 log = logging.getLogger(__name__)
-CASE = FoundingCase.__table__
-EVENT = CaseEvent.__table__
-ENT = Enterprise.__table__
-CADRE = Cadre.__table__
-PARK = Park.__table__
-JU = JointUnion.__table__
 
 # Facts each trigger may set on the case, as (option name, column).
 FACT_COLUMNS = {

@@ -6,7 +6,7 @@ import logging
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from templates.i18n import _
@@ -78,14 +78,21 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+# The head revision of workflow/migrations, written down so that a command checks the schema without
+# importing alembic (a tenth of its start-up); tests/test_migrations.py checks it is the migrations' head.
+SCHEMA_HEAD = "0001"
 
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at (None if it has none): alembic's table, read with Core."""
     with reading(engine) as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def head_revision() -> str:
+    """The head of the migrations, as alembic finds it (what `db upgrade` goes to)."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
@@ -100,9 +107,9 @@ def check_ready(engine: Engine) -> None:
               "first").format(url=engine.url.render_as_string(hide_password=True))
         )
     rev = current_revision(engine)
-    if rev != head_revision():
+    if rev != SCHEMA_HEAD:
         raise DatabaseNotReady(_("the database schema is at {revision}, not {head}: run `unionflow db upgrade`").format(
-            revision=rev, head=head_revision()))
+            revision=rev, head=SCHEMA_HEAD))
 
 
 @contextmanager

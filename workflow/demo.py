@@ -106,7 +106,7 @@ class Replay:
 
     # ------------------------------------------------------------------ one day
     def open_cases(self):
-        from workflow.cases import CADRE, CASE, ENT
+        from workflow.tables import CADRE, CASE, ENT
 
         with reading(self.base.engine) as conn:
             return conn.execute(
@@ -195,9 +195,7 @@ class Replay:
                 self.meetings_held += 1
 
     def agenda(self, meeting_id: int) -> list[int]:
-        from workflow.models import AgendaItem
-
-        t = AgendaItem.__table__
+        from workflow.tables import AI as t
         with reading(self.base.engine) as conn:
             # Most often carried over first, then in the order the sweep escalated them.
             return list(conn.execute(select(t.c.case_id).where(t.c.meeting_id == meeting_id)
@@ -245,10 +243,9 @@ class Replay:
         return self.summary(months, min(targets, key=lambda t: t["by"]))
 
     def summary(self, months: list[dict], target: dict) -> dict:
-        from notifications.models import OutboxMessage
-        from workflow.models import Escalation
+        from notifications.tables import OUTBOX as out
+        from workflow.tables import ESC as esc
 
-        esc, out = Escalation.__table__, OutboxMessage.__table__
         with reading(self.base.engine) as conn:
             levels = dict(conn.execute(select(esc.c.level, func.count()).group_by(esc.c.level)).all())
             sent = conn.execute(select(func.count()).select_from(out).where(out.c.status == "sent")).scalar()

@@ -9,14 +9,9 @@ from sqlalchemy import func, select
 from templates.i18n import _
 from workflow.db import reading
 from workflow.errors import InvalidInput, NotFound
-from workflow.models import STATUSES, Cadre, CaseEvent, Enterprise, FoundingCase, Park
+from workflow.tables import CADRE, CASE, ENT, EVENT, PARK
 from workflow.uscc import normalise_uscc
-
-ENT = Enterprise.__table__
-CASE = FoundingCase.__table__
-EVENT = CaseEvent.__table__
-PARK = Park.__table__
-CADRE = Cadre.__table__
+from workflow.vocabulary import STATUSES
 
 
 def _query():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import and_
 from sqlalchemy.sql.elements import ColumnElement
 
-from workflow.models import Enterprise, FoundingCase
+from workflow.tables import CASE, ENT
 
 NO_UNION_STATUSES = ("prospect", "contacted", "preparatory")
 
@@ -26,5 +26,5 @@ def signup_flagged(status: str, signups: int | None, threshold: int) -> bool:
 def signup_flag_clause(threshold: int, status: ColumnElement | None = None) -> ColumnElement:
     """The same rule as SQL over `founding_case` joined with `enterprise` (pass `status` to use another
     status column, e.g. a reconstructed one)."""
-    status = FoundingCase.__table__.c.status if status is None else status
-    return and_(status.in_(NO_UNION_STATUSES), Enterprise.__table__.c.signups >= threshold)
+    status = CASE.c.status if status is None else status
+    return and_(status.in_(NO_UNION_STATUSES), ENT.c.signups >= threshold)

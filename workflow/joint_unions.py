@@ -13,12 +13,13 @@ from sqlalchemy import and_, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from templates.i18n import N_, _
-from workflow.cases import CASE, EVENT, JU, PARK, check_event_day
+from workflow.cases import check_event_day
 from workflow.db import reading, transaction
 from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, TransitionRefused
-from workflow.models import COVERED_STATUSES, JOINT_KINDS
 from workflow.people import park_id
 from workflow.permissions import Actor, require_actor
+from workflow.tables import CASE, EVENT, JU, PARK
+from workflow.vocabulary import COVERED_STATUSES, JOINT_KINDS
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from workflow.case_states import (
     park_and_subparks,
     workday_calendar,
 )
-from workflow.cases import CADRE, CASE, ENT, EVENT, JU, PARK
 from workflow.db import reading
 from workflow.errors import InvalidInput
 from workflow.flags import NO_UNION_STATUSES
-from workflow.models import COVERED_STATUSES, LEVELS, STATUSES
+from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
 from workflow.targets import targets_on
+from workflow.vocabulary import COVERED_STATUSES, LEVELS, STATUSES
 
 PROGRAMMES = ("talent_apartment", "member_supermarket")
 LEDGER_ROLES = ("cadre", "social_worker", "supervisor")

@@ -28,16 +28,7 @@ from datetime import date
 
 from sqlalchemy import Integer, case, cast, exists, func, literal, or_, select
 
-from workflow.models import AgendaItem, Cadre, CalendarDay, CaseEvent, Enterprise, FoundingCase, Meeting, Park
-
-AI = AgendaItem.__table__
-CD = CalendarDay.__table__
-CADRE = Cadre.__table__
-EVENT = CaseEvent.__table__
-CASE = FoundingCase.__table__
-ENT = Enterprise.__table__
-MEETING = Meeting.__table__
-PARK = Park.__table__
+from workflow.tables import AI, CADRE, CASE, CD, ENT, EVENT, MEETING, PARK
 
 RESOLUTION_EVERY = 5  # working days between two mentions of an overdue decision (a working week)
 

@@ -58,16 +58,10 @@ from sqlalchemy import (
 
 from templates.i18n import _
 from workflow.mail_resolutions import resolution_details, resolution_routes, resolution_watermark
-from workflow.models import Cadre, Enterprise, Escalation, FoundingCase, Meeting, Park
+from workflow.tables import CADRE, CASE, ENT, ESC, MEETING, PARK
 
 log = logging.getLogger(__name__)
 
-ESC = Escalation.__table__
-CASE = FoundingCase.__table__
-ENT = Enterprise.__table__
-PARK = Park.__table__
-CADRE = Cadre.__table__
-MEETING = Meeting.__table__
 
 # A due decision of the joint meeting outranks a reminder (and is not cut off behind a long list of them).
 LEVEL_ORDER = ("meeting", "overdue", "resolution", "remind", "next_action")

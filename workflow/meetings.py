@@ -37,21 +37,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from templates.i18n import N_, _
-from workflow.cases import CASE, ENT, EVENT, PARK, event_row, load_case
+from workflow.cases import event_row, load_case
 from workflow.db import reading, transaction
 from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
-from workflow.models import AgendaItem, Escalation, Meeting, MeetingParticipant, PartyRepresentative
 from workflow.packet_i18n import STATUS_LABELS, parse_party, translator
 from workflow.people import park_id as park_id_of
 from workflow.permissions import Actor, require_actor, require_role
+from workflow.tables import AI, CASE, ENT, ESC, EVENT, PARK, PART, REP
+from workflow.tables import MEETING as M
 
 log = logging.getLogger(__name__)
 
-M = Meeting.__table__
-AI = AgendaItem.__table__
-ESC = Escalation.__table__
-PART = MeetingParticipant.__table__
-REP = PartyRepresentative.__table__
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -284,7 +280,7 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
     if owner_party:
         party = parse_party(owner_party)
         if party is None:
-            from workflow.models import PARTIES
+            from workflow.vocabulary import PARTIES
 
             raise InvalidInput(_("--owner-party {party!r} is not one of the six parties: {parties}").format(
                 party=owner_party, parties=", ".join(PARTIES)))

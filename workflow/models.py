@@ -1,7 +1,9 @@
 """Tables of the engine. Enumerations are strings guarded by CHECK constraints (portable, migratable).
 
-The schema is made only by the alembic migrations in `workflow/migrations/`; a test checks that
-these models and the migrations agree.
+These models declare the schema. The schema is made only by the alembic migrations in
+`workflow/migrations/` (a test checks that models and migrations agree); the engine runs on their
+SQLAlchemy Core mirror `workflow/tables.py`, made by scripts/gen_tables.py (a test checks it is current),
+so that a command does not import SQLModel and pydantic.
 """
 
 from __future__ import annotations
@@ -13,25 +15,23 @@ from sqlalchemy.ext.mutable import MutableDict
 from sqlmodel import Field, SQLModel
 
 from notifications.columns import UTCDateTime
-
-STATUSES = ("prospect", "contacted", "preparatory", "founded", "active", "closed")
-OPEN_STATUSES = ("prospect", "contacted", "preparatory", "founded", "active")
-COVERED_STATUSES = ("founded", "active")
-MODES = ("standalone", "joint")
-ROLES = ("cadre", "social_worker", "supervisor", "secretary", "admin")
-PARK_LEVELS = ("national", "municipal", "district")
-SOURCES = ("existing", "new_project", "relocated", "prospective")
-CLOSE_REASONS = ("deregistered", "moved_out", "merged", "out_of_scope")
-JOINT_KINDS = ("grid", "cluster", "park_in_park")
-LEVELS = ("remind", "overdue", "meeting")
-EVENT_KINDS = (
-    "import", "transition", "activity", "assignment", "escalation", "agenda", "resolution",
-    "signup", "update", "next_action",
+from workflow.vocabulary import (  # noqa: F401 - re-exported for the tests
+    ACTIVITY_KINDS,
+    BASES,
+    CLOSE_REASONS,
+    COVERED_STATUSES,
+    EVENT_KINDS,
+    JOINT_KINDS,
+    LEVELS,
+    MEETING_STATUSES,
+    MODES,
+    OPEN_STATUSES,
+    PARK_LEVELS,
+    PARTIES,
+    ROLES,
+    SOURCES,
+    STATUSES,
 )
-ACTIVITY_KINDS = ("visit", "call", "meeting", "other")
-BASES = ("all", "shuangshi")
-PARTIES = ("party_committee", "administration", "regulators", "union", "chamber_of_commerce", "employers")
-MEETING_STATUSES = ("planned", "closed")
 
 
 def one_of(column: str, values: tuple[str, ...], name: str, nullable: bool = False) -> CheckConstraint:

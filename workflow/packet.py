@@ -13,16 +13,16 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
 
-from workflow.cases import CADRE, CASE, ENT, EVENT
 from workflow.db import reading
 from workflow.measures import Facts, legal_basis, propose
-from workflow.meetings import AI, ESC, PART, M, load_meeting
-from workflow.models import COVERED_STATUSES, PARTIES, CalendarOverride, Target
+from workflow.meetings import load_meeting
 from workflow.packet_i18n import party_label, status_label, translator
+from workflow.tables import AI, CADRE, CASE, ENT, ESC, EVENT, PART, TARGET
+from workflow.tables import MEETING as M
+from workflow.tables import OV as OVERRIDE
+from workflow.vocabulary import COVERED_STATUSES, PARTIES
 from workflow.workdays import WorkdayCalendar
 
-TARGET = Target.__table__
-OVERRIDE = CalendarOverride.__table__
 TIMELINE_KINDS = ("transition", "activity", "assignment", "escalation", "resolution", "signup")
 PER_KIND = 5  # latest timeline entries of each kind fetched per case
 TIMELINE_MAX = 12  # of those, the latest shown on the sheet

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from workflow.models import PARTIES
+from workflow.vocabulary import PARTIES
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 
 from templates.i18n import gettext
 from workflow.db import reading, transaction
-from workflow.meetings import PART, M, load_meeting
-from workflow.models import Cadre
+from workflow.meetings import load_meeting
 from workflow.packet import build_packet, calendar
+from workflow.tables import CADRE, PART
+from workflow.tables import MEETING as M
 
 log = logging.getLogger(__name__)
-CADRE = Cadre.__table__
 
 
 def due_meetings(conn, as_of: date, days_before: int, tz) -> list[int]:

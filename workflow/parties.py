@@ -5,15 +5,15 @@ from __future__ import annotations
 from sqlalchemy import case, delete, insert, select
 
 from templates.i18n import N_, _
-from workflow.cases import PARK
 from workflow.db import reading, transaction
 from workflow.errors import InvalidInput, NotFound
-from workflow.meetings import REP, require_secretary
-from workflow.models import PARTIES
+from workflow.meetings import require_secretary
 from workflow.packet_i18n import parse_party, party_label
 from workflow.people import _check_email
 from workflow.people import park_id as park_id_of
 from workflow.permissions import require_actor
+from workflow.tables import PARK, REP
+from workflow.vocabulary import PARTIES
 
 
 def _park_for(conn, actor, park: str | None) -> int:

@@ -9,11 +9,10 @@ from templates.i18n import N_, _
 from templates.labels import value as coded
 from workflow.db import reading, transaction, upgrade
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
-from workflow.models import PARK_LEVELS, ROLES, Cadre, Park
 from workflow.permissions import require_actor, require_role
-
-P = Park.__table__
-C = Cadre.__table__
+from workflow.tables import CADRE as C
+from workflow.tables import PARK as P
+from workflow.vocabulary import PARK_LEVELS, ROLES
 
 
 def park_id(conn, code: str) -> int:

@@ -10,7 +10,7 @@ from templates.i18n import _
 from templates.labels import VALUES
 from templates.labels import value as coded
 from workflow.errors import NoActingUser, NotFound, PermissionDenied
-from workflow.models import Cadre
+from workflow.tables import CADRE
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,8 @@ class Actor:
 def require_actor(conn, code: str | None) -> Actor:
     if not code:
         raise NoActingUser(_("this command changes data: say who you are with --as CODE or UNIONFLOW_USER"))
-    t = Cadre.__table__
-    row = conn.execute(select(t.c.id, t.c.code, t.c.name, t.c.role, t.c.park_id, t.c.active).where(t.c.code == code)).first()
+    c = CADRE.c
+    row = conn.execute(select(c.id, c.code, c.name, c.role, c.park_id, c.active).where(c.code == code)).first()
     if row is None:
         raise NotFound(_("no cadre with code {code!r}: see `unionflow cadre list`").format(code=code))
     if not row.active:

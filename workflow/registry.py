@@ -45,17 +45,14 @@ from sqlalchemy import (
 from templates.i18n import N_, _, ngettext
 from templates.labels import value as coded
 from workflow.errors import ImportFailed, NotFound
-from workflow.models import STATUSES, CaseEvent, Enterprise, FoundingCase, Park
 from workflow.permissions import require_actor, require_role
 from workflow.registry_file import DuplicateGuard, RowError, parse_row, read_rows
 from workflow.sqlfn import json_object
+from workflow.tables import CASE, ENT, EVENT, PARK
+from workflow.vocabulary import STATUSES
 
 log = logging.getLogger(__name__)
 
-ENT = Enterprise.__table__
-CASE = FoundingCase.__table__
-EVENT = CaseEvent.__table__
-PARK = Park.__table__
 
 CHUNK = 5000  # rows per staging batch: bounds memory whatever the file size
 PROGRESS_EVERY = 1000

@@ -13,10 +13,10 @@ from sqlalchemy import case, func, select
 
 from templates.i18n import _
 from workflow.case_states import CasesAt, cases_at, cases_for, month_end, park_and_subparks, rate
-from workflow.cases import CADRE, CASE, ENT, PARK
 from workflow.db import reading
 from workflow.errors import InvalidInput
-from workflow.models import BASES, COVERED_STATUSES
+from workflow.tables import CADRE, CASE, ENT, PARK
+from workflow.vocabulary import BASES, COVERED_STATUSES
 
 GROUPINGS = ("park", "industry", "cadre", "grid", "mode")
 

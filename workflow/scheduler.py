@@ -26,13 +26,12 @@ from sqlalchemy import select, text
 from templates.i18n import _
 from workflow.db import is_sqlite, make_engine, reading
 from workflow.errors import InvalidInput, SchedulerBusy
-from workflow.models import SweepRun
+from workflow.tables import RUN
 
 log = logging.getLogger(__name__)
 
 POLL_ENV = "UNIONFLOW_SCHEDULER_POLL"
 LEADER_KEY = 0x756E_6C65_6164  # pg_try_advisory_lock key of the leader ("unlead"); advisory locks are per database
-RUN = SweepRun.__table__
 
 
 # -- jobs: each an idempotent run_*() the CLI can call too ----------------------------------------

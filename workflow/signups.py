@@ -8,11 +8,12 @@ from datetime import date
 from sqlalchemy import insert, select, update
 
 from templates.i18n import N_, _
-from workflow.cases import CASE, ENT, EVENT, PARK, check_event_day, event_row
+from workflow.cases import check_event_day, event_row
 from workflow.db import transaction
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
 from workflow.flags import signup_flagged, signup_threshold
 from workflow.permissions import require_actor
+from workflow.tables import CASE, ENT, EVENT, PARK
 from workflow.uscc import normalise_uscc
 
 log = logging.getLogger(__name__)

@@ -24,12 +24,8 @@ from sqlalchemy import Date, and_, case, func, literal, literal_column, null, se
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from workflow.models import CalendarDay, Enterprise, FoundingCase, ParkCalendarDay
+from workflow.tables import CASE, CD, ENT, PCD
 
-CASE = FoundingCase.__table__
-ENT = Enterprise.__table__
-CD = CalendarDay.__table__
-PCD = ParkCalendarDay.__table__
 LADDER_ORDER = ("remind", "overdue", "meeting")
 
 

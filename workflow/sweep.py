@@ -46,20 +46,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from templates.i18n import N_, _
 from workflow.calendar_store import fallback_warnings, park_ids_with_days, prepare_calendar
-from workflow.cases import CADRE, CASE, ENT, EVENT, PARK
 from workflow.db import is_sqlite, reading
 from workflow.errors import InvalidInput
-from workflow.models import STATUSES, AgendaItem, CalendarDay, Escalation, Meeting, SweepRun
 from workflow.permissions import require_actor, require_role
 from workflow.stall_clock import LADDER_ORDER, clock_subquery, level_reached, levels_table, reached
+from workflow.tables import AI, CADRE, CASE, CD, ENT, ESC, EVENT, PARK, RUN
+from workflow.tables import MEETING as M
+from workflow.vocabulary import STATUSES
 
 log = logging.getLogger(__name__)
 
-ESC = Escalation.__table__
-AI = AgendaItem.__table__
-M = Meeting.__table__
-CD = CalendarDay.__table__
-RUN = SweepRun.__table__
 SWEEP_LOCK = 0x756E_7377_6570  # pg_advisory_xact_lock key of the sweep ("unswep")
 LEVELS = (*LADDER_ORDER, "next_action")
 CLOCK_STATUSES = ("prospect", "contacted", "preparatory", "founded")

@@ -15,17 +15,15 @@ from sqlalchemy import and_, func, insert, select, update
 
 from templates.i18n import N_, _
 from workflow.case_states import CasesAt, cases_for, park_and_subparks, workday_calendar
-from workflow.cases import CADRE, CASE, PARK
 from workflow.db import reading, transaction
 from workflow.errors import InvalidInput
 from workflow.flags import NO_UNION_STATUSES
-from workflow.models import Target
 from workflow.people import park_id
 from workflow.permissions import require_actor, require_role
 from workflow.reports import check_basis, coverage_on, scope_filters
+from workflow.tables import CADRE, CASE, PARK, TARGET
 
 log = logging.getLogger(__name__)
-TARGET = Target.__table__
 _NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
 
 

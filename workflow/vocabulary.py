@@ -1,0 +1,20 @@
+"""The coded values of the domain (statuses, roles, sources …), stored as strings with CHECK constraints."""
+
+STATUSES = ("prospect", "contacted", "preparatory", "founded", "active", "closed")
+OPEN_STATUSES = ("prospect", "contacted", "preparatory", "founded", "active")
+COVERED_STATUSES = ("founded", "active")
+MODES = ("standalone", "joint")
+ROLES = ("cadre", "social_worker", "supervisor", "secretary", "admin")
+PARK_LEVELS = ("national", "municipal", "district")
+SOURCES = ("existing", "new_project", "relocated", "prospective")
+CLOSE_REASONS = ("deregistered", "moved_out", "merged", "out_of_scope")
+JOINT_KINDS = ("grid", "cluster", "park_in_park")
+LEVELS = ("remind", "overdue", "meeting")
+EVENT_KINDS = (
+    "import", "transition", "activity", "assignment", "escalation", "agenda", "resolution",
+    "signup", "update", "next_action",
+)
+ACTIVITY_KINDS = ("visit", "call", "meeting", "other")
+BASES = ("all", "shuangshi")
+PARTIES = ("party_committee", "administration", "regulators", "union", "chamber_of_commerce", "employers")
+MEETING_STATUSES = ("planned", "closed")
