@@ -28,8 +28,12 @@ from datetime import date
 from functools import partial
 
 from sqlalchemy import (
+    Column,
     Date,
+    Integer,
+    MetaData,
     String,
+    Table,
     and_,
     case,
     cast,
@@ -128,21 +132,26 @@ def _next_meetings(starts_from):
     )
 
 
-def _not_fired(conn, *match):
-    """Skip what already fired. SQLite probes the unique index for it (and its INSERT … SELECT … ON
-    CONFLICT needs a WHERE anyway). PostgreSQL leaves it to ON CONFLICT DO NOTHING: on a new database
-    whose escalation table is empty its planner chose a nested loop re-scanning the very table the
-    INSERT fills — quadratic, hours at a million cases (benchmarks/RESULTS.md)."""
-    if conn.dialect.name == "postgresql":
-        return true()
-    return ~exists().where(*match)
+# What a sweep finds to fire, before it is written: see _insert_escalations.
+STAGE = Table(
+    "sweep_new", MetaData(),
+    *(Column(name, type_) for name, type_ in (
+        ("case_id", Integer()), ("episode", Integer()), ("level", String(16)), ("status", String(16)),
+        ("working_days", Integer()), ("allowed", Integer()), ("due_on", Date()))),
+    prefixes=["TEMPORARY"],
+)
 
 
 def _insert_escalations(conn, clock, config, as_of, token, now) -> None:
-    """The ladder levels reached and the follow-ups that came due, ON CONFLICT DO NOTHING.
+    """The ladder levels reached and the follow-ups that came due, that have not fired yet.
 
     The stalled cases are a MATERIALIZED CTE, computed once: joined with the three levels as a plain
-    subquery, SQLite would evaluate the whole clock once per level.
+    subquery, SQLite would evaluate the whole clock once per level. What has not fired (an anti-join
+    with `escalation`) is staged in a temporary table first and written after: read and written in one
+    statement, PostgreSQL's planner chose a nested loop re-scanning the very table the INSERT filled —
+    quadratic on a new database, hours at a million cases (benchmarks/RESULTS.md) — and without the
+    anti-join it spent its time on 850,000 conflicts a day. ON CONFLICT DO NOTHING stays: the unique
+    indexes have the last word if two sweeps race.
     """
     full = clock()
     k = (
@@ -152,24 +161,29 @@ def _insert_escalations(conn, clock, config, as_of, token, now) -> None:
     )
     lvl = levels_table(config)
     done = ESC.alias("done")
-    stamp = [literal(as_of, Date), literal(token, String), literal(now, ESC.c.created_at.type)]
-    cols = ["case_id", "episode", "level", "status", "working_days", "allowed", "as_of", "sweep_token", "created_at"]
     levels = (
-        select(k.c.case_id, k.c.episode, lvl.c.level, k.c.status, k.c.working_days, k.c.allowed, *stamp)
+        select(k.c.case_id, k.c.episode, lvl.c.level, k.c.status, k.c.working_days, k.c.allowed)
         .select_from(k.join(lvl, reached(k.c.working_days, k.c.allowed, lvl.c.pct)))
-        .where(_not_fired(conn, done.c.case_id == k.c.case_id, done.c.episode == k.c.episode,
-                          done.c.level == lvl.c.level))
+        .where(~exists().where(done.c.case_id == k.c.case_id, done.c.episode == k.c.episode,
+                               done.c.level == lvl.c.level))
     )
-    conn.execute(_upsert(conn, ESC).from_select(cols, levels).on_conflict_do_nothing())
+    cols = ["case_id", "episode", "level", "status", "working_days", "allowed"]
+    STAGE.create(conn)
+    conn.execute(insert(STAGE).from_select(cols, levels))
     k = clock(due_only=True)
     due = (
         select(k.c.case_id, k.c.episode, literal("next_action", String), k.c.status, k.c.working_days,
-               func.coalesce(k.c.allowed, 0), *stamp, k.c.next_action_on)
+               func.coalesce(k.c.allowed, 0), k.c.next_action_on)
         .where(k.c.next_action_on.isnot(None), k.c.next_action_on <= literal(as_of, Date),
-               _not_fired(conn, done.c.case_id == k.c.case_id, done.c.level == "next_action",
-                          done.c.due_on == k.c.next_action_on))
+               ~exists().where(done.c.case_id == k.c.case_id, done.c.level == "next_action",
+                               done.c.due_on == k.c.next_action_on))
     )
-    conn.execute(_upsert(conn, ESC).from_select([*cols, "due_on"], due).on_conflict_do_nothing())
+    conn.execute(insert(STAGE).from_select([*cols, "due_on"], due))
+    stamp = [literal(as_of, Date), literal(token, String), literal(now, ESC.c.created_at.type)]
+    staged = select(*(STAGE.c[c] for c in cols), STAGE.c.due_on, *stamp).where(true())  # SQLite: ON CONFLICT needs a WHERE
+    conn.execute(_upsert(conn, ESC).from_select([*cols, "due_on", "as_of", "sweep_token", "created_at"], staged)
+                 .on_conflict_do_nothing())
+    STAGE.drop(conn)
 
 
 def _record_on_timeline(conn, token, as_of, now, lang) -> int:
