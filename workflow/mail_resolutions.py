@@ -25,8 +25,9 @@ mention.
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Integer, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, cast, exists, func, literal, or_, select
 
 from workflow.tables import AI, CADRE, CASE, CD, ENT, EVENT, MEETING, PARK
 
@@ -39,9 +40,26 @@ def _latest_resolution_event(case_id_col):
             .scalar_subquery())
 
 
+@cache
+def park_secretaries():
+    """(park_id, secretary_id): who hears of a park's joint-meeting business — its active secretaries, or
+    every active secretary if it has none. Parks × secretaries: small, so a route joins it by park
+    instead of asking per row whether the park has a secretary; and computed once, because the planner
+    does not know how many escalations a sweep has just written (PostgreSQL's statistics say a handful,
+    and it scanned every cadre for each of 18,000)."""
+    sec, own = CADRE.alias("sec"), CADRE.alias("own")
+    park_has_secretary = exists().where(own.c.role == "secretary", own.c.active.is_(True), own.c.park_id == PARK.c.id)
+    return (
+        select(PARK.c.id.label("park_id"), sec.c.id.label("secretary_id"))
+        .select_from(PARK.join(sec, or_(sec.c.park_id == PARK.c.id, ~park_has_secretary)))
+        .where(sec.c.role == "secretary", sec.c.active.is_(True))
+        .cte("park_secretary").prefix_with("MATERIALIZED")
+    )
+
+
 def resolution_routes(as_of: date):
     """Who hears of each decision mentioned on `as_of`: narrow rows as `workflow.mailing.ItemSource` wants."""
-    cadre, sec, sec2, later = CADRE.alias("cadre"), CADRE.alias("sec"), CADRE.alias("sec2"), AI.alias("later")
+    cadre, sec, later = CADRE.alias("cadre"), CADRE.alias("sec"), AI.alias("later")
     asof_no = select(CD.c.workday_no).where(CD.c.day == as_of).scalar_subquery()
     asof_is_workday = select(CD.c.is_workday).where(CD.c.day == as_of).scalar_subquery()
     # Working days in [due_on, as_of]: 1 on the first working day on or after the due day.
@@ -49,49 +67,42 @@ def resolution_routes(as_of: date):
     moved_on = exists().where(EVENT.c.case_id == AI.c.case_id, EVENT.c.kind == "transition",
                               EVENT.c.recorded_at > AI.c.resolved_at)
     superseded = exists().where(later.c.case_id == AI.c.case_id, later.c.resolved_at > AI.c.resolved_at)
-    joined = (
-        AI.join(CD, CD.c.day == AI.c.due_on).join(CASE, CASE.c.id == AI.c.case_id)
-        .join(ENT, ENT.c.id == CASE.c.enterprise_id)
-    )
+    # The decisions due today, found from the (few) agenda items first and computed once: joined from
+    # the cadres' side, SQLite walked every case of every cadre to find them.
     due = (
-        AI.c.due_on <= as_of, AI.c.decision.isnot(None), AI.c.resolved_at.isnot(None), CASE.c.status != "closed",
-        asof_is_workday.is_(True), counted >= 1, (counted - 1) % RESOLUTION_EVERY == 0, ~moved_on, ~superseded,
+        select(AI.c.id, AI.c.case_id, CASE.c.cadre_id, CASE.c.enterprise_id, CASE.c.status, AI.c.due_on, ENT.c.park_id,
+               # Working days past the due day: the most overdue first.
+               cast(asof_no - CD.c.workday_no, Integer).label("urgency"),
+               _latest_resolution_event(AI.c.case_id).label("seq"))
+        .select_from(AI.join(CD, CD.c.day == AI.c.due_on).join(CASE, CASE.c.id == AI.c.case_id)
+                     .join(ENT, ENT.c.id == CASE.c.enterprise_id))
+        .where(AI.c.due_on <= as_of, AI.c.decision.isnot(None), AI.c.resolved_at.isnot(None),
+               CASE.c.status != "closed", asof_is_workday.is_(True), counted >= 1,
+               (counted - 1) % RESOLUTION_EVERY == 0, ~moved_on, ~superseded)
+        .cte("due_decision").prefix_with("MATERIALIZED")
     )
 
-    def route(who, *where, frm):
+    def route(who, frm):
         return select(
             who.c.email.label("email"), who.c.name.label("name"), literal("to").label("role"),
-            literal("res").label("source"), AI.c.id.label("ref_id"), AI.c.case_id, literal("resolution").label("level"),
-            # Working days past the due day: the most overdue first.
-            cast(asof_no - CD.c.workday_no, Integer).label("urgency"),
-            _latest_resolution_event(AI.c.case_id).label("seq"),
-        ).select_from(frm).where(*due, who.c.active.is_(True), *where)
+            literal("res").label("source"), due.c.id.label("ref_id"), due.c.case_id,
+            literal("resolution").label("level"), due.c.urgency, due.c.seq, due.c.status,
+            due.c.urgency.label("working_days"), literal(0, Integer).label("allowed"), due.c.due_on,
+            due.c.enterprise_id, due.c.cadre_id,
+        ).select_from(frm).where(who.c.active.is_(True))
 
-    to_cadre = route(cadre, frm=joined.join(cadre, cadre.c.id == CASE.c.cadre_id))
-    park_has_secretary = exists().where(sec2.c.role == "secretary", sec2.c.active.is_(True),
-                                        sec2.c.park_id == ENT.c.park_id)
-    to_secretary = route(sec, or_(sec.c.park_id == ENT.c.park_id, ~park_has_secretary),
-                         frm=joined.join(sec, sec.c.role == "secretary"))
+    ps = park_secretaries()
+    to_cadre = route(cadre, due.join(cadre, cadre.c.id == due.c.cadre_id))
+    to_secretary = route(sec, due.join(ps, ps.c.park_id == due.c.park_id).join(sec, sec.c.id == ps.c.secretary_id))
     return [to_cadre, to_secretary]
 
 
-def resolution_details(routes, display_columns):
-    """The routed rows of source "res" with the case and the decision (`display_columns` aligns the union)."""
-    cadre, sup, r = CADRE.alias("cadre"), CADRE.alias("sup"), routes
-    return (
-        select(r, *display_columns(
-            status=CASE.c.status, working_days=r.c.urgency, allowed=literal(0, Integer), due_on=AI.c.due_on,
-            uscc=ENT.c.uscc, enterprise=ENT.c.name, park=PARK.c.code, park_name=PARK.c.name,
-            cadre_code=cadre.c.code, cadre_name=cadre.c.name, supervisor_name=sup.c.name,
-            decision=AI.c.decision, owner_party=AI.c.owner_party, meeting_id=AI.c.meeting_id,
-            meeting_at=MEETING.c.starts_at,
-        ))
-        .select_from(r.join(AI, AI.c.id == r.c.ref_id).join(MEETING, MEETING.c.id == AI.c.meeting_id)
-                     .join(CASE, CASE.c.id == AI.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
-                     .join(PARK, PARK.c.id == ENT.c.park_id)
-                     .outerjoin(cadre, cadre.c.id == CASE.c.cadre_id).outerjoin(sup, sup.c.id == cadre.c.supervisor_id))
-        .where(r.c.source == "res")
-    )
+def resolution_extras(frm, routes):
+    """The decision and its meeting, outer-joined onto the routed rows of source "res"."""
+    frm = (frm.outerjoin(AI, and_(routes.c.source == "res", AI.c.id == routes.c.ref_id))
+           .outerjoin(MEETING, MEETING.c.id == AI.c.meeting_id))
+    return frm, {"decision": AI.c.decision, "owner_party": AI.c.owner_party, "meeting_id": AI.c.meeting_id,
+                 "meeting_at": MEETING.c.starts_at}
 
 
 def resolution_watermark(conn, as_of: date) -> int:

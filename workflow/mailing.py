@@ -28,7 +28,7 @@ Per-event mode (`digest = false`): one message per escalation and recipient, key
 escalation, so it suits a daily trickle, not a first sweep of a large registry.
 
 Items come from `ITEM_SOURCES` (see `ItemSource`): per source its routes (who hears of what), its
-details (what the email shows) and its watermark (the highest `seq` so far): "esc" (escalations) and
+extras (what the email shows besides the case) and its watermark (the highest `seq` so far): "esc" (escalations) and
 "res" (due decisions of the joint meeting, workflow.mail_resolutions).
 """
 
@@ -41,13 +41,11 @@ from datetime import date
 from itertools import groupby
 
 from sqlalchemy import (
-    Date,
     Integer,
     String,
     and_,
     case,
     cast,
-    exists,
     func,
     literal,
     null,
@@ -57,7 +55,12 @@ from sqlalchemy import (
 )
 
 from templates.i18n import _
-from workflow.mail_resolutions import resolution_details, resolution_routes, resolution_watermark
+from workflow.mail_resolutions import (
+    park_secretaries,
+    resolution_extras,
+    resolution_routes,
+    resolution_watermark,
+)
 from workflow.tables import CADRE, CASE, ENT, ESC, MEETING, PARK
 
 log = logging.getLogger(__name__)
@@ -98,64 +101,53 @@ def advance_command(status: str, uscc: str, level: str) -> str:
 
 # ----------------------------------------------------------------------------------------- items
 def _escalation_routes(as_of: date):
-    """Who hears of each escalation recorded for `as_of`: narrow (recipient, role, item id) rows, one
-    SELECT per route. Narrow, so that ranking a large day sorts little; details are joined later."""
-    cadre, sup, sec, sec2 = CADRE.alias("cadre"), CADRE.alias("sup"), CADRE.alias("sec"), CADRE.alias("sec2")
+    """Who hears of each escalation recorded for `as_of`: (recipient, role, item) rows with the
+    ROUTE_COLUMNS, one SELECT per route over the day's escalations (read once). What the case's
+    enterprise, park and cadre are called is joined later, onto the rows a digest lists (`_detailed`)."""
+    cadre, sup, sec = CADRE.alias("cadre"), CADRE.alias("sup"), CADRE.alias("sec")
     # Only escalations of the case's current stay in its status: a case that moved on is not stalled.
-    joined = (
-        ESC.join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode,
-                            CASE.c.status == ESC.c.status))
-        .join(ENT, ENT.c.id == CASE.c.enterprise_id)
-        .outerjoin(cadre, cadre.c.id == CASE.c.cadre_id)
-        .outerjoin(sup, sup.c.id == cadre.c.supervisor_id)
+    day = (
+        select(ESC.c.id, ESC.c.case_id, ESC.c.level, ESC.c.status, ESC.c.working_days, ESC.c.allowed, ESC.c.due_on,
+               CASE.c.enterprise_id, CASE.c.cadre_id)
+        .join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode, CASE.c.status == ESC.c.status))
+        .where(ESC.c.as_of == as_of)
+        .cte("day_escalation").prefix_with("MATERIALIZED")
     )
+    d = day.c
 
-    def route(who, role, *where, frm=joined):
+    def route(who, role, levels, frm):
         return select(
             who.c.email.label("email"), who.c.name.label("name"), literal(role).label("role"),
-            literal("esc").label("source"), ESC.c.id.label("ref_id"), ESC.c.case_id, ESC.c.level,
-            (ESC.c.working_days - ESC.c.allowed).label("urgency"), ESC.c.id.label("seq"),
-        ).select_from(frm).where(ESC.c.as_of == as_of, who.c.active.is_(True), *where)
+            literal("esc").label("source"), d.id.label("ref_id"), d.case_id, d.level,
+            (d.working_days - d.allowed).label("urgency"), d.id.label("seq"),
+            d.status, d.working_days, d.allowed, d.due_on, d.enterprise_id, d.cadre_id,
+        ).select_from(frm).where(d.level.in_(levels), who.c.active.is_(True))
 
-    to_cadre = route(cadre, "to", ESC.c.level.in_(("remind", "overdue", "next_action")))
-    cc_supervisor = route(sup, "cc", ESC.c.level == "overdue")
-    park_has_secretary = exists().where(sec2.c.role == "secretary", sec2.c.active.is_(True),
-                                        sec2.c.park_id == ENT.c.park_id)
-    to_secretary = route(sec, "to", ESC.c.level == "meeting",
-                         or_(sec.c.park_id == ENT.c.park_id, ~park_has_secretary),
-                         frm=joined.join(sec, sec.c.role == "secretary"))
+    to_cadre = route(cadre, "to", ("remind", "overdue", "next_action"), day.join(cadre, cadre.c.id == d.cadre_id))
+    cc_supervisor = route(sup, "cc", ("overdue",), day.join(cadre, cadre.c.id == d.cadre_id)
+                          .join(sup, sup.c.id == cadre.c.supervisor_id))
+    ps = park_secretaries()
+    to_secretary = route(sec, "to", ("meeting",), day.join(ENT, ENT.c.id == d.enterprise_id)
+                         .join(ps, ps.c.park_id == ENT.c.park_id).join(sec, sec.c.id == ps.c.secretary_id))
     return [to_cadre, cc_supervisor, to_secretary]
 
 
-# What the emails show of an item: every source's details select these, in this order (a union).
+# What every route selects, in this order (a union): who, which item, how urgent, and the case's own facts.
+ROUTE_COLUMNS = ("email", "name", "role", "source", "ref_id", "case_id", "level", "urgency", "seq", "status",
+                 "working_days", "allowed", "due_on", "enterprise_id", "cadre_id")
+# What the emails show besides: joined by `_detailed`, or by a source's extras (a typed NULL elsewhere).
 DISPLAY = (
-    ("status", String), ("working_days", Integer), ("allowed", Integer), ("due_on", Date), ("uscc", String),
-    ("enterprise", String), ("park", String), ("park_name", String), ("cadre_code", String), ("cadre_name", String),
-    ("supervisor_name", String), ("decision", String), ("owner_party", String), ("meeting_id", Integer),
-    ("meeting_at", MEETING.c.starts_at.type),
+    ("uscc", String), ("enterprise", String), ("park", String), ("park_name", String), ("cadre_code", String),
+    ("cadre_name", String), ("supervisor_name", String), ("decision", String), ("owner_party", String),
+    ("meeting_id", Integer), ("meeting_at", MEETING.c.starts_at.type),
 )
 
 
 def display_columns(**given):
-    """The DISPLAY columns from `given` expressions, a typed NULL for those a source does not have."""
+    """The DISPLAY columns from `given` expressions, a typed NULL for those not given."""
     unknown = set(given) - {name for name, _t in DISPLAY}
     assert not unknown, f"not display columns: {unknown}"
     return [(given[name] if name in given else cast(null(), typ)).label(name) for name, typ in DISPLAY]
-
-
-def _escalation_details(routes):
-    """The routed rows of source "esc" with what the emails show of the case."""
-    cadre, sup, r = CADRE.alias("cadre"), CADRE.alias("sup"), routes
-    return (
-        select(r, *display_columns(
-            status=ESC.c.status, working_days=ESC.c.working_days, allowed=ESC.c.allowed, due_on=ESC.c.due_on,
-            uscc=ENT.c.uscc, enterprise=ENT.c.name, park=PARK.c.code, park_name=PARK.c.name, cadre_code=cadre.c.code,
-            cadre_name=cadre.c.name, supervisor_name=sup.c.name))
-        .select_from(r.join(ESC, ESC.c.id == r.c.ref_id).join(CASE, CASE.c.id == ESC.c.case_id)
-                     .join(ENT, ENT.c.id == CASE.c.enterprise_id).join(PARK, PARK.c.id == ENT.c.park_id)
-                     .outerjoin(cadre, cadre.c.id == CASE.c.cadre_id).outerjoin(sup, sup.c.id == cadre.c.supervisor_id))
-        .where(r.c.source == "esc")
-    )
 
 
 def _escalation_watermark(conn, as_of: date) -> int:
@@ -164,21 +156,20 @@ def _escalation_watermark(conn, as_of: date) -> int:
 
 @dataclass(frozen=True)
 class ItemSource:
-    """Where digest and per-event items come from: routes (narrow rows: email, name, role, source,
-    ref_id, case_id, level, urgency, seq), details (joins the DISPLAY columns onto routed rows of this
-    source) and the watermark (highest `seq` so far; an item whose seq is above the mark of the day's
-    earlier digests is new)."""
+    """Where digest and per-event items come from: routes (rows of ROUTE_COLUMNS), extras (given the
+    FROM clause of the routed rows and the routed subquery, that clause outer-joined with what this
+    source's items show besides, and those DISPLAY columns by name) and the watermark (highest `seq`
+    so far; an item whose seq is above the mark of the day's earlier digests is new)."""
 
     routes: Callable
-    details: Callable
+    extras: Callable
     watermark: Callable
 
 
 ITEM_SOURCES = {
-    "esc": ItemSource(_escalation_routes, _escalation_details, _escalation_watermark),
+    "esc": ItemSource(_escalation_routes, lambda frm, routed: (frm, {}), _escalation_watermark),
     # ref_id = agenda item id, level "resolution"
-    "res": ItemSource(resolution_routes, lambda routes: resolution_details(routes, display_columns),
-                      resolution_watermark),
+    "res": ItemSource(resolution_routes, resolution_extras, resolution_watermark),
 }
 
 
@@ -187,7 +178,18 @@ def _routes(as_of: date):
 
 
 def _detailed(routed, order):
-    q = union_all(*(src.details(routed) for src in ITEM_SOURCES.values())).subquery("detailed")
+    """The routed rows with what the emails show: the case's enterprise, park and cadre, and each
+    source's extras (one SELECT: each name is looked up once per listed row)."""
+    cadre, sup, r = CADRE.alias("cadre"), CADRE.alias("sup"), routed
+    frm = (r.join(ENT, ENT.c.id == r.c.enterprise_id).join(PARK, PARK.c.id == ENT.c.park_id)
+           .outerjoin(cadre, cadre.c.id == r.c.cadre_id).outerjoin(sup, sup.c.id == cadre.c.supervisor_id))
+    extras = {}
+    for src in ITEM_SOURCES.values():
+        frm, columns = src.extras(frm, r)
+        extras.update(columns)
+    q = select(r, *display_columns(
+        uscc=ENT.c.uscc, enterprise=ENT.c.name, park=PARK.c.code, park_name=PARK.c.name, cadre_code=cadre.c.code,
+        cadre_name=cadre.c.name, supervisor_name=sup.c.name, **extras)).select_from(frm).subquery("detailed")
     return select(q).order_by(*(q.c[name] if isinstance(name, str) else name(q) for name in order))
 
 
