@@ -6,8 +6,10 @@
 The models (`workflow/models.py`, `notifications/models.py`) declare the schema, and the migrations are
 made from them. The engine itself only ever runs Core statements on `Table` objects, and importing
 SQLModel and pydantic and building the model classes costs a command about a third of its start-up
-(benchmarks/RESULTS.md): so the commands import these generated `Table`s instead.
-tests/test_schema_mirror.py checks that the files are current and that both give the same DDL.
+(benchmarks/RESULTS.md): so the commands import these generated `Table`s instead. The mirror has the
+columns, keys, defaults and constraints, not the indexes: those are the migrations' business, no
+statement needs them, and their dialect options (partial indexes) would import every dialect.
+tests/test_schema_mirror.py checks that the files are current and that both give the same tables.
 """
 
 from __future__ import annotations
@@ -72,8 +74,6 @@ def _column(c) -> str:
     args.append(f"nullable={c.nullable}")
     if c.unique:
         args.append("unique=True")
-    if c.index:
-        args.append("index=True")
     if c.default is not None:
         if not c.default.is_scalar:
             raise TypeError(f"{c.table.name}.{c.name}: only scalar defaults are mirrored")
@@ -81,15 +81,6 @@ def _column(c) -> str:
     if c.server_default is not None or c.onupdate is not None or c.comment:
         raise TypeError(f"{c.table.name}.{c.name}: server defaults, onupdate and comments are not mirrored yet")
     return f"    Column({', '.join(args)}),"
-
-
-def _dialect_kwargs(obj) -> list[str]:
-    out = []
-    for key, value in sorted(obj.dialect_kwargs.items()):
-        if value is None:
-            continue
-        out.append(f"{key}=text({_q(str(value))})" if hasattr(value, "text") else f"{key}={_q(value)}")
-    return out
 
 
 def _table_items(t) -> list[str]:
@@ -108,12 +99,6 @@ def _table_items(t) -> list[str]:
             lines.append(f"    CheckConstraint({_q(str(con.sqltext))}, name={_q(con.name)}),")
         else:
             raise TypeError(f"{t.name}: constraint {con!r} is not mirrored")
-    for ix in sorted(t.indexes, key=lambda i: i.name):
-        cols = [c.name for c in ix.columns]
-        if len(cols) == 1 and t.c[cols[0]].index and ix.name == f"ix_{t.name}_{cols[0]}":
-            continue  # Column(index=True)
-        args = [_q(ix.name), *map(_q, cols)] + (["unique=True"] if ix.unique else []) + _dialect_kwargs(ix)
-        lines.append(f"    Index({', '.join(args)}),")
     return lines
 
 
@@ -136,8 +121,8 @@ def render(module: str) -> str:
     head = [
         f'"""The tables of `{module}` as SQLAlchemy Core, for the engine to run on (generated: do not edit).',
         "",
-        "Made by scripts/gen_tables.py from the models, which declare the schema; tests/test_schema_mirror.py",
-        "checks that this file is current and gives the same DDL as the models.",
+        "Made by scripts/gen_tables.py from the models, which declare the schema (the indexes are left to the",
+        "migrations); tests/test_schema_mirror.py checks that this file is current and gives the same tables.",
         '"""',
         "",
         *_imports("\n".join(body)),

@@ -62,3 +62,12 @@ def test_sqlite_uses_wal_and_foreign_keys(tmp_path):
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_command_on_a_missing_sqlite_file_says_to_init_and_creates_nothing(tmp_path):
+    from tests.conftest import Cli
+
+    path = tmp_path / "nowhere" / "uf.db"
+    result = Cli(f"sqlite:///{path}")("case", "list", expect=1)
+    assert "has no unionflow schema: run `unionflow init" in result.stderr
+    assert not path.exists()

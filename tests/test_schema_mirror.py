@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateTable
 from sqlmodel import SQLModel
 
 import notifications.models  # noqa: F401
@@ -43,14 +43,17 @@ def test_every_model_table_has_its_mirror_and_no_more():
 
 
 @pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()], ids=["sqlite", "postgresql"])
-def test_the_mirror_gives_the_same_ddl(dialect):
+def test_the_mirror_gives_the_same_tables(dialect):
     def ddl(table):
-        lines = sorted(line.strip().rstrip(",") for line in str(CreateTable(table).compile(dialect=dialect)).splitlines())
-        indexes = sorted(str(CreateIndex(ix).compile(dialect=dialect)) for ix in table.indexes)
-        return lines, indexes
+        return sorted(line.strip().rstrip(",") for line in str(CreateTable(table).compile(dialect=dialect)).splitlines())
 
     for name, model_table in SQLModel.metadata.tables.items():
         assert ddl(MIRROR[name]) == ddl(model_table), name
+
+
+def test_the_mirror_leaves_the_indexes_to_the_migrations():
+    """No statement needs them, and a partial index's options would import both dialects at start-up."""
+    assert [t.name for t in MIRROR.values() if t.indexes] == []
 
 
 def test_the_mirror_has_the_same_python_side_defaults():

@@ -86,9 +86,13 @@ SCHEMA_HEAD = "0001"
 def current_revision(engine: Engine) -> str | None:
     """The revision the database's schema is at (None if it has none): alembic's table, read with Core."""
     with reading(engine) as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return _revision(conn)
+
+
+def _revision(conn) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def head_revision() -> str:
@@ -99,14 +103,18 @@ def head_revision() -> str:
 
 
 def check_ready(engine: Engine) -> None:
-    with reading(engine) as conn:
-        has_schema = inspect(conn).has_table("founding_case")
+    path = engine.url.database if is_sqlite(engine) else None
+    if path and path != ":memory:" and not Path(path).exists():
+        has_schema, rev = False, None  # and connecting would leave an empty file behind
+    else:
+        with reading(engine) as conn:
+            has_schema = inspect(conn).has_table("founding_case")
+            rev = _revision(conn) if has_schema else None
     if not has_schema:
         raise DatabaseNotReady(
             _("the database {url} has no unionflow schema: run `unionflow init --admin CODE --name NAME --email EMAIL` "
               "first").format(url=engine.url.render_as_string(hide_password=True))
         )
-    rev = current_revision(engine)
     if rev != SCHEMA_HEAD:
         raise DatabaseNotReady(_("the database schema is at {revision}, not {head}: run `unionflow db upgrade`").format(
             revision=rev, head=SCHEMA_HEAD))

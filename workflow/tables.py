@@ -1,7 +1,7 @@
 """The tables of `workflow.models` as SQLAlchemy Core, for the engine to run on (generated: do not edit).
 
-Made by scripts/gen_tables.py from the models, which declare the schema; tests/test_schema_mirror.py
-checks that this file is current and gives the same DDL as the models.
+Made by scripts/gen_tables.py from the models, which declare the schema (the indexes are left to the
+migrations); tests/test_schema_mirror.py checks that this file is current and gives the same tables.
 """
 
 from sqlalchemy import (
@@ -12,13 +12,11 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     String,
     Table,
     UniqueConstraint,
-    text,
 )
 
 from notifications.columns import UTCDateTime
@@ -63,8 +61,8 @@ CADRE = Table(
     Column("name", String(100), nullable=False),
     Column("email", String(200), nullable=False),
     Column("role", String(16), nullable=False, default="cadre"),
-    Column("park_id", Integer(), ForeignKey("park.id"), nullable=True, index=True),
-    Column("supervisor_id", Integer(), ForeignKey("cadre.id"), nullable=True, index=True),
+    Column("park_id", Integer(), ForeignKey("park.id"), nullable=True),
+    Column("supervisor_id", Integer(), ForeignKey("cadre.id"), nullable=True),
     Column("active", Boolean(), nullable=False, default=True),
     CheckConstraint("role IN ('cadre', 'social_worker', 'supervisor', 'secretary', 'admin')", name="ck_cadre_role"),
 )
@@ -88,7 +86,7 @@ ENT = Table(
     Column("uscc", String(18), nullable=False, unique=True),
     Column("name", String(300), nullable=False),
     Column("park_id", Integer(), ForeignKey("park.id"), nullable=False),
-    Column("industry", String(100), nullable=True, index=True),
+    Column("industry", String(100), nullable=True),
     Column("employees", Integer(), nullable=True),
     Column("shuangshi", Boolean(), nullable=False, default=False),
     Column("grid", String(100), nullable=True),
@@ -103,7 +101,6 @@ ENT = Table(
     CheckConstraint("employees IS NULL OR employees >= 0", name="ck_enterprise_employees"),
     CheckConstraint("members IS NULL OR members >= 0", name="ck_enterprise_members"),
     CheckConstraint("source IN ('existing', 'new_project', 'relocated', 'prospective')", name="ck_enterprise_source"),
-    Index("ix_enterprise_park_grid", "park_id", "grid"),
 )
 
 JU = Table(
@@ -113,7 +110,7 @@ JU = Table(
     Column("code", String(32), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("park_id", Integer(), ForeignKey("park.id"), nullable=False, index=True),
+    Column("park_id", Integer(), ForeignKey("park.id"), nullable=False),
     Column("founded_on", Date(), nullable=True),
     Column("approval_ref", String(100), nullable=True),
     CheckConstraint("kind IN ('grid', 'cluster', 'park_in_park')", name="ck_joint_union_kind"),
@@ -132,7 +129,6 @@ MEETING = Table(
     Column("closed_at", UTCDateTime(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     CheckConstraint("status IN ('planned', 'closed')", name="ck_meeting_status"),
-    Index("ix_meeting_park_status_starts", "park_id", "status", "starts_at"),
 )
 
 PCD = Table(
@@ -148,7 +144,7 @@ REP = Table(
     "party_representative",
     metadata,
     Column("id", Integer(), primary_key=True, nullable=False),
-    Column("park_id", Integer(), ForeignKey("park.id"), nullable=False, index=True),
+    Column("park_id", Integer(), ForeignKey("park.id"), nullable=False),
     Column("party", String(32), nullable=False),
     Column("name", String(100), nullable=False),
     Column("email", String(200), nullable=True),
@@ -179,12 +175,12 @@ CASE = Table(
     Column("episode", Integer(), nullable=False, default=1),
     Column("mode", String(16), nullable=True),
     Column("cadre_id", Integer(), ForeignKey("cadre.id"), nullable=True),
-    Column("next_action_on", Date(), nullable=True, index=True),
+    Column("next_action_on", Date(), nullable=True),
     Column("version", Integer(), nullable=False, default=1),
     Column("contact_person", String(100), nullable=True),
     Column("group_leader", String(100), nullable=True),
     Column("applied_on", Date(), nullable=True),
-    Column("joint_union_id", Integer(), ForeignKey("joint_union.id"), nullable=True, index=True),
+    Column("joint_union_id", Integer(), ForeignKey("joint_union.id"), nullable=True),
     Column("congress_on", Date(), nullable=True),
     Column("approval_ref", String(100), nullable=True),
     Column("chair", String(100), nullable=True),
@@ -199,15 +195,13 @@ CASE = Table(
     CheckConstraint("closed_from IS NULL OR closed_from IN ('prospect', 'contacted', 'preparatory', 'founded', 'active')", name="ck_case_closed_from"),
     CheckConstraint("mode IS NULL OR mode IN ('standalone', 'joint')", name="ck_case_mode"),
     CheckConstraint("status IN ('prospect', 'contacted', 'preparatory', 'founded', 'active', 'closed')", name="ck_case_status"),
-    Index("ix_case_cadre_status", "cadre_id", "status"),
-    Index("ix_case_status_since", "status", "status_since"),
 )
 
 PART = Table(
     "meeting_participant",
     metadata,
     Column("id", Integer(), primary_key=True, nullable=False),
-    Column("meeting_id", Integer(), ForeignKey("meeting.id"), nullable=False, index=True),
+    Column("meeting_id", Integer(), ForeignKey("meeting.id"), nullable=False),
     Column("party", String(32), nullable=False),
     Column("name", String(100), nullable=False),
     Column("email", String(200), nullable=True),
@@ -218,8 +212,8 @@ AI = Table(
     "agenda_item",
     metadata,
     Column("id", Integer(), primary_key=True, nullable=False),
-    Column("meeting_id", Integer(), ForeignKey("meeting.id"), nullable=False, index=True),
-    Column("case_id", Integer(), ForeignKey("founding_case.id"), nullable=False, index=True),
+    Column("meeting_id", Integer(), ForeignKey("meeting.id"), nullable=False),
+    Column("case_id", Integer(), ForeignKey("founding_case.id"), nullable=False),
     Column("reason", String(), nullable=False),
     Column("source", String(16), nullable=False, default="manual"),
     Column("times_on_agenda", Integer(), nullable=False, default=1),
@@ -247,14 +241,13 @@ EVENT = Table(
     Column("note", String(), nullable=True),
     Column("data", JSON(), nullable=True),
     CheckConstraint("kind IN ('import', 'transition', 'activity', 'assignment', 'escalation', 'agenda', 'resolution', 'signup', 'update', 'next_action')", name="ck_event_kind"),
-    Index("ix_event_case_occurred", "case_id", "occurred_on", "id"),
 )
 
 ESC = Table(
     "escalation",
     metadata,
     Column("id", Integer(), primary_key=True, nullable=False),
-    Column("case_id", Integer(), ForeignKey("founding_case.id"), nullable=False, index=True),
+    Column("case_id", Integer(), ForeignKey("founding_case.id"), nullable=False),
     Column("episode", Integer(), nullable=False),
     Column("level", String(16), nullable=False),
     Column("status", String(16), nullable=False),
@@ -263,14 +256,10 @@ ESC = Table(
     Column("as_of", Date(), nullable=False),
     Column("agenda_item_id", Integer(), ForeignKey("agenda_item.id"), nullable=True),
     Column("due_on", Date(), nullable=True),
-    Column("sweep_token", String(32), nullable=True, index=True),
+    Column("sweep_token", String(32), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     CheckConstraint("(level = 'next_action' AND due_on IS NOT NULL) OR (level <> 'next_action' AND due_on IS NULL)", name="ck_escalation_due_on"),
     CheckConstraint("level IN ('remind', 'overdue', 'meeting', 'next_action')", name="ck_escalation_level"),
-    Index("ix_escalation_as_of_level", "as_of", "level"),
-    Index("ix_escalation_pending_meeting", "case_id", postgresql_where=text("level = 'meeting' AND agenda_item_id IS NULL"), sqlite_where=text("level = 'meeting' AND agenda_item_id IS NULL")),
-    Index("uq_escalation_case_episode_level", "case_id", "episode", "level", unique=True, postgresql_where=text("level <> 'next_action'"), sqlite_where=text("level <> 'next_action'")),
-    Index("uq_escalation_next_action", "case_id", "due_on", unique=True, postgresql_where=text("level = 'next_action'"), sqlite_where=text("level = 'next_action'")),
 )
 
 __all__ = ["CD", "PARK", "RUN", "CADRE", "OV", "ENT", "JU", "MEETING", "PCD", "REP", "TARGET", "CASE", "PART", "AI", "EVENT", "ESC", "metadata"]
