@@ -46,9 +46,12 @@ def _add_months_pg(element, compiler, **kw):
 @compiles(add_months, "sqlite")
 def _add_months_sqlite(element, compiler, **kw):
     day, months = (compiler.process(c, **kw) for c in element.clauses)
-    same_day = (f"date({day}, 'start of month', '+' || ({months}) || ' months', "
-                f"'+' || (CAST(strftime('%d', {day}) AS INTEGER) - 1) || ' days')")
-    month_end = f"date({day}, 'start of month', '+' || ({months} + 1) || ' months', '-1 day')"
+    if months.isdigit():  # the usual case, a configured number: constant modifiers, not strings built per row
+        plus, plus_one = f"'+{months} months'", f"'+{int(months) + 1} months'"
+    else:
+        plus, plus_one = f"'+' || ({months}) || ' months'", f"'+' || ({months} + 1) || ' months'"
+    same_day = f"date({day}, 'start of month', {plus}, '+' || (CAST(strftime('%d', {day}) AS INTEGER) - 1) || ' days')"
+    month_end = f"date({day}, 'start of month', {plus_one}, '-1 day')"
     return f"min({same_day}, {month_end})"
 
 
@@ -90,7 +93,8 @@ def clock_subquery(config, as_of: date, asof_no: int, park_ids: list[int], *, st
     frm = CASE.join(ENT, ENT.c.id == CASE.c.enterprise_id).outerjoin(fs, fs.c.day == CASE.c.status_since)
     deadline = add_months(ENT.c.opened_on, _int(months))
     is_new = and_(CASE.c.status == "prospect", ENT.c.opened_on.isnot(None), deadline > CASE.c.status_since)
-    frm = frm.outerjoin(fdl, and_(is_new, fdl.c.day == deadline))
+    # The deadline's working-day number, for prospects (the CASE below decides whether it applies).
+    frm = frm.outerjoin(fdl, and_(CASE.c.status == "prospect", fdl.c.day == deadline))
     since_no = func.coalesce(fs.c.workday_no, 0)
     asof_expr = _int(asof_no)
     deadline_no = fdl.c.workday_no
@@ -100,7 +104,7 @@ def clock_subquery(config, as_of: date, asof_no: int, park_ids: list[int], *, st
         frm = (
             frm.outerjoin(ps, and_(ps.c.park_id == ENT.c.park_id, ps.c.day == CASE.c.status_since))
             .outerjoin(pa, and_(pa.c.park_id == ENT.c.park_id, pa.c.day == day))
-            .outerjoin(pdl, and_(is_new, pdl.c.park_id == ENT.c.park_id, pdl.c.day == deadline))
+            .outerjoin(pdl, and_(CASE.c.status == "prospect", pdl.c.park_id == ENT.c.park_id, pdl.c.day == deadline))
         )
         since_no = func.coalesce(ps.c.workday_no, fs.c.workday_no, 0)
         asof_expr = func.coalesce(pa.c.workday_no, asof_expr)
