@@ -201,6 +201,8 @@ def place_on_agenda(conn, ctx, as_of: date, now) -> int:
     Returns how many escalations were linked to an agenda item; the others stay pending.
     """
     starts_from = literal(ctx.clock.start_of(as_of), M.c.starts_at.type)
+    if conn.execute(select(M.c.id).where(M.c.status == "planned", M.c.starts_at >= starts_from).limit(1)).first() is None:
+        return 0  # no meeting to put anything on: the pending escalations wait (each statement below scans them)
     earlier = AI.alias("earlier")
     nxt = _next_meetings(starts_from)
     pending = (
@@ -232,8 +234,10 @@ def place_on_agenda(conn, ctx, as_of: date, now) -> int:
         .where(AI.c.case_id == ESC.c.case_id).correlate(ESC).scalar_subquery()
     )
     current = exists().where(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode, CASE.c.status != "closed")
+    on_next_meeting = select(AI.c.case_id).join(nxt, nxt.c.meeting_id == AI.c.meeting_id)
     return conn.execute(
-        update(ESC).where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), current, item.isnot(None))
+        update(ESC).where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), ESC.c.case_id.in_(on_next_meeting),
+                          current, item.isnot(None))
         .values(agenda_item_id=item)
     ).rowcount
 
