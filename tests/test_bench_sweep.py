@@ -36,6 +36,9 @@ def test_bench_sweep_compares_the_same_selection_and_changes_nothing(park):
     assert "same selection checked" in daily["note"]
     assert int(first["name"].split("inserts ")[1].split()[0]) > 10
     assert count(park, "escalation") == 0 and count(park, "case_event", "kind = 'escalation'") == 0
+    # With a meeting planned in every park (rolled back too), the first sweep put its cases on an agenda.
+    placed = int(first["note"].split(" put on an agenda")[0].rsplit("; ", 1)[1])
+    assert placed > 0 and count(park, "meeting") == 0 and count(park, "agenda_item") == 0
 
 
 def test_bench_sweep_catches_a_different_selection(park, monkeypatch):
