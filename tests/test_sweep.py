@@ -254,6 +254,29 @@ def test_meeting_level_goes_on_the_next_planned_meeting_or_waits(cli, org):
     assert sql(org, "SELECT meeting_id FROM agenda_item WHERE case_id = :c", c=xp) == [(xp_meeting,)]
 
 
+def test_a_case_put_on_the_meeting_by_hand_is_linked_and_one_seen_before_counts_its_times(cli, org):
+    by_hand = add_enterprise(org, U1, "已手动列入", status="contacted", status_since="2026-03-02", cadre="C01")
+    seen = add_enterprise(org, U2, "再次上会", status="contacted", status_since="2026-03-02", cadre="C02")
+    earlier = plan_meeting(org, "SJ", datetime(2026, 5, 20, 6, 0, tzinfo=UTC), status="closed")
+    engine = make_engine(org)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO agenda_item (meeting_id, case_id, reason, source, times_on_agenda, created_at) "
+                          "VALUES (:m, :c, '上次会议', 'manual', 1, :t)"), {"m": earlier, "c": seen, "t": "2026-05-10 02:00:00"})
+    engine.dispose()
+    nxt = plan_meeting(org, "SJ", datetime(2026, 6, 25, 6, 0, tzinfo=UTC))
+    cli("meeting", "add", nxt, U1, "--reason", "秘书列入", user="SEC1")
+    result = escalate(cli)
+    assert result["agenda_items"] == 2 and result["pending_meetings"] == 0
+    items = sql(org, "SELECT case_id, source, times_on_agenda, reason FROM agenda_item WHERE meeting_id = :m ORDER BY case_id",
+                m=nxt)
+    assert items == [(by_hand, "manual", 1, "秘书列入"), (seen, "escalation", 2, "stalled: 72/30 working days in contacted")]
+    assert sql(org, "SELECT e.case_id FROM escalation e JOIN agenda_item a ON a.id = e.agenda_item_id "
+                    "WHERE e.level = 'meeting' AND a.meeting_id = :m ORDER BY e.case_id", m=nxt) == [(by_hand,), (seen,)]
+    # The sweep put only the second case on the agenda: one `agenda` event each on the timelines.
+    assert count(org, "case_event", "kind = 'agenda' AND case_id = :c", c=by_hand) == 1
+    assert count(org, "case_event", "kind = 'agenda' AND case_id = :c", c=seen) == 1
+
+
 def test_a_pending_meeting_escalation_of_a_finished_episode_stays_off_the_agenda(cli, org):
     add_enterprise(org, U1, "已推进", status="contacted", status_since="2026-03-02", cadre="C01")
     escalate(cli)

@@ -201,7 +201,7 @@ def _record_on_timeline(conn, token, as_of, now, lang) -> int:
 PLACING = Table(
     "sweep_placing", MetaData(),
     Column("escalation_id", Integer()), Column("case_id", Integer()), Column("meeting_id", Integer()),
-    Column("reason", String()),
+    Column("reason", String()), Column("times_on_agenda", Integer()),
     prefixes=["TEMPORARY"],
 )
 
@@ -210,27 +210,28 @@ def place_on_agenda(conn, ctx, as_of: date, now) -> int:
     """Put pending meeting escalations (of the cases' current episode) on their park's next planned meeting.
 
     Returns how many escalations were linked to an agenda item; the others stay pending. Which
-    escalation goes on which meeting is worked out once, into a temporary table, and the agenda
-    items, their timeline events and the escalations' links are written from it: asked per escalation
-    (a correlated subquery over the next meetings), PostgreSQL took 4 minutes for a first sweep that
-    puts 165,000 cases on the agendas of a million-case city.
+    escalation goes on which meeting (and how often its case has been on an agenda) is worked out once,
+    into a temporary table, and the agenda items, their timeline events and the escalations' links are
+    written from it. Asked per escalation (a correlated subquery over the next meetings), PostgreSQL
+    took 4 minutes for a first sweep that puts 165,000 cases on the agendas of a million-case city; and
+    an INSERT that counts the agenda items it is adding to re-scans them per row on a new database.
     """
     starts_from = literal(ctx.clock.start_of(as_of), M.c.starts_at.type)
     if conn.execute(select(M.c.id).where(M.c.status == "planned", M.c.starts_at >= starts_from).limit(1)).first() is None:
         return 0  # no meeting to put anything on: the pending escalations wait
     nxt = _next_meetings(starts_from)
+    times = 1 + select(func.count()).select_from(AI).where(AI.c.case_id == ESC.c.case_id).scalar_subquery()
     PLACING.create(conn)
     conn.execute(insert(PLACING).from_select(
-        ["escalation_id", "case_id", "meeting_id", "reason"],
-        select(ESC.c.id, ESC.c.case_id, nxt.c.meeting_id, _agenda_reason(ctx.lang))
+        ["escalation_id", "case_id", "meeting_id", "reason", "times_on_agenda"],
+        select(ESC.c.id, ESC.c.case_id, nxt.c.meeting_id, _agenda_reason(ctx.lang), times)
         .join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode))
         .join(ENT, ENT.c.id == CASE.c.enterprise_id)
         .join(nxt, nxt.c.park_id == ENT.c.park_id)
         .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), CASE.c.status != "closed"),
     ))
-    p, earlier = PLACING.c, AI.alias("earlier")
-    times = 1 + select(func.count()).select_from(earlier).where(earlier.c.case_id == p.case_id).scalar_subquery()
-    items = select(p.meeting_id, p.case_id, p.reason, literal("escalation", String), times,
+    p = PLACING.c
+    items = select(p.meeting_id, p.case_id, p.reason, literal("escalation", String), p.times_on_agenda,
                    literal(now, AI.c.created_at.type)).where(true())  # SQLite: ON CONFLICT needs a WHERE
     cols = ["meeting_id", "case_id", "reason", "source", "times_on_agenda", "created_at"]
     conn.execute(_upsert(conn, AI).from_select(cols, items).on_conflict_do_nothing())
