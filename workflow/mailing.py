@@ -28,8 +28,8 @@ Per-event mode (`digest = false`): one message per escalation and recipient, key
 escalation, so it suits a daily trickle, not a first sweep of a large registry.
 
 Items come from `ITEM_SOURCES` (see `ItemSource`): per source its routes (who hears of what), its
-extras (what the email shows besides the case) and its watermark (the highest `seq` so far): "esc" (escalations) and
-"res" (due decisions of the joint meeting, workflow.mail_resolutions).
+extras (what the email shows besides the case) and its watermark (the highest `seq` so far): "esc"
+(escalations) and "res" (due decisions of the joint meeting, workflow.mail_resolutions).
 """
 
 from __future__ import annotations
