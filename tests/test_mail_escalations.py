@@ -330,3 +330,20 @@ def test_a_user_template_overrides_the_packaged_one_and_runs_sandboxed(org, db_u
     with pytest.raises(SecurityError):
         render("reminder", {"item": {"enterprise": "x"}, "recipient": {"name": "y"}}, "en", folder)
     environment.cache_clear()
+
+
+def test_routes_of_every_source_select_the_same_columns_in_the_same_order(monkeypatch):
+    """The digest's union of routes matches columns by position: a route in another order is refused."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    import workflow.mailing as mailing
+
+    mailing._routes(date(2026, 6, 15))  # the real sources agree
+    swapped = mailing.ItemSource(
+        lambda as_of: [select(*reversed(mailing._escalation_routes(as_of)[0].selected_columns))],
+        lambda frm, routed: (frm, {}), lambda conn, as_of: 0)
+    monkeypatch.setitem(mailing.ITEM_SOURCES, "bad", swapped)
+    with pytest.raises(AssertionError, match="routes must select"):
+        mailing._routes(date(2026, 6, 15))

@@ -174,7 +174,11 @@ ITEM_SOURCES = {
 
 
 def _routes(as_of: date):
-    return union_all(*(s for src in ITEM_SOURCES.values() for s in src.routes(as_of))).subquery("routes")
+    routes = [s for src in ITEM_SOURCES.values() for s in src.routes(as_of)]
+    # A union matches columns by position: a route of another source in another order would mix them up.
+    wrong = [list(s.selected_columns.keys()) for s in routes if tuple(s.selected_columns.keys()) != ROUTE_COLUMNS]
+    assert not wrong, f"routes must select {ROUTE_COLUMNS}, not {wrong}"
+    return union_all(*routes).subquery("routes")
 
 
 def _detailed(routed, order):
