@@ -40,7 +40,7 @@ def _q(value) -> str:
 def _imports(body: str) -> list[str]:
     """`from sqlalchemy import …` of the names the body uses, ordered as ruff's isort orders them."""
     names = [n for n in ("JSON", "Boolean", "CheckConstraint", "Column", "Date", "DateTime", "Float", "ForeignKey",
-                         "Index", "Integer", "MetaData", "String", "Table", "UniqueConstraint", "text")
+                         "Integer", "MetaData", "String", "Table", "UniqueConstraint")
              if re.search(rf"\b{n}\(", body)]
     line = f"from sqlalchemy import {', '.join(names)}"
     return [line] if len(line) <= 110 else ["from sqlalchemy import (", *(f"    {n}," for n in names), ")"]
@@ -130,8 +130,7 @@ def render(module: str) -> str:
         "from notifications.columns import UTCDateTime",
         "",
     ]
-    out = head + body
-    return "\n".join(out)
+    return "\n".join(head + body)
 
 
 def stale(root: Path = ROOT, write: bool = False) -> list[str]:
