@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from notifications.i18n import level_label, status_label, translations
+from notifications.i18n import STATUS_LABELS, level_label, status_label, translations
 from notifications.message import clean_header
 
 LANGS = ("zh", "en")
@@ -52,10 +52,40 @@ def environment(kind: str, lang: str, user_dir: str | None = None):
     env.policies["ext.i18n.trimmed"] = True  # msgids are the trimmed text (as babel extracts them)
     t = translations(lang)
     env.install_gettext_callables(t.gettext, t.ngettext, newstyle=True)
+    # The same new-style callables, one `Context.call` each instead of three (`_` → gettext → the
+    # catalogue's gettext): a digest calls them a few dozen times, a sweep renders thousands of digests.
+    gettext, ngettext = _new_style(t.gettext, t.ngettext)
+    env.globals.update(gettext=gettext, ngettext=ngettext, _=gettext)
     env.globals["lang"] = lang
-    env.filters["status_label"] = lambda s: status_label(s, lang)
+    # Looked up once per language (a digest shows a status per listed case).
+    statuses = {s: status_label(s, lang) for s in STATUS_LABELS}
+    env.filters["status_label"] = lambda s: statuses[s] if s in statuses else status_label(s, lang)
     env.filters["level_label"] = lambda s: level_label(s, lang)
     return env
+
+
+def _new_style(gettext_fn, ngettext_fn):
+    """jinja2.ext's new-style gettext and ngettext (escaped under autoescape, always %-formatted),
+    calling the catalogue's plain functions directly."""
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = gettext_fn(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables if variables or "%" in rv else rv  # "%%" is "%" either way
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        rv = ngettext_fn(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return gettext, ngettext
 
 
 def render(name: str, data: dict, lang: str = "zh", user_dir: str | Path | None = None) -> Rendered:
