@@ -373,3 +373,24 @@ def test_timeline_note_in_chinese(cli, org, lang, note):
     add_enterprise(org, U1, "中文公司", status="contacted", status_since="2026-03-02", cadre="C01")
     cli("escalate", "--as-of", "2026-04-03", user="A01", lang=lang)
     assert [h["note"] for h in cli.json("case", "history", U1) if h["kind"] == "escalation"] == [note]
+
+
+def test_the_sweeps_memory_setting_holds_for_its_own_transaction_only(org, make_ctx):
+    from workflow.calendar_store import prepare_calendar
+    from workflow.sweep import SWEEP_WORK_MEM, sweep_in
+
+    add_enterprise(org, U1, "内存公司", status="contacted", status_since="2026-03-02", cadre="C01")
+    ctx = make_ctx()
+    engine = ctx.ready_engine
+    prepare_calendar(engine)
+    with engine.connect() as conn:
+        if conn.dialect.name != "postgresql":
+            pytest.skip("work_mem is a PostgreSQL setting")
+        conn.rollback()
+        with conn.begin():
+            default = conn.exec_driver_sql("SHOW work_mem").scalar()
+        with conn.begin():
+            sweep_in(conn, ctx, D("2026-06-15"))
+            assert conn.exec_driver_sql("SHOW work_mem").scalar() == SWEEP_WORK_MEM
+        with conn.begin():
+            assert conn.exec_driver_sql("SHOW work_mem").scalar() == default != SWEEP_WORK_MEM

@@ -13,9 +13,10 @@
 5. `workflow.mailing.queue_escalation_messages` queues the emails in the same transaction.
 6. `sweep_run` records the day's sweep (the scheduler's start-up catch-up reads it).
 
-On PostgreSQL the sweep takes a transaction-level advisory lock first: two sweeps at once run one
-after the other, so the second finds every row already there (the unique indexes guarantee
-"exactly once" in any case; the lock avoids deadlocks between two big inserts in different orders).
+On PostgreSQL the sweep gives its transaction SWEEP_WORK_MEM for sorts and hashes, and takes a
+transaction-level advisory lock first: two sweeps at once run one after the other, so the second
+finds every row already there (the unique indexes guarantee "exactly once" in any case; the lock
+avoids deadlocks between two big inserts in different orders).
 SQLite serialises writers with BEGIN IMMEDIATE. `dry_run` does all of it and rolls back.
 """
 
@@ -279,11 +280,17 @@ def _escalation_rows(conn, token) -> list[dict]:
     return [{**r._mapping, "due_on": r.due_on.isoformat() if r.due_on else None} for r in rows]
 
 
+# PostgreSQL's memory per sort or hash for the sweep's transaction (the server's default, 4 MB, spills
+# the million-case joins and the digests' ranking to disk): the sweep is one process a day.
+SWEEP_WORK_MEM = "64MB"
+
+
 def sweep_in(conn, ctx, as_of: date) -> dict:
     """Steps 1–6 in the caller's transaction (the calendar index must be current): token, counts, emails
     queued and agenda items placed."""
     if not is_sqlite(conn):
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK})
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{SWEEP_WORK_MEM}'")
     from workflow.mailing import queue_escalation_messages
 
     token, now = uuid.uuid4().hex, ctx.clock.now()
