@@ -245,7 +245,8 @@ def test_meeting_level_goes_on_the_next_planned_meeting_or_waits(cli, org):
     assert items == [(nxt, sj, "escalation", 1, "stalled: 72/30 working days in contacted")]
     assert sql(org, "SELECT case_id, agenda_item_id IS NULL FROM escalation WHERE level = 'meeting' ORDER BY case_id") \
         == [(sj, False), (xp, True)]
-    assert [h["kind"] for h in cli.json("case", "history", U1)][-1] == "agenda"
+    # The escalations first, then the agenda item they caused (written before them, recorded after).
+    assert [h["kind"] for h in cli.json("case", "history", U1)][-4:] == ["escalation"] * 3 + ["agenda"]
     assert later != nxt
     # A meeting planned later for XP: the next sweep puts the pending case on it, firing nothing new.
     xp_meeting = plan_meeting(org, "XP", datetime(2026, 6, 30, 6, 0, tzinfo=UTC))

@@ -1,15 +1,17 @@
 """The escalation sweep (DOMAIN.md, "Stall clocks"): remind, overdue, meeting — each once per stall episode.
 
 `run_sweep` is one transaction of set-based statements over all cases:
-1. INSERT … SELECT the ladder levels each case has reached into `escalation`, ON CONFLICT DO NOTHING
-   (unique case + episode + level): a level fires once per episode, a case first swept past several
-   thresholds fires each, and a second sweep inserts nothing. Rows carry the sweep's token, so the
-   sweep knows exactly which rows are its own.
-2. The same for due follow-ups (`next_action_on` ≤ as_of), level `next_action`, once per due day.
-3. One `escalation` event per new row on the case timeline (INSERT … SELECT).
-4. Meeting-level escalations (new and still pending ones of the case's current episode) go on the
-   agenda of the next planned meeting of the case's park; without one they stay pending
+1. The ladder levels each case has reached and that have not fired yet (unique case + episode +
+   level: a level fires once per episode, a case first swept past several thresholds fires each, and
+   a second sweep finds nothing), and the due follow-ups (`next_action_on` ≤ as_of, level
+   `next_action`, once per due day), staged in a temporary table.
+2. Meeting-level escalations (the new ones and those still pending of the case's current episode) go
+   on the agenda of the next planned meeting of the case's park; without one they stay pending
    (agenda_item_id NULL) until a meeting is planned.
+3. INSERT … SELECT the staged rows into `escalation`, ON CONFLICT DO NOTHING, a new meeting-level one
+   with its agenda item. Rows carry the sweep's token, so the sweep knows exactly which are its own.
+4. One `escalation` event per new row on the case timeline, then one `agenda` event per new agenda
+   item (INSERT … SELECT); the pending escalations are linked to their items.
 5. `workflow.mailing.queue_escalation_messages` queues the emails in the same transaction.
 6. `sweep_run` records the day's sweep (the scheduler's start-up catch-up reads it).
 
@@ -42,6 +44,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     select,
     text,
     true,
@@ -110,10 +113,11 @@ def _event_note(lang: str):
     return case((ESC.c.level == "next_action", due_note), else_=ladder_note)
 
 
-def _agenda_reason(lang: str):
-    """The agenda reason, as the meetings module words it: '停滞升级：已对接 45/30 个工作日'."""
-    days = cast(ESC.c.working_days, String) + literal("/") + cast(ESC.c.allowed, String)
-    status = _label(STATUS_ZH, ESC.c.status, lang)
+def _agenda_reason(lang: str, c=ESC.c):
+    """The agenda reason, as the meetings module words it: '停滞升级：已对接 45/30 个工作日' (from the
+    columns `c` of an escalation or of a staged one)."""
+    days = cast(c.working_days, String) + literal("/") + cast(c.allowed, String)
+    status = _label(STATUS_ZH, c.status, lang)
     if lang == "zh":
         return literal("停滞升级：") + status + literal(" ") + days + literal(" 个工作日")
     return literal("stalled: ") + days + literal(" working days in ") + status
@@ -135,7 +139,7 @@ def _next_meetings(starts_from):
     )
 
 
-# What a sweep finds to fire, before it is written: see _insert_escalations.
+# What a sweep finds to fire, before it is written: see _stage_escalations.
 STAGE = Table(
     "sweep_new", MetaData(),
     *(Column(name, type_) for name, type_ in (
@@ -145,16 +149,15 @@ STAGE = Table(
 )
 
 
-def _insert_escalations(conn, clock, config, as_of, token, now) -> None:
-    """The ladder levels reached and the follow-ups that came due, that have not fired yet.
+def _stage_escalations(conn, clock, config, as_of) -> None:
+    """The ladder levels reached and the follow-ups that came due, that have not fired yet, into STAGE.
 
     The stalled cases are a MATERIALIZED CTE, computed once: joined with the three levels as a plain
     subquery, SQLite would evaluate the whole clock once per level. What has not fired (an anti-join
     with `escalation`) is staged in a temporary table first and written after: read and written in one
     statement, PostgreSQL's planner chose a nested loop re-scanning the very table the INSERT filled —
     quadratic on a new database, hours at a million cases (benchmarks/RESULTS.md) — and without the
-    anti-join it spent its time on 850,000 conflicts a day. ON CONFLICT DO NOTHING stays: the unique
-    indexes have the last word if two sweeps race.
+    anti-join it spent its time on 850,000 conflicts a day.
     """
     full = clock()
     k = (
@@ -182,10 +185,24 @@ def _insert_escalations(conn, clock, config, as_of, token, now) -> None:
                                done.c.due_on == k.c.next_action_on))
     )
     conn.execute(insert(STAGE).from_select([*cols, "due_on"], due))
-    stamp = [literal(as_of, Date), literal(token, String), literal(now, ESC.c.created_at.type)]
-    staged = select(*(STAGE.c[c] for c in cols), STAGE.c.due_on, *stamp).where(true())  # SQLite: ON CONFLICT needs a WHERE
-    conn.execute(_upsert(conn, ESC).from_select([*cols, "due_on", "as_of", "sweep_token", "created_at"], staged)
-                 .on_conflict_do_nothing())
+
+
+def _write_escalations(conn, as_of, token, now, placing: bool) -> None:
+    """The staged escalations into `escalation`, a new meeting-level one with the agenda item its case
+    was just put on (`placing`: see _place_on_agenda), so that no row is written twice. ON CONFLICT DO
+    NOTHING stays: the unique indexes have the last word if two sweeps race (they do not: see the
+    module docstring)."""
+    s, item, frm = STAGE.c, cast(null(), Integer), STAGE
+    if placing:
+        p = PLACING.c
+        frm = (STAGE.outerjoin(PLACING, and_(p.escalation_id.is_(None), p.case_id == s.case_id, s.level == "meeting"))
+               .outerjoin(AI, and_(AI.c.meeting_id == p.meeting_id, AI.c.case_id == p.case_id)))
+        item = AI.c.id
+    cols = ["case_id", "episode", "level", "status", "working_days", "allowed", "due_on"]
+    stamp = [item, literal(as_of, Date), literal(token, String), literal(now, ESC.c.created_at.type)]
+    staged = select(*(s[c] for c in cols), *stamp).select_from(frm).where(true())  # SQLite: ON CONFLICT needs a WHERE
+    conn.execute(_upsert(conn, ESC).from_select([*cols, "agenda_item_id", "as_of", "sweep_token", "created_at"],
+                                                staged).on_conflict_do_nothing())
     STAGE.drop(conn)
 
 
@@ -198,7 +215,7 @@ def _record_on_timeline(conn, token, as_of, now, lang) -> int:
     return conn.execute(insert(EVENT).from_select(cols, rows)).rowcount
 
 
-# The pending meeting escalations that go on a meeting now: see place_on_agenda.
+# The meeting-level escalations that go on a meeting now: see _place_on_agenda.
 PLACING = Table(
     "sweep_placing", MetaData(),
     Column("escalation_id", Integer()), Column("case_id", Integer()), Column("park_id", Integer()),
@@ -207,44 +224,55 @@ PLACING = Table(
 )
 
 
-def place_on_agenda(conn, ctx, as_of: date, now) -> int:
-    """Put pending meeting escalations (of the cases' current episode) on their park's next planned meeting.
+def _place_on_agenda(conn, ctx, as_of: date, now) -> bool:
+    """Put the meeting-level escalations — those pending (of the cases' current episode) and the new ones
+    staged — on their park's next planned meeting: the agenda items, before the escalations are
+    written (each new one is written with its item, see _write_escalations; `_link_agenda` links the
+    pending ones and records the timeline). False when no meeting is planned: they all wait.
 
-    Returns how many escalations were linked to an agenda item; the others stay pending. Which
-    escalation goes on which meeting (and how often its case has been on an agenda) is worked out
-    once, into a temporary table, and the agenda items, their timeline events and the escalations'
-    links are written from it. The pending escalations are found first, on their own (a partial
-    index), and only then matched with their park's meeting: asked in one statement, PostgreSQL —
-    whose statistics, gathered after the last placement, say that nothing is pending — started from
-    the meetings and walked every enterprise and case of each park (10 s at a million cases for the
-    day's 18,693), and a correlated subquery over the next meetings ran once per escalation (4 minutes
-    for a first sweep). The temporary table is analysed (PostgreSQL never analyses one by itself), so
-    the statements that read it know how small it is.
+    Which escalation goes on which meeting (and how often its case has been on an agenda) is worked out
+    once, into a temporary table. The escalations are found first, on their own (pending ones from a
+    partial index), and only then matched with their park's meeting: asked in one statement,
+    PostgreSQL — whose statistics, gathered after the last placement, say that nothing is pending —
+    started from the meetings and walked every enterprise and case of each park (10 s at a million
+    cases for a day's 18,693), and a correlated subquery over the next meetings ran once per
+    escalation (4 minutes for a first sweep). The temporary table is analysed (PostgreSQL never
+    analyses one by itself), so the statements that read it know how small it is.
     """
     starts_from = literal(ctx.clock.start_of(as_of), M.c.starts_at.type)
     if conn.execute(select(M.c.id).where(M.c.status == "planned", M.c.starts_at >= starts_from).limit(1)).first() is None:
-        return 0  # no meeting to put anything on: the pending escalations wait
-    # How often the case has been on an agenda before (counted before the new items are added: an
-    # INSERT counting the items it adds re-scans them per row).
-    times = 1 + select(func.count()).select_from(AI).where(AI.c.case_id == ESC.c.case_id).scalar_subquery()
+        return False
     PLACING.create(conn)
-    p = PLACING.c
-    conn.execute(insert(PLACING).from_select(
-        ["escalation_id", "case_id", "park_id", "reason", "times_on_agenda"],
-        select(ESC.c.id, ESC.c.case_id, ENT.c.park_id, _agenda_reason(ctx.lang), times)
-        .join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode))
-        .join(ENT, ENT.c.id == CASE.c.enterprise_id)
-        .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), CASE.c.status != "closed"),
-    ))
+    into = ["escalation_id", "case_id", "park_id", "reason", "times_on_agenda"]
+    for source, esc_id, where in (
+        (ESC, ESC.c.id, [ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), CASE.c.status != "closed",
+                         CASE.c.episode == ESC.c.episode]),
+        (STAGE, cast(null(), Integer), [STAGE.c.level == "meeting"]),  # of the current episode, not closed
+    ):
+        # How often the case has been on an agenda before (counted before the new items are added: an
+        # INSERT counting the items it adds re-scans them per row).
+        times = 1 + select(func.count()).select_from(AI).where(AI.c.case_id == source.c.case_id).scalar_subquery()
+        conn.execute(insert(PLACING).from_select(into, (
+            select(esc_id, source.c.case_id, ENT.c.park_id, _agenda_reason(ctx.lang, source.c), times)
+            .select_from(source.join(CASE, CASE.c.id == source.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id))
+            .where(*where))))
     if not is_sqlite(conn):
         conn.exec_driver_sql(f"ANALYZE {PLACING.name}")
+    p = PLACING.c
     nxt = _next_meetings(starts_from)
     conn.execute(update(PLACING).values(meeting_id=nxt.c.meeting_id).where(nxt.c.park_id == p.park_id))
     items = select(p.meeting_id, p.case_id, p.reason, literal("escalation", String), p.times_on_agenda,
                    literal(now, AI.c.created_at.type)).where(p.meeting_id.isnot(None))  # SQLite: ON CONFLICT needs a WHERE
     cols = ["meeting_id", "case_id", "reason", "source", "times_on_agenda", "created_at"]
     conn.execute(_upsert(conn, AI).from_select(cols, items).on_conflict_do_nothing())
-    # Timeline: one `agenda` event per item put on an agenda just now (as the meetings module records it).
+    return True
+
+
+def _link_agenda(conn, as_of: date, now) -> int:
+    """After _place_on_agenda and the escalations' own timeline rows: one `agenda` event per item put on
+    an agenda just now (as the meetings module records it), and the pending escalations linked to their
+    item (new, or put there by hand before). Returns how many escalations were linked, new and pending."""
+    p = PLACING.c
     conn.execute(insert(EVENT).from_select(
         ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "note"],
         select(AI.c.case_id, literal("agenda", String), AI.c.source, CASE.c.status, CASE.c.status,
@@ -253,13 +281,16 @@ def place_on_agenda(conn, ctx, as_of: date, now) -> int:
         .join(CASE, CASE.c.id == AI.c.case_id).join(M, M.c.id == AI.c.meeting_id)
         .where(AI.c.created_at == literal(now, AI.c.created_at.type), AI.c.source == "escalation"),
     ))
-    # The escalation's item: its case on that meeting (new, or put there by hand before).
-    placed = conn.execute(
+    new = conn.execute(
+        select(func.count()).select_from(PLACING.join(AI, and_(AI.c.meeting_id == p.meeting_id, AI.c.case_id == p.case_id)))
+        .where(p.escalation_id.is_(None))
+    ).scalar()
+    pending = conn.execute(
         update(ESC).values(agenda_item_id=AI.c.id)
         .where(ESC.c.id == p.escalation_id, AI.c.meeting_id == p.meeting_id, AI.c.case_id == p.case_id)
     ).rowcount
     PLACING.drop(conn)
-    return placed
+    return new + pending
 
 
 def _record_run(conn, as_of, now, counts) -> None:
@@ -296,16 +327,20 @@ def sweep_in(conn, ctx, as_of: date) -> dict:
     token, now = uuid.uuid4().hex, ctx.clock.now()
     timings, mark = {}, time.perf_counter()
 
-    def step(name):
+    def step(name):  # seconds per kind of step, summed
         nonlocal mark
-        timings[name], mark = round(time.perf_counter() - mark, 3), time.perf_counter()
+        timings[name], mark = round(timings.get(name, 0) + time.perf_counter() - mark, 3), time.perf_counter()
 
     clock = partial(clock_subquery, ctx.config, as_of, _asof_no(conn, as_of), park_ids_with_days(conn))
-    _insert_escalations(conn, clock, ctx.config, as_of, token, now)
+    _stage_escalations(conn, clock, ctx.config, as_of)
+    step("escalations")
+    placing = _place_on_agenda(conn, ctx, as_of, now)
+    step("agenda")
+    _write_escalations(conn, as_of, token, now, placing)
     step("escalations")
     _record_on_timeline(conn, token, as_of, now, ctx.lang)
     step("timeline")
-    placed = place_on_agenda(conn, ctx, as_of, now)
+    placed = _link_agenda(conn, as_of, now) if placing else 0
     step("agenda")
     emails = queue_escalation_messages(conn, ctx, as_of)
     step("emails")
