@@ -83,20 +83,12 @@ def _check_equal(conn, left: str, right: str, params: dict, what: str) -> None:
             raise AssertionError(f"{what}: the sweep and the baseline differ ({extra} row(s) {side})")
 
 
-def same_settings(conn) -> None:
-    """The baselines run with the server settings the sweep gives its own transaction (its work_mem)."""
-    from workflow.sweep import SWEEP_WORK_MEM
-
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SET LOCAL work_mem = '{SWEEP_WORK_MEM}'")
-
-
 def bench_sweep(engine, n: int) -> list[dict]:
     from workflow.calendar_store import prepare_calendar
     from workflow.clock import Clock
     from workflow.config import load_config
     from workflow.context import Context
-    from workflow.sweep import sweep_in
+    from workflow.sweep import sweep_in, sweep_settings
     from workflow.tables import MEETING, PARK
 
     url = engine.url.render_as_string(hide_password=False)
@@ -131,7 +123,7 @@ def bench_sweep(engine, n: int) -> list[dict]:
         # puts the cases that reach the meeting level on an agenda.
         trans = conn.begin()
         try:
-            same_settings(conn)
+            sweep_settings(conn)  # the sweep's own server settings, for a fair comparison
             starts = literal(datetime.combine(today + timedelta(days=10), dt_time(1, 30), UTC), MEETING.c.starts_at.type)
             conn.execute(insert(MEETING).from_select(
                 ["park_id", "title", "starts_at", "place", "status", "created_at"],
@@ -188,7 +180,7 @@ def bench_sweep(engine, n: int) -> list[dict]:
         # Baseline, first sweep: the same escalation and timeline rows written by hand.
         trans = conn.begin()
         try:
-            same_settings(conn)
+            sweep_settings(conn)  # the sweep's own server settings, for a fair comparison
             t0 = time.perf_counter()
             conn.execute(text(
                 "INSERT INTO escalation (case_id, episode, level, status, working_days, allowed, as_of, sweep_token, "

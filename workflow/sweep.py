@@ -316,12 +316,18 @@ def _escalation_rows(conn, token) -> list[dict]:
 SWEEP_WORK_MEM = "64MB"
 
 
+def sweep_settings(conn) -> None:
+    """The server settings of the sweep's transaction (PostgreSQL; the benchmark's baselines use them too)."""
+    if not is_sqlite(conn):
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{SWEEP_WORK_MEM}'")
+
+
 def sweep_in(conn, ctx, as_of: date) -> dict:
     """Steps 1–6 in the caller's transaction (the calendar index must be current): token, counts, emails
     queued and agenda items placed."""
     if not is_sqlite(conn):
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK})
-        conn.exec_driver_sql(f"SET LOCAL work_mem = '{SWEEP_WORK_MEM}'")
+    sweep_settings(conn)
     from workflow.mailing import queue_escalation_messages
 
     token, now = uuid.uuid4().hex, ctx.clock.now()
