@@ -6,9 +6,11 @@ Only click is imported at start-up; everything else is imported inside the comma
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -116,6 +118,64 @@ def as_of_option(f):
 
 def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# --------------------------------------------------------------------------------------------- output files (--out)
+def check_out_path(path: str) -> None:
+    """Refuse an --out file that cannot be written (exit 1), before any work is done for it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        said = (_t("cannot write {path}: {folder} is not a folder; choose another --out") if os.path.exists(folder)
+                else _t("cannot write {path}: the folder {folder} does not exist; create it or choose another --out"))
+        raise click.ClickException(said.format(path=path, folder=folder))
+    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise click.ClickException(_t("cannot write {path}: permission denied; choose another --out").format(path=path))
+
+
+def _checked_out(ctx, param, value):
+    if value is not None:
+        check_out_path(value)
+    return value
+
+
+def out_option(help_text: str):
+    return click.option("--out", type=click.Path(dir_okay=False), callback=_checked_out, help=help_text)
+
+
+@contextmanager
+def output_file(path: str):
+    """A temporary file beside `path` to write to: it becomes `path` only once written whole, so a failure
+    leaves no partial file (and an older `path` as it was). Errors become `Error: cannot write …` (exit 1)."""
+    import tempfile
+
+    check_out_path(path)
+    target = os.path.abspath(path)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".unionflow-", suffix=Path(path).suffix)
+        os.close(fd)
+        yield tmp
+        if os.path.exists(target):
+            mode = os.stat(target).st_mode & 0o7777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as exc:
+        raise click.ClickException(_t("cannot write {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from exc
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_output(path: str, data: str | bytes) -> None:
+    """Write a whole output file (text as UTF-8) through `output_file`."""
+    with output_file(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def table(rows: list[dict], columns: list[str] | None = None, title: str | None = None, values=None) -> None:
@@ -1086,17 +1146,28 @@ def report_group():
 
 
 def _report_options(formats):
+    """--as-of, --park, --format, --out, --json; their combinations are checked before the report is computed."""
     def wrap(f):
+        @functools.wraps(f)
+        def checked(*args, fmt, out, as_json, **kw):
+            if as_json and fmt not in ("table", "json"):
+                raise click.UsageError(_t("--json and --format {format} disagree: give one of them").format(format=fmt))
+            if fmt == "xlsx" and not out:
+                raise click.UsageError(_t("--format xlsx needs --out PATH"))
+            if fmt == "table" and out and not as_json:
+                raise click.UsageError(_t("--out goes with --format csv, json, xlsx or html"))
+            return f(*args, fmt=fmt, out=out, as_json=as_json, **kw)
+
         for deco in reversed([
             as_of_option,
             click.option("--park", metavar="CODE", help="Only this park (and its sub-parks)."),
             click.option("--format", "fmt", type=click.Choice(formats), default="table", show_default=True,
                          help="A table on the terminal, or a file format."),
-            click.option("--out", type=click.Path(dir_okay=False), help="Write to this file (needed for xlsx)."),
+            out_option("Write to this file (needed for xlsx)."),
             json_option,
         ]):
-            f = deco(f)
-        return f
+            checked = deco(checked)
+        return checked
     return wrap
 
 
@@ -1119,11 +1190,7 @@ def _emit_report(state, kind, data, fmt, out, as_json):
     """Render a report as a table, JSON, CSV, XLSX or HTML, to stdout or --out."""
     from workflow import exports
 
-    fmt = "json" if as_json else fmt
-    if fmt == "xlsx" and not out:
-        raise click.UsageError(_t("--format xlsx needs --out PATH"))
-    if fmt == "table" and out:
-        raise click.UsageError(_t("--out goes with --format csv, json, xlsx or html"))
+    fmt = "json" if as_json else fmt  # the combinations were checked by `_report_options`
     lang = state.ctx.lang  # files are documents: [general] lang unless --lang/UNIONFLOW_LANG say otherwise
     if fmt == "table":
         from templates.i18n import active_lang
@@ -1133,7 +1200,8 @@ def _emit_report(state, kind, data, fmt, out, as_json):
             _report_table(*exports.terminal_table(sheet, lang), title=sheet.title)
         return
     if fmt == "xlsx":
-        exports.write_xlsx(out, exports.sheets_for(kind, data, lang), lang)
+        with output_file(out) as tmp:
+            exports.write_xlsx(tmp, exports.sheets_for(kind, data, lang), lang)
         click.echo(_t("Wrote {path}.").format(path=out))
         return
     if fmt == "json":
@@ -1143,8 +1211,7 @@ def _emit_report(state, kind, data, fmt, out, as_json):
     else:
         text = exports.csv_text(exports.sheets_for(kind, data, lang), lang)
     if out:
-        with open(out, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        write_output(out, text)
         click.echo(_t("Wrote {path}.").format(path=out))
     else:
         click.echo(text, nl=False)
@@ -1355,7 +1422,7 @@ def meeting_add(state, meeting, ref, reason, as_json):
 @click.argument("meeting")
 @click.option("--format", "fmt", type=click.Choice(["html", "docx", "md", "pdf"]), default="html", show_default=True,
               help="The packet's format (see above).")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file (needed for docx and pdf).")
+@out_option("Write to this file (needed for docx and pdf).")
 @as_of_option
 @pass_state
 def meeting_agenda(state, meeting, fmt, out, as_of):
@@ -1379,8 +1446,7 @@ def meeting_agenda(state, meeting, fmt, out, as_of):
     if out is None:
         click.echo(data, nl=False)
         return
-    with open(out, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    write_output(out, data)
     click.echo(_t("Wrote {path} ({format}).").format(path=out, format=fmt), err=True)
 
 
