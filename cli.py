@@ -191,9 +191,40 @@ def table(rows: list[dict], columns: list[str] | None = None, title: str | None 
     kinds = {**COLUMN_VALUES, **(values or {})}
     columns = columns or list(rows[0])
     cells = [["" if r.get(c) is None else str(value(kinds.get(c), r.get(c))) for c in columns] for r in rows]
-    print_table([field(c) for c in columns], cells, title=title,
+    headers = [field(c) for c in columns]
+    width = terminal_width()
+    shared = shared_columns(headers, cells, width, {i for i, c in enumerate(columns) if c in TEXT_COLUMNS})
+    if shared:  # said once above the table, to give its room to the text columns
+        click.echo(_t("; ").join(_t("{field}: {value}").format(field=headers[i], value=cells[0][i]) for i in shared))
+        keep = [i for i in range(len(columns)) if i not in shared]
+        columns, headers, cells = [columns[i] for i in keep], [headers[i] for i in keep], [[r[i] for i in keep]
+                                                                                          for r in cells]
+    print_table(headers, cells, title=title, width=width,
                 elastic={i for i, c in enumerate(columns) if c in TEXT_COLUMNS},
                 wrap={i for i, c in enumerate(columns) if c in WRAP_COLUMNS})
+
+
+def terminal_width() -> int:
+    """What tables are fitted to: the terminal's width; when output is not a terminal, COLUMNS, else 80."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        return Console().width
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
+
+
+def shared_columns(headers: list[str], rows: list[list[str]], width: int, elastic: set[int]) -> list[int]:
+    """When a table of several rows is too wide for `width`: the columns (not the first, not text) whose every
+    row holds one and the same value, e.g. the park of a one-park registry."""
+    from rich.cells import cell_len
+
+    if len(rows) < 2:
+        return []
+    full = sum(max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers))
+    if full + COLUMN_GAP * (len(headers) - 1) <= width:
+        return []
+    return [i for i in range(1, len(headers)) if i not in elastic and rows[0][i] and all(r[i] == rows[0][i] for r in rows)]
 
 
 # Free text that gives way (cut with …) when a table is wider than the terminal; WRAP_COLUMNS wrap instead.
@@ -226,12 +257,15 @@ def _header_lines(header: str, width: int) -> str:
     return "\n".join([*lines, line.rstrip()])
 
 
-def fit_widths(headers: list[str], rows: list[list[str]], width: int, elastic: set[int]) -> list[int]:
+def fit_widths(headers: list[str], rows: list[list[str]], width: int, elastic: set[int],
+               wrap: set[int] = frozenset()) -> list[int]:
     """Column widths for a terminal `width` cells wide (COLUMN_GAP between columns). What is left after the
-    values of the other columns goes, in this order: to the `elastic` columns up to ELASTIC_LEAST cells,
-    to headers broken between words (`_header_parts`), to the elastic columns up to ELASTIC_MIN cells,
-    to whole headers (in equal shares), to the elastic columns' whole values. A value of a column not
-    elastic never breaks, so the sum may exceed `width`."""
+    values of the other columns goes, in this order: to the `elastic` columns up to ELASTIC_LEAST cells;
+    to headers broken between words (`_header_parts`; taken even beyond `width`); to the elastic columns up
+    to ELASTIC_MIN cells; to the whole values of the elastic columns cut with … (not those in `wrap`,
+    which lose nothing when narrow); to headers in as few lines as it allows (`_lower_headers`); to whole
+    headers in equal shares; to the `wrap` columns. A value of a column not elastic never breaks, so the
+    sum may exceed `width`."""
     from rich.cells import cell_len
 
     n = len(headers)
@@ -245,11 +279,37 @@ def fit_widths(headers: list[str], rows: list[list[str]], width: int, elastic: s
     spare = width - COLUMN_GAP * (n - 1) - sum(out)
     others = [i for i in range(n) if i not in elastic]
     spare = _widen(out, [min(w, ELASTIC_LEAST) for w in word], sorted(elastic), spare, fair=True)
-    spare = _widen(out, word, others, spare, fair=False)
+    for i in others:  # a header's longest word never breaks either: rather a wider table than a folded word
+        spare -= word[i] - out[i]
+        out[i] = word[i]
     spare = _widen(out, [min(w, ELASTIC_MIN) for w in word], sorted(elastic), spare, fair=True)
+    spare = _widen(out, word, sorted(set(elastic) - set(wrap)), spare, fair=True)
+    spare = _lower_headers(out, headers, others, spare)
     spare = _widen(out, full, others, spare, fair=True)
     _widen(out, word, sorted(elastic), spare, fair=True)
     return out
+
+
+def _lower_headers(out: list[int], headers: list[str], cols: list[int], spare: int) -> int:
+    """Widen the columns `cols` so that their headers take the fewest lines `spare` cells allow (room that
+    makes one header shorter while another keeps the height is better left to the text columns)."""
+    from rich.cells import cell_len
+
+    def lines(i: int, width: int) -> int:
+        return _header_lines(headers[i], width).count("\n") + 1
+
+    for height in range(1, max([lines(i, out[i]) for i in cols], default=1)):
+        need = {}
+        for i in cols:
+            need[i] = out[i]
+            while lines(i, need[i]) > height and need[i] < cell_len(headers[i]):
+                need[i] += 1
+        cost = sum(need[i] - out[i] for i in cols)
+        if cost <= spare:
+            for i in cols:
+                out[i] = need[i]
+            return spare - cost
+    return spare
 
 
 def _widen(out: list[int], target: list[int], cols: list[int], spare: int, fair: bool) -> int:
@@ -276,8 +336,8 @@ def print_table(headers: list[str], rows: list[list[str]], *, title=None, elasti
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(soft_wrap=False, width=width)
-    widths = fit_widths(headers, rows, console.width, set(elastic))
+    console = Console(soft_wrap=False, width=width or terminal_width())
+    widths = fit_widths(headers, rows, console.width, set(elastic), set(wrap))
     total = sum(widths) + COLUMN_GAP * (len(widths) - 1)
     if total > console.width:  # too narrow even so: let lines run on rather than squeeze every column
         console = Console(soft_wrap=False, width=total)
@@ -533,8 +593,8 @@ def case_history(state, ref, as_json):
     """The case's timeline: transitions, activities, assignments, escalations, resolutions."""
     from workflow.cases import history
 
-    render(as_json, history(state.ctx, ref),
-           columns=["occurred_on", "kind", "event", "from_status", "to_status", "actor", "note"],
+    # The status each event left the case in: the one before is the row above (--json has from_status).
+    render(as_json, history(state.ctx, ref), columns=["occurred_on", "kind", "event", "to_status", "actor", "note"],
            values={"kind": "event kind"})
 
 
@@ -1172,18 +1232,15 @@ def _report_options(formats):
 
 
 def _report_table(headers, rows, numeric, title):
-    """Like `table`, but numbers stay on one line, right-aligned; unwrapped when not on a terminal."""
+    """Like `table`, but numbers stay on one line, right-aligned."""
     if not rows:
         click.echo(_t("{title}: (none)").format(title=title))
         return
-    from rich.console import Console
-
     cells = [["" if r.get(h) is None else str(r.get(h)) for h in headers] for r in rows]
     # Names give way (cut with …): the columns holding text with spaces or Chinese, not codes, dates or numbers.
     elastic = {i for i, h in enumerate(headers) if h not in numeric
                and any(" " in row[i] or not row[i].isascii() for row in cells)}
-    print_table(headers, cells, title=title, elastic=elastic, right={i for i, h in enumerate(headers) if h in numeric},
-                width=None if Console().is_terminal else 400)
+    print_table(headers, cells, title=title, elastic=elastic, right={i for i, h in enumerate(headers) if h in numeric})
 
 
 def _emit_report(state, kind, data, fmt, out, as_json):
@@ -1646,8 +1703,10 @@ def _party(party: str | None) -> str | None:
 def _print_demo_summary(s: dict) -> None:
     target = s["target"]
     click.echo(_t("Founding rate (建会率) at each month end, target {rate:.0%} by {by}:").format(**target))
+    from templates.labels import display_width
+
     start = _t("start")  # outside the f-string, where the message extractor sees it
-    click.echo(f"  {start:<10}  {s['start_rate']:6.1%}")
+    click.echo(f"  {start}{' ' * (10 - display_width(start))}  {s['start_rate']:6.1%}")  # as wide as a date
     for m in s["months"]:
         mark = "✔" if m["rate"] >= target["rate"] else " "
         bar = "█" * round(m["rate"] * 40)

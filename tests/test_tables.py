@@ -15,6 +15,13 @@ def widest(output: str) -> int:
     return max(cell_len(line.rstrip()) for line in output.splitlines())
 
 
+def header_and_rows(output: str) -> tuple[set[str], list[str]]:
+    """The words of a table's header (a header may break between words, over several lines) and its rows."""
+    lines = output.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("──"))
+    return {w for line in lines[:rule] for w in line.split()}, lines[rule + 1:]
+
+
 def test_fit_widths_keeps_values_whole_and_cuts_the_text_columns():
     from cli import COLUMN_GAP, fit_widths
 
@@ -49,10 +56,10 @@ def test_meeting_list_fits_80_columns_with_the_local_start(long_meeting, cli):
     for lang in ("en", "zh"):
         out = cli("meeting", "list", lang=lang, env=COLUMNS_80).stdout
         assert widest(out) <= 80, out
-        lines = out.splitlines()
-        assert len(lines) == 3, out  # header, rule, one line for the meeting
-        assert lines[2].startswith("1 ") and " SJ " in lines[2] and " 2026-06-16 09:30 " in lines[2]
-        assert "松江经济技术开发区" in lines[2] and lines[2].rstrip().endswith("0") and "…" in lines[2]
+        _header, rows = header_and_rows(out)
+        assert len(rows) == 1, out  # one line for the meeting
+        assert rows[0].startswith("1 ") and " SJ " in rows[0] and " 2026-06-16 09:30 " in rows[0]
+        assert "松江经济技术开发区" in rows[0] and rows[0].rstrip().endswith("0") and "…" in rows[0]
         assert "专题会议" not in out  # the title: --json only
     meeting = cli.json("meeting", "list")[0]
     assert meeting["starts_at"] == "2026-06-16T09:30+08:00"
@@ -62,8 +69,9 @@ def test_meeting_list_fits_80_columns_with_the_local_start(long_meeting, cli):
 def test_case_and_outbox_lists_fit_80_columns(long_meeting, cli):
     out = cli("case", "list", env=COLUMNS_80).stdout
     assert widest(out) <= 80, out
-    assert out.splitlines()[0].split() == ["id", "enterprise", "park", "status", "cadre", "status_since",
-                                           "next_action_on"]
+    header, _rows = header_and_rows(out)  # a header may break between words to leave the name its room
+    assert header == {"id", "enterprise", "park", "status", "cadre", "status_", "since", "next_", "action_", "on"}
+    assert LONG_NAME[:12] in out
     assert "上海精诚立信" in out and "…" in out and "2026-05-04" in out
     assert cli.json("case", "list")[0]["uscc"] == USCCS[0]  # JSON keeps every field
     for args in (("cadre", "list"), ("case", "list", "--stalled", "--as-of", "2026-06-15")):
@@ -81,3 +89,63 @@ def test_a_report_table_on_an_80_column_terminal(capsys):
     out = capsys.readouterr().out
     assert widest(out) <= 80
     assert out.splitlines()[-1].split() == ["1", "SJ", "70.0%", "2018-12-31", "70.8%", "115", "250", "2.3"]
+
+
+def test_headers_take_the_fewest_lines_the_room_allows():
+    from cli import fit_widths
+
+    headers = ["Target", "Park", "Target rate", "Due", "Founding rate", "Still needed", "Working days left",
+               "Needed per week"]
+    rows = [["1", "SJ", "70.0%", "2018-12-31", "70.8%", "115", "250", "2.3"]]
+    widths = fit_widths(headers, rows, 80, set())
+    from cli import _header_lines
+
+    assert max(_header_lines(h, w).count("\n") for h, w in zip(headers, widths, strict=True)) == 1  # two lines
+    # Too narrow for the headers' words: the table runs wider rather than fold a word letter by letter.
+    assert fit_widths(headers, rows, 40, set()) == [6, 4, 6, 10, 8, 6, 7, 6]
+
+
+@pytest.fixture
+def registry(org, cli, db_url):
+    """Enterprises with long names, all in park SJ, a target, and a case with a long timeline."""
+    for i in range(4):
+        add_enterprise(db_url, USCCS[i], LONG_NAME[: 12 + i], cadre=("C01", "C02")[i % 2], industry="高端装备",
+                       employees=120 + i,
+                       status="prospect" if i else "contacted", status_since="2026-05-04")
+    cli("target", "set", "70%", "--by", "2026-12-31", "--park", "SJ", user="A01")
+    cli("case", "log", "1", "--kind", "visit", "--note", "走访企业，人事经理表示需请示总部，下周再约老板面谈", user="C01")
+    cli("case", "prepare", "1", "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-01",
+        "--note", "筹备组五人，已向区总工会递交建会申请", user="C01")
+    return db_url
+
+
+@pytest.mark.parametrize("columns", ["80", None])
+def test_piped_reports_fit_columns_or_80(registry, cli, columns):
+    """Not a terminal: COLUMNS when it is set, else 80 (report tables used to run to 110 columns)."""
+    for report in ("targets", "incentives", "cadres", "funnel", "coverage"):
+        for lang in ("en", "zh"):
+            out = cli("report", report, lang=lang, env={"COLUMNS": columns}).stdout
+            assert widest(out) <= 80, (report, lang, out)
+    out = cli("report", "targets", env={"COLUMNS": "120"}).stdout
+    assert "Working days left" in out  # room: whole headers
+
+
+def test_case_history_gives_its_room_to_the_note(registry, cli):
+    out = cli("case", "history", "1", env=COLUMNS_80).stdout
+    assert widest(out) <= 80, out
+    header = out.splitlines()[0].split()
+    assert header == ["occurred_on", "kind", "event", "to_status", "actor", "note"]  # whole; from_status: --json
+    note_at = out.splitlines()[0].index("note")
+    assert 80 - note_at >= 20
+    assert "走访企业，人事经理表示需请示总部" in out.replace(" ", "").replace("\n", "")
+    assert "from_status" in cli.json("case", "history", "1")[0]
+
+
+def test_a_value_shared_by_every_row_is_said_once_when_room_is_short(registry, cli):
+    out = cli("enterprise", "list", env=COLUMNS_80).stdout
+    lines = out.splitlines()
+    assert lines[0] == "park: SJ" and lines[1].split() == ["uscc", "name", "industry", "employees", "status", "cadre"]
+    assert widest(out) <= 80 and LONG_NAME[:6] in out  # the park's room goes to the name
+    assert cli("enterprise", "list", lang="zh", env=COLUMNS_80).stdout.splitlines()[0] == "园区：SJ"
+    wide = cli("enterprise", "list", env={"COLUMNS": "160"}).stdout
+    assert wide.splitlines()[0].split()[:3] == ["uscc", "name", "park"]  # room enough: a column like any other
