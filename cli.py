@@ -72,6 +72,38 @@ class UnionflowGroup(click.Group):
     def list_commands(self, ctx):
         return list(self.commands)  # keep the order of definition, which follows the work
 
+    def format_commands(self, ctx, formatter):
+        """Each command with its whole first sentence (click cuts it to one line with `...`), wrapped by
+        display width: click's wrapping counts a Chinese character as one column and breaks only at spaces."""
+        rows = [(name, cmd.get_short_help_str(limit=10_000)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            first_col = min(max(len(name) for name, _ in rows), 30) + 2  # as `HelpFormatter.write_dl` lays it out
+            width = max(formatter.width - first_col - 2, 10)
+            with formatter.section(_t("Commands")):
+                formatter.write_dl([(name, "\b\n" + "\n".join(wrap_cells(text, width))) for name, text in rows])
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` terminal cells: broken at spaces, or between Chinese characters
+    (never before Chinese closing punctuation)."""
+    import re
+
+    from templates.labels import display_width
+
+    wide = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+    tokens = re.findall(f"\\s+|[{wide}][，。、；：）》」』”！？]*|[^\\s{wide}]+", text)
+    lines, line = [], ""
+    for token in tokens:
+        if token.isspace():
+            line += " " if line else ""
+        elif line and display_width(line + token) > width:
+            lines.append(line.rstrip())
+            line = token
+        else:
+            line += token
+    return [*lines, line.rstrip()]
+
 
 def group(parent, name, **kw):
     return parent.group(name, cls=UnionflowGroup, context_settings=CONTEXT_SETTINGS, **kw)
@@ -410,7 +442,7 @@ def main(ctx, db, actor, config, lang):
       unionflow demo                         replay the Songjiang pilot on a demo database
       unionflow init --admin A01 --name 管理员 --email admin@example.org
       unionflow --as A01 enterprise import registry.xlsx --park SJ
-      unionflow --as C01 case contact 91310117MA1J00001X --person 王经理
+      unionflow --as C01 case contact 91310117MA1000009T --person 王经理
     """
     level = os.environ.get("UNIONFLOW_LOG_LEVEL")
     if level:
@@ -748,7 +780,13 @@ def states_group():
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True,
               help="Mermaid (for Markdown) or Graphviz dot.")
 def states_diagram(fmt):
-    """Print the state diagram, generated from the machine's definition."""
+    """Print the state diagram, generated from the machine's definition.
+
+    \b
+    Examples:
+      unionflow states diagram > states.mmd
+      unionflow states diagram --format dot | dot -Tsvg > states.svg
+    """
     from states.machine import diagram
 
     click.echo(diagram(fmt), nl=False)
@@ -1156,7 +1194,7 @@ def joint_union_list(state, as_json):
 
 @group(main, "target")
 def target_group():
-    """Founding-rate targets (e.g. ≥70% by the end of the year)."""
+    """Founding-rate targets, for example ≥70% by the end of the year."""
 
 
 @target_group.command("set")
@@ -1191,7 +1229,12 @@ def target_set(state, rate, by, park, basis, as_json):
 @json_option
 @pass_state
 def target_list(state, as_json):
-    """List targets."""
+    """List the founding-rate targets; `report targets` shows how far each one is.
+
+    \b
+    Example:
+      unionflow target list --json
+    """
     from workflow.targets import list_targets
 
     rows = list_targets(state.ctx)
@@ -1202,7 +1245,15 @@ def target_list(state, as_json):
 
 @group(main, "report")
 def report_group():
-    """Coverage reports: founding and membership rates, targets, the cadres' ledger, funnel, incentives."""
+    """Coverage reports: founding and membership rates, targets, the cadres' ledger, funnel, incentives.
+
+    \b
+    Each prints a table, or writes CSV, JSON or XLSX (coverage also HTML) with --format and --out.
+    Examples:
+      unionflow report coverage --by park
+      unionflow report targets --as-of 2018-09-30
+      unionflow report cadres --format xlsx --out ledger.xlsx
+    """
 
 
 def _report_options(formats):
@@ -1652,11 +1703,14 @@ def demo(directory, seed, as_json):
     Builds the park: 1,243 enterprises (778 双实, 155,200 employees), 573 founded at the start,
     cadres in 1+5 teams, a secretary, the six parties and joint unions; then, day by day, cadres
     advance cases, the daily sweep reminds and escalates, emails go to DIR/outbox as .eml files,
-    and a six-party meeting each month gets its packet in DIR/packets. Afterwards every command
-    works on the demo database, e.g.:
+    and a six-party meeting each month gets its packet in DIR/packets. The demo has a database of
+    its own, DIR/unionflow.db (your default database is left alone): point any command at it with
+    --db (or UNIONFLOW_DATABASE_URL), with --as-of 2018-12-31 for the replay's last day.
 
     \b
-      unionflow --db sqlite:///unionflow-demo/unionflow.db case list --stalled
+    Examples:
+      unionflow demo --dir /tmp/pilot --seed 7
+      unionflow --db sqlite:///unionflow-demo/unionflow.db case list --stalled --as-of 2018-12-31
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

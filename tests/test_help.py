@@ -1,0 +1,55 @@
+"""Help reads whole: every command's summary in full, wrapped by display width, and examples where one helps."""
+
+import pytest
+
+from tests.test_i18n import help_in
+
+
+def _commands_section(text: str) -> list[str]:
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.rstrip(":") in ("Commands", "命令"))
+    return lines[start + 1:]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("group", [(), ("report",), ("meeting",), ("case",)])
+def test_command_summaries_read_whole_within_the_width(lang, group):
+    from templates.labels import display_width
+
+    text = help_in(lang, *group)
+    section = _commands_section(text)
+    assert section and not any(line.rstrip().endswith("...") for line in section), text
+    assert max(display_width(line) for line in section) <= 100, text  # CONTEXT_SETTINGS max_content_width
+
+
+def test_the_target_summary_is_not_cut_at_its_example():
+    en = help_in("en")
+    assert "  target       Founding-rate targets, for example ≥70% by the end of the year.\n" in en
+    assert "  target       建会率目标，例如年底前达到 70% 以上。\n" in help_in("zh")
+
+
+def test_long_chinese_summaries_wrap_between_characters():
+    from cli import wrap_cells
+
+    text = "激励约束：哪些企业可优先申请人才公寓和会员超市项目（已建会或规范运行），哪些企业受到约束（职工 25 人以上）。"
+    lines = wrap_cells(text, 30)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(len(line) <= 15 for line in lines)  # 30 cells: 15 Chinese characters
+    assert not any(line.startswith(("，", "。", "）")) for line in lines)
+    assert wrap_cells("one two three", 7) == ["one two", "three"]
+
+
+@pytest.mark.parametrize(("args", "example"), [
+    (("target", "list"), "unionflow target list --json"),
+    (("states", "diagram"), "unionflow states diagram --format dot"),
+    (("demo",), "case list --stalled --as-of 2018-12-31"),
+    (("report",), "unionflow report cadres --format xlsx --out ledger.xlsx"),
+])
+def test_examples_in_both_languages(args, example):
+    for lang in ("en", "zh"):
+        assert example in help_in(lang, *args)
+
+
+def test_chinese_help_has_no_stray_space_where_a_line_was_joined():
+    assert "督办次数，以及" in help_in("zh", "report", "cadres")
+    assert "（已建会或规范运行），哪些企业" in help_in("zh", "report", "incentives")
