@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -1712,18 +1712,20 @@ def demo(directory, seed, as_json):
       unionflow demo --dir /tmp/pilot --seed 7
       unionflow --db sqlite:///unionflow-demo/unionflow.db case list --stalled --as-of 2018-12-31
     """
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from workflow.demo import run_demo
 
+    console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[day]}"),
-                  TimeElapsedColumn(), transient=True, disable=as_json) as bar:
+                  TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(_t("Replaying the pilot"), total=None, day="")
 
         def progress(done, total, day):
             bar.update(task, completed=done, total=total, day=day)
 
-        summary = run_demo(directory, seed=seed, progress=progress)
+        summary = run_demo(directory, seed=seed, progress=progress if console.is_terminal else demo_month_lines)
     if as_json:
         echo_json(summary)
         return
@@ -1754,6 +1756,25 @@ def _party(party: str | None) -> str | None:
     return party_label(party, "zh")
 
 
+def demo_month_lines(done: int, total: int, day: str) -> None:
+    """The demo's progress when stderr is not a terminal (no progress bar): a line per replayed month."""
+    if done == total or (date.fromisoformat(day) + timedelta(days=1)).day == 1:
+        click.echo(_t("Replayed {month} ({done} of {total} days)").format(month=day[:7], done=done, total=total),
+                   err=True)
+
+
+def _program() -> str:
+    """How to run unionflow again: its name when the shell finds this one by it, else the path it was run by
+    (e.g. `.venv/bin/unionflow` straight after the README's set-up line)."""
+    import shutil
+
+    ran = sys.argv[0]
+    found = shutil.which("unionflow")
+    if os.path.basename(ran) != "unionflow" or (found and os.path.exists(ran) and os.path.samefile(found, ran)):
+        return "unionflow"
+    return ran
+
+
 def _print_demo_summary(s: dict) -> None:
     target = s["target"]
     click.echo(_t("Founding rate (建会率) at each month end, target {rate:.0%} by {by}:").format(**target))
@@ -1768,14 +1789,19 @@ def _print_demo_summary(s: dict) -> None:
     e = s["escalations"]
     click.echo(_t("Escalations: {remind} reminders, {overdue} overdue warnings, {meeting} to the joint meeting, "
                   "{next_action} follow-up reminders").format(**e))
-    click.echo(_t("Meetings held: {meetings}; agenda items: {items}, resolved: {resolved}").format(
-        meetings=s["meetings"], items=s["agenda_items"], resolved=s["agenda_items_resolved"]))
+    click.echo(_t("Joint meetings held: {meetings}; cases on each agenda: {items} ({cases} different cases; a case "
+                  "not decided is carried to the next meeting); decisions recorded: {resolved}").format(
+        meetings=s["meetings"], items=", ".join(map(str, s["items_per_meeting"])) or "0", cases=s["cases_on_agenda"],
+        resolved=s["agenda_items_resolved"]))
     click.echo(_t("Emails sent: {n} (as .eml files in {dir})").format(n=s["emails_sent"], dir=s["outbox_dir"]))
     click.echo(_t("Packets: {dir}").format(dir=str(Path(s["directory"]) / "packets")))
-    db = s["database"]
-    click.echo(_t("Explore the demo database:"))
-    for args in ("case list --stalled", "report coverage --by cadre", "report targets", "meeting list"):
-        click.echo(f"  unionflow --db {db} {args}")
+    program, db, as_of = _program(), s["database"], s["as_of"]
+    click.echo(_t("Explore the demo database as of the replay's last day, {day}:").format(day=as_of))
+    for args in (f"case list --stalled --as-of {as_of}", f"report coverage --by cadre --as-of {as_of}",
+                 f"report targets --as-of {as_of}", "meeting list"):
+        click.echo(f"  {program} --db {db} {args}")
+    click.echo(_t("or make it the database of every command in this shell: export UNIONFLOW_DATABASE_URL={db}").format(
+        db=db))
 
 
 # --------------------------------------------------------------------------------------------- entry point

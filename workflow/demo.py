@@ -62,9 +62,8 @@ class Replay:
         self.base = Context(config=config, clock=self.clock)
         self._contexts: dict[str, Context] = {}
         self.packets: list[str] = []
-        self.meetings_held = 0
+        self.items_per_meeting: list[int] = []  # a case left undecided is carried to the next meeting
         self.items_resolved = 0
-        self.agenda_items = 0
 
     def as_user(self, code: str) -> Context:
         if code not in self._contexts:
@@ -149,8 +148,8 @@ class Replay:
                     else:
                         transition(ctx, ref, "prepare", on=day, mode="joint", joint_union=self.joint_union_for(row.grid))
                 elif row.status == "preparatory":
-                    if row.mode == "joint":
-                        transition(ctx, ref, "found", on=day)  # refused until the joint union is founded
+                    if row.mode == "joint":  # refused until the joint union is founded
+                        transition(ctx, ref, "found", on=day, members=self.joint_members(row.employees))
                     else:
                         transition(ctx, ref, "found", on=day, congress_on=day, chair=D.person(self.rng),
                                    approval_ref=f"松总工〔2018〕{100 + row.id}号",
@@ -163,12 +162,34 @@ class Replay:
                 log.debug("demo: case %s waits: %s", row.id, exc)
         return moved
 
+    def joint_members(self, employees: int | None) -> int:
+        """Workers of a small enterprise who join when it is covered by a joint union."""
+        return max(1, round((employees or 1) * self.rng.uniform(0.5, 0.9)))
+
     def found_joint_unions(self, day: date) -> None:
         from workflow.joint_unions import found_joint_union
 
         for code, when in (("JU-G04", date(2018, 9, 28)), ("JU-G05", date(2018, 12, 14))):
             if day == when:
                 found_joint_union(self.as_user(ADMIN), code, f"松总工〔2018〕{int(code[-2:]) + 40}号", on=day)
+                self.record_joint_members(code, day)
+
+    def record_joint_members(self, code: str, day: date) -> None:
+        """The members of the enterprises a joint union founding covered, as the park reports them: a
+        registry update (统一社会信用代码, 企业名称, 工会会员数) imported like any other."""
+        from workflow.registry import import_registry
+        from workflow.tables import CASE, ENT, JU
+
+        with reading(self.base.engine) as conn:
+            covered = conn.execute(
+                select(ENT.c.uscc, ENT.c.name, ENT.c.employees).join(CASE, CASE.c.enterprise_id == ENT.c.id)
+                .join(JU, JU.c.id == CASE.c.joint_union_id)
+                .where(JU.c.code == code, CASE.c.founded_on == day).order_by(CASE.c.id)
+            ).all()
+        update = [{"uscc": e.uscc, "name": e.name, "members": self.joint_members(e.employees)} for e in covered]
+        if update:
+            path = D.write_members_csv(update, self.dir / f"members-{code}.csv")
+            import_registry(self.as_user(ADMIN), path, park=D.PARK[0])
 
     def meetings(self, day: date, workday: bool) -> None:
         from workflow.meetings import close_meeting, list_meetings, plan_meeting, resolve
@@ -181,8 +202,9 @@ class Replay:
         for m in list_meetings(sec):
             if m["status"] == "planned" and date.fromisoformat(m["starts_at"][:10]) == day:
                 self.write_packets(m["id"], day)
-                self.agenda_items += len(self.agenda(m["id"]))
-                for item in self.agenda(m["id"])[:ITEMS_PER_MEETING]:
+                agenda = self.agenda(m["id"])
+                self.items_per_meeting.append(len(agenda))
+                for item in agenda[:ITEMS_PER_MEETING]:
                     party, decision = self.rng.choice((
                         ("regulators", "劳动监察大队会同工会上门宣讲《工会法》第十一条，督促两周内成立筹备组"),
                         ("party_committee", "党工委约谈企业负责人，推动党工联建"),
@@ -192,7 +214,6 @@ class Replay:
                     resolve(sec, m["id"], str(item), decision, owner_party=party, due=day + timedelta(days=21))
                     self.items_resolved += 1
                 close_meeting(sec, m["id"])
-                self.meetings_held += 1
 
     def agenda(self, meeting_id: int) -> list[int]:
         from workflow.tables import AI as t
@@ -244,11 +265,13 @@ class Replay:
 
     def summary(self, months: list[dict], target: dict) -> dict:
         from notifications.tables import OUTBOX as out
+        from workflow.tables import AI
         from workflow.tables import ESC as esc
 
         with reading(self.base.engine) as conn:
             levels = dict(conn.execute(select(esc.c.level, func.count()).group_by(esc.c.level)).all())
             sent = conn.execute(select(func.count()).select_from(out).where(out.c.status == "sent")).scalar()
+            on_agenda = conn.execute(select(func.count(AI.c.case_id.distinct()))).scalar()
         start, months = months[0], months[1:]
         return {
             "database": self.db_url,
@@ -260,8 +283,11 @@ class Replay:
             "start_rate": start["total"]["rate"],
             "target": {"rate": target["target_rate"], "by": target["by"], "needed": target["needed"]},
             "escalations": {lvl: levels.get(lvl, 0) for lvl in ("remind", "overdue", "meeting", "next_action")},
-            "meetings": self.meetings_held,
-            "agenda_items": self.agenda_items,
+            "as_of": self.until.isoformat(),
+            "meetings": len(self.items_per_meeting),
+            "agenda_items": sum(self.items_per_meeting),  # a carried case counts once per meeting
+            "items_per_meeting": self.items_per_meeting,
+            "cases_on_agenda": on_agenda,
             "agenda_items_resolved": self.items_resolved,
             "emails_sent": sent,
             "outbox_dir": str(self.dir / "outbox"),
@@ -273,7 +299,7 @@ def run_demo(directory: str | Path | None = None, seed: int = D.START.year, prog
              until: date = D.END) -> dict:
     """Build the pilot in a fresh SQLite database under `directory` and replay the second half of 2018."""
     directory = Path(directory or "unionflow-demo").resolve()
-    for stale in ("unionflow.db", "unionflow.db-wal", "unionflow.db-shm", "registry.csv"):
+    for stale in ("unionflow.db", "unionflow.db-wal", "unionflow.db-shm", "registry.csv", *D.MEMBER_FILES):
         (directory / stale).unlink(missing_ok=True)
     for folder in ("outbox", "packets"):
         shutil.rmtree(directory / folder, ignore_errors=True)

@@ -31,7 +31,11 @@ TRADE = {"电子信息": ("电子", "微电子", "智能科技", "信息技术")
          "现代物流": ("物流", "供应链管理", "仓储"), "商贸服务": ("贸易", "商务咨询"), "食品加工": ("食品",),
          "纺织服装": ("服饰", "纺织"), "建筑安装": ("建设工程", "安装工程")}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玲慧建国红梅志斌婷雪峰晨宇浩然欣怡子涵"
+# Whole given names, as people are called: characters drawn one by one make names like 孙子 (grandson).
+GIVEN_NAMES = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+               "霞", "平", "刚", "玲", "慧", "婷", "峰", "斌", "浩", "桂英", "秀英", "建国", "建华", "红梅", "志斌",
+               "志强", "雪峰", "晨宇", "浩然", "欣怡", "子涵", "秀兰", "玉兰", "海燕", "丽娟", "文博", "思远", "雨婷",
+               "国庆", "春梅", "晓东", "卫东", "佳怡", "俊杰", "嘉怡", "宇轩", "凤英", "德明", "振华", "立新", "雅琴")
 PARTIES = ("party_committee", "administration", "regulators", "union", "chamber_of_commerce", "employers")
 PARTY_TITLES = {"party_committee": "经开区党工委", "administration": "经开区管委会", "regulators": "区人社局劳动监察大队",
                 "union": "经开区总工会", "chamber_of_commerce": "经开区商会", "employers": "企业资方代表"}
@@ -39,7 +43,7 @@ TEAMS = 6  # "1+5" teams: one salaried union cadre + five union social workers e
 
 
 def person(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+    return rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
 
 
 @dataclass
@@ -129,6 +133,18 @@ def build_pilot(seed: int = 2018) -> Pilot:
         pilot.joint_unions.append({"code": f"JU-G{g:02d}", "name": f"第{g}片区网格联合工会", "kind": "grid",
                                    "park": PARK[0], "founded": g <= 3})
     return pilot
+
+
+MEMBER_FILES = tuple(f"members-JU-G{g:02d}.csv" for g in range(1, 7))  # see demo.Replay.record_joint_members
+
+
+def write_members_csv(rows: list[dict], path: Path) -> Path:
+    """A registry update with the union members of newly covered enterprises (the other columns are kept)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["统一社会信用代码", "企业名称", "工会会员数"])
+        w.writerows([r["uscc"], r["name"], r["members"]] for r in rows)
+    return path
 
 
 def write_registry_csv(pilot: Pilot, path: Path) -> Path:
