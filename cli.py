@@ -625,8 +625,10 @@ def case_history(state, ref, as_json):
     """The case's timeline: transitions, activities, assignments, escalations, resolutions."""
     from workflow.cases import history
 
-    # The status each event left the case in: the one before is the row above (--json has from_status).
-    render(as_json, history(state.ctx, ref), columns=["occurred_on", "kind", "event", "to_status", "actor", "note"],
+    rows = history(state.ctx, ref)
+    if not as_json:  # the table says the status an event moved the case to (--json: from_status, to_status)
+        rows = [{**r, "to_status": r["to_status"] if r["to_status"] != r["from_status"] else None} for r in rows]
+    render(as_json, rows, columns=["occurred_on", "kind", "event", "to_status", "actor", "note"],
            values={"kind": "event kind"})
 
 

@@ -138,7 +138,10 @@ def test_case_history_gives_its_room_to_the_note(registry, cli):
     note_at = out.splitlines()[0].index("note")
     assert 80 - note_at >= 20
     assert "走访企业，人事经理表示需请示总部" in out.replace(" ", "").replace("\n", "")
-    assert "from_status" in cli.json("case", "history", "1")[0]
+    visit, prepare = (next(line for line in out.splitlines() if f" {event} " in line) for event in ("visit", "prepare"))
+    assert visit.split()[:4] == ["2026-06-15", "activity", "visit", "C01"]  # no status: a visit does not move it
+    assert prepare.split()[:5] == ["2026-06-15", "transition", "prepare", "preparatory", "C01"]
+    assert {"from_status", "to_status"} <= set(cli.json("case", "history", "1")[0])
 
 
 def test_a_value_shared_by_every_row_is_said_once_when_room_is_short(registry, cli):
