@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -31,3 +33,76 @@ def test_readme_references_are_current():
     proc = subprocess.run([sys.executable, "-m", "cogapp", "--check", "README.md"], cwd=ROOT, capture_output=True,
                           text=True, env={"PATH": "/usr/bin:/bin", "UNIONFLOW_LANG": "en", "COLUMNS": "37"})
     assert proc.returncode == 0, "README is stale: run `cog -r README.md`\n" + proc.stdout + proc.stderr
+
+
+def _tour() -> list[tuple[str, str | None]]:
+    """The tour's steps in order: each line of its sh blocks (a command, None), and each `$ command` of its
+    text blocks with the output shown under it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("## A tour", 1)[1].split("\n## ", 1)[0]
+    steps: list[tuple[str, str | None]] = []
+    for kind, body in re.findall(r"```(sh|text)\n(.*?)\n```", tour, flags=re.S):
+        if kind == "sh":
+            steps += [(line, None) for line in body.replace("\\\n", " ").splitlines() if line.strip()]
+        else:
+            for example in re.split(r"^\$ ", body, flags=re.M)[1:]:
+                command, _, shown = example.partition("\n")
+                steps.append((command, shown))
+    return steps
+
+
+ASSIGNMENT = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=")
+
+
+@pytest.mark.slow
+def test_the_tour_works_as_written(tmp_path):
+    """Every command of the tour succeeds, in order, on the real today, in a scratch home and a copy of the
+    repository's examples; a shown output (`$ command` in a text block) is what the command prints."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    work = tmp_path / "checkout"
+    shutil.copytree(ROOT / "examples", work / "examples")
+    bin_dir = tmp_path / "bin"  # `source .venv/bin/activate`: this checkout's unionflow on the PATH
+    bin_dir.mkdir()
+    (bin_dir / "unionflow").write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" -c '
+                                       '"import sys; from cli import run; run()" "$@"\n', encoding="utf-8")
+    (bin_dir / "unionflow").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNIONFLOW_", "COLUMNS"))}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", TMPDIR=str(tmp_path), UNIONFLOW_LANG="en",
+               UNIONFLOW_HOME=str(tmp_path / "home"))  # in case the tour forgot its scratch home
+
+    def bash(script: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+
+    steps = _tour()
+    assert len(steps) > 30
+    for command, shown in steps:
+        if command.split("#")[0].strip() == "source .venv/bin/activate":
+            continue
+        if assignment := ASSIGNMENT.match(command):
+            name = assignment.group(1)
+            proc = bash(f'{command}\nprintf %s "${name}"')
+            assert proc.returncode == 0, f"{command}\n{proc.stderr}"
+            env[name] = proc.stdout
+            continue
+        proc = bash(command)
+        said = f"$ {command}\n{proc.stdout}{proc.stderr}"
+        if shown is None:
+            assert proc.returncode == 0 and "Traceback" not in proc.stderr, said
+        else:
+            assert (proc.stdout + proc.stderr).rstrip() == shown.rstrip(), said
+    assert (work / "packet.docx").read_bytes()[:2] == b"PK" and (work / "coverage.xlsx").exists()
+
+
+def test_every_uscc_in_the_readme_is_valid():
+    from workflow.uscc import uscc_problem
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    written = readme.split("## Command reference", 1)[0]  # what follows is generated from the commands' help
+    codes = set(re.findall(r"\b9[0-9A-Z]{17}\b", written))
+    assert codes and {c: uscc_problem(c) for c in codes} == dict.fromkeys(codes)
+    for line in (ROOT / "examples" / "registry.csv").read_text(encoding="utf-8").splitlines()[1:]:
+        assert uscc_problem(line.split(",")[0]) is None, line
