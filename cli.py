@@ -229,8 +229,8 @@ def table(rows: list[dict], columns: list[str] | None = None, title: str | None 
     if shared:  # said once above the table, to give its room to the text columns
         click.echo(_t("; ").join(_t("{field}: {value}").format(field=headers[i], value=cells[0][i]) for i in shared))
         keep = [i for i in range(len(columns)) if i not in shared]
-        columns, headers, cells = [columns[i] for i in keep], [headers[i] for i in keep], [[r[i] for i in keep]
-                                                                                          for r in cells]
+        columns, headers = [columns[i] for i in keep], [headers[i] for i in keep]
+        cells = [[r[i] for i in keep] for r in cells]
     print_table(headers, cells, title=title, width=width,
                 elastic={i for i, c in enumerate(columns) if c in TEXT_COLUMNS},
                 wrap={i for i, c in enumerate(columns) if c in WRAP_COLUMNS})
