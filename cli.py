@@ -824,7 +824,9 @@ def outbox_send(state, limit, as_json):
     """Send the due messages through the [mail] transport (the scheduler does this every minute).
 
     A refused message is retried later with exponential backoff; after [mail] max_attempts it is
-    marked failed with the last error. Safe to run in several processes at once.
+    marked failed with the last error (`outbox retry` puts it back). While the mail server cannot be
+    reached, nothing counts as an attempt: the messages stay queued and the command exits with 1.
+    Safe to run in several processes at once.
 
     \b
     Example:
@@ -835,10 +837,44 @@ def outbox_send(state, limit, as_json):
     result = run_outbox(state.ctx, limit=limit)
     if as_json:
         echo_json(result)
-        return
-    click.echo(_t("Sent {sent}, {retried} to retry later, {failed} failed (transport: {transport}).").format(**result))
-    for err in result["errors"]:
-        click.echo("  " + _t("{key} (attempt {attempts}): {error}").format(**err), err=True)
+    else:
+        click.echo(_t("Sent {sent}, {retried} to retry later, {failed} failed (transport: {transport}).").format(**result))
+        for err in result["errors"]:
+            click.echo("  " + _t("{key} (attempt {attempts}): {error}").format(**err), err=True)
+        if result["queued"] and not result["unreachable"]:
+            click.echo(_t("{queued} message(s) wait for a later try, the first at {at}.").format(
+                queued=result["queued"], at=short_time(state.ctx, result["next_attempt_at"])))
+    if result["unreachable"]:
+        said = (_t("the mail folder cannot be written ({error}): {queued} message(s) stay queued and go out when it "
+                   "can; check [mail] dir") if result["transport"] == "file" else
+                _t("the mail server cannot be reached ({error}): {queued} message(s) stay queued and go out when it "
+                   "is back; check the server or [mail.smtp] in the configuration"))
+        raise click.ClickException(said.format(error=result["unreachable"], queued=result["queued"]))
+
+
+@outbox_group.command("retry")
+@click.argument("ids", nargs=-1, type=click.IntRange(min=1), metavar="[ID]...")
+@click.option("--all-failed", is_flag=True, help="Every failed message.")
+@json_option
+@pass_state
+def outbox_retry(state, ids, all_failed, as_json):
+    """Put failed messages back in the queue (admins), with their attempts reset; `outbox send` or the
+    scheduler sends them. Sent messages are never sent again.
+
+    \b
+    Examples:
+      unionflow --as A01 outbox retry 12 15
+      unionflow --as A01 outbox retry --all-failed
+    """
+    if bool(ids) == all_failed:
+        raise click.UsageError(_t("give the ids of failed messages or --all-failed (not both)"))
+    from workflow.mailing import retry_outbox
+
+    result = retry_outbox(state.ctx, ids, all_failed=all_failed)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(_t("{n} message(s) back in the queue.").format(n=result["requeued"]))
 
 
 # --------------------------------------------------------------------------------------------- stall clocks, escalation, scheduler

@@ -207,6 +207,49 @@ def test_outbox_cli_lists_and_sends(three_cases, make_ctx, cli, tmp_path):
     assert "Invalid value for '--status': 'lost' is not one of 'queued', 'sending', 'sent', 'failed'." in bad.output
 
 
+def test_outbox_send_says_the_server_is_unreachable_and_keeps_the_messages(three_cases, make_ctx, cli, tmp_path,
+                                                                            smtp_server):
+    queue(make_ctx())
+    smtp_server.stop()
+    config = {"UNIONFLOW_CONFIG": str(smtp_server.config(tmp_path, max_attempts=1, backoff_seconds=1))}
+    result = cli("outbox", "send", env=config, expect=1)
+    assert result.stdout == "Sent 0, 0 to retry later, 0 failed (transport: smtp).\n"
+    assert result.stderr == (
+        f"Error: the mail server cannot be reached (SMTP 127.0.0.1:{smtp_server.port}: ConnectionRefusedError: [Errno "
+        "111] Connection refused): 3 message(s) stay queued and go out when it is back; check the server or "
+        "[mail.smtp] in the configuration\n")
+    assert [(m["status"], m["attempts"]) for m in cli.json("outbox", "list")] == [("queued", 0)] * 3
+    smtp_server.start()
+    with make_ctx().ready_engine.begin() as conn:  # the wait is over (at most OUTAGE_MAX_BACKOFF)
+        conn.execute(OUTBOX.update().values(next_attempt_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    assert cli.json("outbox", "send", env=config)["sent"] == 3
+    assert [(m["status"], m["attempts"]) for m in cli.json("outbox", "list")] == [("sent", 1)] * 3
+    assert len(smtp_server.received) == 3
+
+
+def test_outbox_retry_puts_failed_messages_back_admins_only(three_cases, make_ctx, cli, tmp_path, smtp_server):
+    queue(make_ctx())
+    smtp_server.handler.refuse = ["550 5.1.1 no such user"] * 3
+    config = {"UNIONFLOW_CONFIG": str(smtp_server.config(tmp_path, max_attempts=1))}
+    assert cli.json("outbox", "send", env=config)["failed"] == 3
+    ids = sorted(m["id"] for m in cli.json("outbox", "list", "--status", "failed"))
+    refused = cli("outbox", "retry", "--all-failed", user="SEC1", expect=1)
+    assert refused.stderr == ("Error: SEC1 (secretary) may not put failed messages back in the queue: that needs the "
+                              "role admin\n")
+    assert cli("outbox", "retry", user="A01", expect=2).stderr.endswith(
+        "Error: give the ids of failed messages or --all-failed (not both)\n")
+    assert cli("outbox", "retry", "99", user="A01", expect=1).stderr == (
+        "Error: no message with id 99: see `unionflow outbox list`\n")
+    assert cli("outbox", "retry", str(ids[0]), user="A01").stdout == "1 message(s) back in the queue.\n"
+    assert cli("outbox", "retry", str(ids[0]), str(ids[1]), user="A01", expect=1).stderr == (
+        f"Error: message {ids[0]} is queued, not failed: only failed messages go back in the queue (see `unionflow "
+        "outbox list --status failed`)\n")
+    assert cli.json("outbox", "retry", "--all-failed", user="A01") == {"requeued": 2, "ids": ids[1:]}
+    assert cli.json("outbox", "send", env=config)["sent"] == 3
+    assert len(smtp_server.received) == 3
+    assert cli.json("outbox", "retry", "--all-failed", user="A01")["requeued"] == 0
+
+
 def test_outbox_send_with_a_bad_transport_setting_is_a_clear_error(org, cli, tmp_path):
     cfg = tmp_path / "bad.toml"
     cfg.write_text('[mail]\ntransport = "pigeon"\n', encoding="utf-8")

@@ -54,7 +54,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from templates.i18n import _
+from templates.i18n import N_, _
 from workflow.mail_resolutions import (
     park_secretaries,
     resolution_extras,
@@ -395,8 +395,37 @@ def run_outbox(ctx, limit=None) -> dict:
     result = send_batch(ctx.ready_engine, transport, limit, ctx.clock.now, int(settings["max_attempts"]),
                         float(settings["backoff_seconds"]))
     result["transport"] = settings["transport"]
-    log.info("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed", result)
+    if result["next_attempt_at"] is not None:
+        result["next_attempt_at"] = result["next_attempt_at"].isoformat()
+    log.info("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed, %(queued)d queued", result)
     return result
+
+
+def retry_outbox(ctx, ids=(), all_failed: bool = False) -> dict:
+    """Put failed messages back in the queue (admins): the given ids, or every failed one."""
+    from notifications.outbox import requeue, statuses
+    from workflow.db import transaction
+    from workflow.errors import InvalidInput, NotFound
+    from workflow.permissions import require_actor, require_role
+
+    ids = sorted(set(ids))
+    with transaction(ctx.ready_engine) as conn:
+        require_role(require_actor(conn, ctx.actor_code), N_("put failed messages back in the queue"), "admin")
+        if not all_failed:
+            found = statuses(conn, ids)
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise NotFound(_("no message with id {id}: see `unionflow outbox list`").format(id=missing[0]))
+            other = [i for i in ids if found[i] != "failed"]
+            if other:
+                from templates.labels import value as coded
+
+                raise InvalidInput(_("message {id} is {status}, not failed: only failed messages go back in the "
+                                     "queue (see `unionflow outbox list --status failed`)").format(
+                    id=other[0], status=coded("outbox status", found[other[0]])))
+        done = requeue(conn, None if all_failed else ids, ctx.clock.now())
+    log.info("outbox: %d failed message(s) put back in the queue", len(done))
+    return {"requeued": len(done), "ids": done}
 
 
 def list_outbox(ctx, status: str | None = None, limit: int | None = None) -> list[dict]:

@@ -87,7 +87,11 @@ def run_outbox_flush(ctx) -> dict | None:
     if send is None:
         log.debug("outbox: workflow.mailing.run_outbox is not there yet")
         return None
-    return send(ctx)
+    result = send(ctx)
+    if result.get("unreachable"):  # not a failure of the job: the messages wait, the next run tries again
+        log.warning("outbox: the mail transport cannot be reached (%s); %d message(s) stay queued",
+                    result["unreachable"], result["queued"])
+    return result
 
 
 def run_packets(ctx) -> dict | None:
