@@ -1428,19 +1428,28 @@ def meeting_agenda(state, meeting, fmt, out, as_of):
               help="The party that acts: party_committee, administration, regulators, union, chamber_of_commerce, "
                    "employers (or its Chinese name, e.g. 执法监管部门).")
 @click.option("--due", type=DATE, help="The day it must be done.")
+@click.option("--no-owner-party", is_flag=True, help="Amending: the decision has no owner party any more.")
+@click.option("--no-due", is_flag=True, help="Amending: the decision has no due day any more.")
 @json_option
 @pass_state
-def meeting_resolve(state, meeting, ref, decision, owner_party, due, as_json):
-    """Record the meeting's decision on a case; it goes on the case's timeline.
+def meeting_resolve(state, meeting, ref, decision, owner_party, due, no_owner_party, no_due, as_json):
+    """Record the meeting's decision on a case (from the meeting's day on); it goes on the case's timeline.
+
+    Resolving the case again amends the decision: an owner party or due day not given stays as it
+    was (--no-owner-party, --no-due take it away).
 
     \b
     Example:
       unionflow --as SEC1 meeting resolve 3 91310117MA1J00001X --decision "执法监管部门会同工会上门宣讲" \\
           --owner-party regulators --due 2026-07-15
     """
+    if (owner_party and no_owner_party) or (due and no_due):
+        raise click.UsageError(_t("give a value or clear it, not both (--owner-party or --no-owner-party, --due or "
+                                  "--no-due)"))
     from workflow.meetings import resolve
 
-    result = resolve(state.ctx, meeting, ref, decision, owner_party=owner_party, due=due)
+    result = resolve(state.ctx, meeting, ref, decision, owner_party=owner_party, due=due,
+                     clear_owner_party=no_owner_party, clear_due=no_due)
     if as_json:
         echo_json(result)
     else:

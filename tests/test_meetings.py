@@ -133,14 +133,44 @@ def test_resolve_writes_the_decision_and_a_resolution_on_the_timeline(cli, park,
     assert (last["kind"], last["occurred_on"], last["note"], last["actor"]) == (
         "resolution", "2026-06-18", "执法监管部门会同工会上门宣讲", "SEC1")
     assert last["data"] == {"meeting_id": 1, "owner_party": "regulators", "due_on": "2026-07-15", "amended": False}
-    r = cli("meeting", "resolve", "1", U[2], "--decision", "x", user="SEC1", expect=1)
+    r = cli("meeting", "resolve", "1", U[2], "--decision", "x", user="SEC1", today="2026-06-18", expect=1)
     assert r.stderr == (f"Error: case {park['c']} ({U[2]}) is not on the agenda of meeting 1: add it with "
                         f"`unionflow meeting add 1 {U[2]} --reason TEXT`\n")
     r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--owner-party", "press", user="SEC1", expect=1)
     assert r.stderr.startswith("Error: --owner-party 'press' is not one of the six parties")
-    r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--due", "2026-06-01", user="SEC1", expect=1)
+    r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--due", "2026-06-01", user="SEC1", today="2026-06-18",
+            expect=1)
     assert r.stderr == "Error: --due 2026-06-01 is before the meeting (2026-06-18)\n"
     assert len(cli.json("case", "history", U[1])) == 1  # only the agenda event: nothing half-written
+
+
+def test_no_decision_before_the_meeting_is_held(cli, park, org):
+    plan(cli, today="2026-06-15")
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "党工委约谈", user="SEC1", today="2026-06-17", expect=1)
+    assert r.stderr == "Error: meeting 1 is on 2026-06-18: its decisions can be recorded from that day on\n"
+    assert [i[3] for i in agenda(org, 1)] == [None, None]
+    assert len(cli.json("case", "history", U[0])) == 1  # the agenda event only
+
+
+def test_an_amended_decision_keeps_the_owner_party_and_due_day_not_given(cli, park, org):
+    plan(cli, today="2026-06-15")
+    day = {"user": "SEC1", "today": "2026-06-18"}
+    cli("meeting", "resolve", "1", U[0], "--decision", "约谈", "--owner-party", "regulators", "--due", "2026-07-01", **day)
+    out = cli.json("meeting", "resolve", "1", U[0], "--decision", "再次约谈", **day)
+    assert (out["decision"], out["owner_party"], out["due_on"], out["amended"]) == (
+        "再次约谈", "regulators", "2026-07-01", True)
+    item = [i for i in agenda(org, 1) if i[0] == park["a"]][0]
+    assert item[3:] == ("再次约谈", "regulators", date(2026, 7, 1))
+    assert cli.json("case", "history", U[0])[-1]["data"] == {
+        "meeting_id": 1, "owner_party": "regulators", "due_on": "2026-07-01", "amended": True}
+    out = cli.json("meeting", "resolve", "1", U[0], "--decision", "再次约谈", "--due", "2026-07-10", **day)
+    assert (out["owner_party"], out["due_on"]) == ("regulators", "2026-07-10")
+    out = cli.json("meeting", "resolve", "1", U[0], "--decision", "交工会跟进", "--no-owner-party", "--no-due", **day)
+    assert (out["owner_party"], out["due_on"]) == (None, None)
+    assert [i for i in agenda(org, 1) if i[0] == park["a"]][0][3:] == ("交工会跟进", None, None)
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "x", "--due", "2026-07-10", "--no-due", **day, expect=2)
+    assert r.stderr.endswith("Error: give a value or clear it, not both (--owner-party or --no-owner-party, --due or "
+                             "--no-due)\n")
 
 
 def test_close_carries_unresolved_items_to_the_next_planned_meeting(cli, park, org):

@@ -270,12 +270,17 @@ def add_item(ctx, meeting, ref: str, reason: str) -> dict:
             "source": "manual", "times_on_agenda": times, "reason": reason.strip()}
 
 
-def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = None, due: date | None = None) -> dict:
+def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = None, due: date | None = None, *,
+            clear_owner_party: bool = False, clear_due: bool = False) -> dict:
     """Record the meeting's decision on a case: on the agenda item and as a `resolution` on the case timeline.
 
-    Resolving again amends the decision (the timeline keeps both)."""
+    Resolving again amends the decision (the timeline keeps both): the owner party and the due day
+    not given stay as they were, unless cleared (`clear_owner_party`, `clear_due`)."""
     if not decision or not decision.strip():
         raise InvalidInput(_("--decision must say what the meeting decided"))
+    if (owner_party and clear_owner_party) or (due is not None and clear_due):
+        raise InvalidInput(_("give a value or clear it, not both (--owner-party or --no-owner-party, --due or "
+                             "--no-due)"))
     party = None
     if owner_party:
         party = parse_party(owner_party)
@@ -289,13 +294,20 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
         m = load_meeting(conn, meeting)
         actor = require_secretary(conn, ctx, N_("record decisions"), m.park_id)
         require_planned(m, N_("record decisions of a planned meeting"))
+        meeting_day = m.starts_at.astimezone(ctx.clock.tz).date()
+        if meeting_day > today:  # as `close_meeting`: a decision is what a meeting that took place decided
+            raise InvalidInput(_("meeting {id} is on {day}: its decisions can be recorded from that day on").format(
+                id=m.id, day=meeting_day.isoformat()))
         c = load_case(conn, ref)
-        item = conn.execute(select(AI.c.id, AI.c.resolved_at).where(AI.c.meeting_id == m.id, AI.c.case_id == c.id)).first()
+        item = conn.execute(select(AI.c.id, AI.c.resolved_at, AI.c.owner_party, AI.c.due_on)
+                            .where(AI.c.meeting_id == m.id, AI.c.case_id == c.id)).first()
         if item is None:
             raise NotFound(_("case {id} ({uscc}) is not on the agenda of meeting {meeting}: add it with "
                               "`unionflow meeting add {meeting} {uscc} --reason TEXT`").format(
                 id=c.id, uscc=c.uscc, meeting=m.id))
-        meeting_day = m.starts_at.astimezone(ctx.clock.tz).date()
+        if item.resolved_at is not None:  # an amendment keeps what it does not change
+            party = party or (None if clear_owner_party else item.owner_party)
+            due = due if due is not None else (None if clear_due else item.due_on)
         if due is not None and due < meeting_day:
             raise InvalidInput(_("--due {due} is before the meeting ({day})").format(
                 due=due.isoformat(), day=meeting_day.isoformat()))
