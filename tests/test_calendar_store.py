@@ -121,3 +121,22 @@ def test_park_days_off_count_for_that_parks_cases_only(cli, org, tmp_path):
     assert escalated == {(sj, federal - 5), (xp, federal)}
     r = cli("calendar", "load", SCHEDULE_2027, "--park", "ZZ", user="A01", expect=1)
     assert r.stderr.strip() == "Error: no park with code 'ZZ': see `unionflow park list`"
+
+
+def test_a_schedule_that_moves_days_without_changing_the_sum_rebuilds_the_index(cli, org, tmp_path):
+    """A: day off 1 March 2027 (Mon), make-up day 6 March (Sat); B: 2 March (Tue) and 7 March (Sun). Both keep
+    the sum of workday_no; the index must still follow the schedule loaded last."""
+    case_id = add_enterprise(org, USCCS[0], "松江", status="contacted", status_since="2027-03-01", cadre="C01")
+    config = tmp_path / "c.toml"
+    config.write_text("[allowances]\ncontacted = 5\n", encoding="utf-8")
+    env = {"UNIONFLOW_CONFIG": str(config)}
+    for name, off, work in (("A", "2027-03-01", "2027-03-06"), ("B", "2027-03-02", "2027-03-07")):
+        (tmp_path / f"{name}.toml").write_text(f'year = 2027\nholidays = ["{off}"]\nworkdays = ["{work}"]\n',
+                                               encoding="utf-8")
+    cli("calendar", "load", str(tmp_path / "A.toml"), user="A01", env=env)
+    cli("calendar", "load", str(tmp_path / "B.toml"), user="A01", env=env)
+    stalled = cli.json("case", "list", "--stalled", today="2027-03-10", env=env)
+    # After 1 March: 2 (off), 3, 4, 5, 7 (make-up), 8, 9, 10 — seven working days.
+    assert [(r["id"], r["working_days"]) for r in stalled] == [(case_id, 7)]
+    assert _index(org) == [(d.isoformat(), w, n) for d, w, n in WorkdayCalendar(
+        {date(2027, 3, 2): False, date(2027, 3, 7): True}).rows()]
