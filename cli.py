@@ -1490,8 +1490,10 @@ def meeting_close(state, meeting, as_json):
 def meeting_send_packets(state, as_of, as_json):
     """Queue the packets of meetings due within [scheduler] packet_days_before working days (the scheduler's job).
 
+    A secretary sends those of their park's meetings, an admin all; --as-of may not be after today.
+
     \b
-    Example: unionflow meeting send-packets --as-of 2026-06-15
+    Example: unionflow --as SEC1 meeting send-packets
     """
     from workflow.meetings import run_due_packets
 

@@ -74,7 +74,8 @@ def test_digest_groups_three_cases_for_one_cadre_into_one_message(three_cases, m
     by_rcpt = {rcpts[0]: message_from_bytes(raw, policy=policy.default) for _f, rcpts, raw in smtp_server.received}
     mine = by_rcpt["c01@example.org"]
     assert mine["Subject"] == "Daily digest 2026-06-15: 3 cases need attention"
-    assert mine["Message-ID"] == message_id("digest:c01@example.org:2026-06-15")
+    row = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")
+    assert mine["Message-ID"] == message_id(row["key"], row["created_at"], row["id"])
     body = mine.get_body(("plain",)).get_content()
     # Grouped (overdue before reminders) and sorted by working days over the allowance.
     order = [body.index(u) for u in (USCCS[1], USCCS[2], USCCS[0])]
@@ -365,14 +366,63 @@ def test_a_user_template_overrides_the_packaged_one_and_runs_sandboxed(org, db_u
     assert msg["text_body"].startswith(f"\n\n{USCCS[0]} / 王芳\n-- \nunionflow · union founding cases")
     assert "甲公司" in msg["html_body"]  # the HTML part still comes from the package
     (folder / "reminder.txt.j2").write_text("{{ item.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
-    from notifications.compose import environment
+    from notifications.compose import TemplateProblem, environment, render
 
     environment.cache_clear()
-    from notifications.compose import render
 
-    with pytest.raises(SecurityError):
+    with pytest.raises(TemplateProblem, match=r"reminder.txt.j2 line 1: access to attribute '__class__' of 'dict' "
+                                              r"object is unsafe — fix the template") as raised:
         render("reminder", {"item": {"enterprise": "x"}, "recipient": {"name": "y"}}, "en", folder)
+    assert isinstance(raised.value.__cause__, SecurityError)
     environment.cache_clear()
+
+
+@pytest.mark.parametrize(("source", "line", "error"), [
+    ("{{ as_of }\n", 2, "unexpected '}'"),
+    ("{% block body %}\n{{ nosuchvar }}\n{% endblock %}\n", 3, "'nosuchvar' is undefined"),
+    ('{% block body %}\n\n{{ "".__class__ }}\n{% endblock %}\n', 4,
+     "access to attribute '__class__' of 'str' object is unsafe"),
+])
+def test_a_broken_user_template_is_a_clear_error_and_nothing_is_written(org, db_url, cli, source, line, error):
+    from notifications.compose import environment
+    from workflow.mailing import user_templates_dir
+
+    folder = user_templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "digest.txt.j2").write_text('{% extends "_base.txt.j2" %}\n' + source, encoding="utf-8")
+    add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status_since="2026-03-02")
+    try:
+        r = cli("escalate", user="A01", expect=1)
+    finally:
+        environment.cache_clear()
+    assert r.stderr == (f"Error: {folder / 'digest.txt.j2'} line {line}: {error} — fix the template, or remove it to "
+                        "use the built-in one\n")
+    assert cli.json("outbox", "list") == []
+    assert cli.json("case", "list", "--stalled")[0]["level"] == "meeting"
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM escalation")).scalar() == 0
+    engine.dispose()
+
+
+def test_a_broken_packet_email_template_fails_that_packet_without_a_traceback(org, db_url, cli, caplog):
+    from notifications.compose import environment
+    from workflow.mailing import user_templates_dir
+
+    folder = user_templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "packet.txt.j2").write_text('{% extends "_base.txt.j2" %}\n{{ as_of }\n', encoding="utf-8")
+    cli("meeting", "party", "add", "union", "钱主席", "--email", "qian@example.org", user="SEC1")
+    cli("meeting", "plan", "--on", "2026-06-17T09:00", "--place", "会议室", user="SEC1")
+    try:
+        r = cli("meeting", "send-packets", user="SEC1", expect=1)
+    finally:
+        environment.cache_clear()
+    assert r.stdout == "As of 2026-06-15: 0 packet(s) queued, 1 failed.\n"
+    assert r.stderr == (f"  meeting 1: {folder / 'packet.txt.j2'} line 2: unexpected '}}' — fix the template, or remove "
+                        "it to use the built-in one\n")
+    assert not [rec for rec in caplog.records if rec.exc_info]
+    assert cli.json("meeting", "list")[0]["packet_sent_at"] is None and cli.json("outbox", "list") == []
 
 
 def test_routes_of_every_source_select_the_same_columns_in_the_same_order(monkeypatch):

@@ -223,12 +223,12 @@ def test_packets_are_sent_three_working_days_ahead_once(cli, park, org, make_ctx
 
     plan(cli, on="2026-06-22T09:00")  # Monday after the Dragon Boat Festival (Friday 19 June is a holiday)
     plan(cli, on="2026-06-23T09:00")
-    early = run_due_packets(make_ctx(), as_of=date(2026, 6, 15))
+    early = run_due_packets(make_ctx(), as_of=date(2026, 6, 15), system=True)
     assert (early["due"], early["sent"]) == ([], [])
-    sent = run_due_packets(make_ctx(), as_of=date(2026, 6, 16))  # 17, 18, 22: three working days
+    sent = run_due_packets(make_ctx(today="2026-06-16"), system=True)  # 17, 18, 22: three working days
     assert (sent["due"], sent["sent"], sent["failed"]) == ([1], [1], [])
     assert sent["recipients"][1] == ["sec1@example.org", "sun@example.org", "zhou@example.org"]
-    again = run_due_packets(make_ctx(), as_of=date(2026, 6, 16))
+    again = run_due_packets(make_ctx(today="2026-06-16"), as_of=date(2026, 6, 16), system=True)
     assert (again["due"], again["sent"]) == ([], [])
     t = OutboxMessage.__table__
     rows = query(org, select(t.c.key, t.c.kind, t.c.to_addrs, t.c.attachments))
@@ -239,5 +239,23 @@ def test_packets_are_sent_three_working_days_ahead_once(cli, park, org, make_ctx
     assert [a["filename"] for a in attachments] == ["meeting-1-2026-06-22.html", "meeting-1-2026-06-22.docx"]
     listed = {m["id"]: m["packet_sent_at"] for m in cli.json("meeting", "list")}
     assert listed[1] is not None and listed[2] is None
-    out = cli("meeting", "send-packets", "--as-of", "2026-06-17", "--json")
+    out = cli("meeting", "send-packets", "--as-of", "2026-06-17", "--json", user="SEC1", today="2026-06-17")
     assert json.loads(out.stdout)["sent"] == [2]
+
+
+def test_send_packets_needs_a_secretary_and_no_future_day(cli, park, org):
+    plan(cli, on="2026-06-22T09:00")
+    r = cli("meeting", "send-packets", today="2026-06-16", expect=1)
+    assert r.stderr == "Error: this command changes data: say who you are with --as CODE or UNIONFLOW_USER\n"
+    r = cli("meeting", "send-packets", today="2026-06-16", user="C01", expect=1)
+    assert r.stderr == "Error: C01 (cadre) may not send the agenda packets: that needs the role secretary, admin\n"
+    r = cli("meeting", "send-packets", "--as-of", "2026-06-16", user="SEC1", expect=1)
+    assert r.stderr == ("Error: --as-of 2026-06-16 is in the future (today is 2026-06-15): packets go out when their "
+                        "meeting is near, not ahead of time\n")
+    assert [m["packet_sent_at"] for m in cli.json("meeting", "list")] == [None]
+    assert query(org, select(Meeting.__table__.c.packet_sent_at)) == [(None,)]
+    # A secretary sends the packets of their own park's meetings; an admin all.
+    cli("meeting", "party", "add", "union", "钱主席", "--email", "qian@example.org", "--park", "XP", user="A01")
+    cli("meeting", "plan", "--on", "2026-06-22T10:00", "--place", "新浜会议室", "--park", "XP", user="A01")
+    assert cli.json("meeting", "send-packets", user="SEC1", today="2026-06-16")["sent"] == [1]
+    assert cli.json("meeting", "send-packets", user="A01", today="2026-06-16")["sent"] == [2]

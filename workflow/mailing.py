@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -91,6 +92,19 @@ def user_templates_dir():
     from workflow.config import user_dir
 
     return user_dir() / "templates" / "email"
+
+
+def render(name: str, data: dict, lang: str, user_dir):
+    """An email from the templates (notifications.compose.render); a broken user template is a ConfigError."""
+    from notifications.compose import TemplateProblem
+    from notifications.compose import render as compose
+
+    try:
+        return compose(name, data, lang, user_dir)
+    except TemplateProblem as exc:
+        from workflow.errors import ConfigError
+
+        raise ConfigError(str(exc)) from None
 
 
 def advance_command(status: str, uscc: str, level: str) -> str:
@@ -210,8 +224,9 @@ def _item(row, as_of: date) -> dict:
 def _items(conn, as_of: date) -> Iterator[dict]:
     """Every (recipient, item) row of the day, grouped by item (per-event mode), streamed."""
     stmt = _detailed(_routes(as_of), ["source", "ref_id", lambda q: q.c.role.desc(), "email"])
-    for row in conn.execute(stmt.execution_options(yield_per=1000)):
-        yield _item(row, as_of)
+    with conn.execute(stmt.execution_options(yield_per=1000)) as rows:  # a server-side cursor: closed on any exit
+        for row in rows:
+            yield _item(row, as_of)
 
 
 def _digest_items(conn, as_of: date, after: dict[str, int]) -> Iterator[dict]:
@@ -229,8 +244,9 @@ def _digest_items(conn, as_of: date, after: dict[str, int]) -> Iterator[dict]:
         partition_by=p.email, order_by=[p.rank, p.urgency.desc(), p.case_id]).label("pos"),
         func.count().over(partition_by=p.email).label("total")).where(p.nth == 1).subquery("ranked")
     top = select(ranked).where(ranked.c.pos <= DIGEST_LIMIT).subquery("top")
-    for row in conn.execute(_detailed(top, ["email", "pos"]).execution_options(yield_per=1000)):
-        yield _item(row, as_of)
+    with conn.execute(_detailed(top, ["email", "pos"]).execution_options(yield_per=1000)) as rows:
+        for row in rows:
+            yield _item(row, as_of)
 
 
 def _public(item: dict, ctx, as_of: date) -> dict:
@@ -271,23 +287,23 @@ def _flush(conn, pending: list) -> int:
 
 
 def _queue_per_event(conn, ctx, as_of) -> int:
-    from notifications.compose import render
     from notifications.outbox import message_values
 
     now, lang, tdir = ctx.clock.now(), ctx.lang, user_templates_dir()
     queued, pending = 0, []
-    for _ref, rows in groupby(_items(conn, as_of), key=lambda r: r["key"]):
-        rows = list(rows)
-        cc = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
-        for r in (r for r in rows if r["role"] == "to"):
-            recipient = {"name": r["name"], "email": r["email"]}
-            data = {"recipient": recipient, "item": _public(r, ctx, as_of), "as_of": as_of.isoformat(), "cc": cc}
-            out = render(TEMPLATE_FOR_LEVEL[r["level"]], data, lang, tdir)
-            pending.append(message_values(
-                key=f"{r['key']}:{r['email']}", kind=r["level"], to=[recipient], cc=cc, subject=out.subject,
-                text_body=out.text, html_body=out.html, now=now, refs={"items": [r["key"]]}))
-            if len(pending) >= BATCH:
-                queued += _flush(conn, pending)
+    with closing(_items(conn, as_of)) as items:  # closed, and its cursor, if a template fails
+        for _ref, rows in groupby(items, key=lambda r: r["key"]):
+            rows = list(rows)
+            cc = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
+            for r in (r for r in rows if r["role"] == "to"):
+                recipient = {"name": r["name"], "email": r["email"]}
+                data = {"recipient": recipient, "item": _public(r, ctx, as_of), "as_of": as_of.isoformat(), "cc": cc}
+                out = render(TEMPLATE_FOR_LEVEL[r["level"]], data, lang, tdir)
+                pending.append(message_values(
+                    key=f"{r['key']}:{r['email']}", kind=r["level"], to=[recipient], cc=cc, subject=out.subject,
+                    text_body=out.text, html_body=out.html, now=now, refs={"items": [r["key"]]}))
+                if len(pending) >= BATCH:
+                    queued += _flush(conn, pending)
     queued += _flush(conn, pending)
     log.info("queued %d escalation emails for %s", queued, as_of)
     return queued
@@ -308,7 +324,6 @@ def _digests_of_day(conn, topic: str) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def _queue_digests(conn, ctx, as_of) -> int:
-    from notifications.compose import render
     from notifications.outbox import message_values
 
     now, lang, tdir = ctx.clock.now(), ctx.lang, user_templates_dir()
@@ -318,24 +333,25 @@ def _queue_digests(conn, ctx, as_of) -> int:
     if after and all(through[src] <= after.get(src, 0) for src in through):
         return 0  # nothing recorded since the day's digests
     queued, pending = 0, []
-    for email, rows in groupby(_digest_items(conn, as_of, after), key=lambda r: r["email"]):
-        shown = list(rows)
-        n = counts.get(email, 0) + 1
-        recipient = {"name": shown[0]["name"], "email": email}
-        total = shown[0]["total"]
-        data = {
-            "recipient": recipient, "as_of": as_of.isoformat(), "supplement": n > 1, "count": total,
-            "more": total - len(shown),
-            "groups": [{"level": level, "cases": [_public(r, ctx, as_of) for r in shown if r["level"] == level]}
-                       for level in LEVEL_ORDER if any(r["level"] == level for r in shown)],
-        }
-        out = render("digest", data, lang, tdir)
-        key = f"digest:{email}:{as_of.isoformat()}" + (f":{n}" if n > 1 else "")
-        pending.append(message_values(
-            key=key, kind="digest", to=[recipient], subject=out.subject, text_body=out.text, html_body=out.html,
-            now=now, topic=topic, refs={"recipient": email, "through": through, "cases": total}))
-        if len(pending) >= BATCH:
-            queued += _flush(conn, pending)
+    with closing(_digest_items(conn, as_of, after)) as items:  # closed, and its cursor, if a template fails
+        for email, rows in groupby(items, key=lambda r: r["email"]):
+            shown = list(rows)
+            n = counts.get(email, 0) + 1
+            recipient = {"name": shown[0]["name"], "email": email}
+            total = shown[0]["total"]
+            data = {
+                "recipient": recipient, "as_of": as_of.isoformat(), "supplement": n > 1, "count": total,
+                "more": total - len(shown),
+                "groups": [{"level": level, "cases": [_public(r, ctx, as_of) for r in shown if r["level"] == level]}
+                           for level in LEVEL_ORDER if any(r["level"] == level for r in shown)],
+            }
+            out = render("digest", data, lang, tdir)
+            key = f"digest:{email}:{as_of.isoformat()}" + (f":{n}" if n > 1 else "")
+            pending.append(message_values(
+                key=key, kind="digest", to=[recipient], subject=out.subject, text_body=out.text, html_body=out.html,
+                now=now, topic=topic, refs={"recipient": email, "through": through, "cases": total}))
+            if len(pending) >= BATCH:
+                queued += _flush(conn, pending)
     queued += _flush(conn, pending)
     log.info("queued %d digests for %s", queued, as_of)
     return queued
@@ -351,7 +367,6 @@ def queue_packet(conn, ctx, meeting_id: int, attachments, recipients, *, note: s
     participants; one message to all of them. key: default `packet:{meeting_id}`; pass e.g.
     `packet:{meeting_id}:2` to send a revised packet.
     """
-    from notifications.compose import render
     from notifications.message import mailbox
     from notifications.outbox import enqueue, stored_attachment
 

@@ -365,9 +365,9 @@ def close_meeting(ctx, meeting) -> dict:
             "carried_to": nxt.id if nxt else None, "pending": 0 if nxt else left}
 
 
-def run_due_packets(ctx, as_of: date | None = None) -> dict:
-    """The scheduler job: send the packets of meetings that are `[scheduler] packet_days_before` working days
-    away (see workflow.packet_job)."""
+def run_due_packets(ctx, as_of: date | None = None, *, system: bool = False) -> dict:
+    """The scheduler job (`system`): send the packets of meetings that are `[scheduler] packet_days_before`
+    working days away (see workflow.packet_job)."""
     from workflow.packet_job import run_due_packets as run
 
-    return run(ctx, as_of)
+    return run(ctx, as_of, system=system)

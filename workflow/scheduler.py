@@ -104,8 +104,10 @@ def run_packets(ctx) -> dict | None:
     if due is None:
         log.debug("packets: workflow.meetings.run_due_packets is not there yet")
         return None
-    result = due(ctx)
+    result = due(ctx, system=True)
     log.info("packets: %s", result)
+    for failed in result["failed"]:  # retried on the next run
+        log.warning("packet of meeting %s not sent: %s", failed["meeting"], failed["error"])
     return result
 
 
