@@ -989,6 +989,7 @@ def scheduler_group():
 def scheduler_run(state, once):
     """Run the scheduler (Asia/Shanghai): the sweep at [scheduler] sweep_at on working days, the outbox
     every minute, meeting packets. One daemon per database leads (a lock); others wait and take over.
+    With --once it exits with 1 when a job failed or left work undone (mail server out of reach).
 
     \b
     Logs go to stderr. SIGTERM stops it cleanly. Examples:
@@ -1003,7 +1004,10 @@ def scheduler_run(state, once):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("alembic", "apscheduler"):  # our own jobs log what ran and what it did
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    run_scheduler(state.ctx, once=once)
+    result = run_scheduler(state.ctx, once=once)
+    if result and result["failed"]:
+        raise click.ClickException(_t("not everything that was due was done: {jobs} (see the log above)").format(
+            jobs=", ".join(result["failed"])))
 
 
 # --------------------------------------------------------------------------------------------- coverage: joint unions, targets, reports, sign-ups

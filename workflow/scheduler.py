@@ -25,7 +25,7 @@ from sqlalchemy import select, text
 
 from templates.i18n import _
 from workflow.db import is_sqlite, make_engine, reading
-from workflow.errors import InvalidInput, SchedulerBusy
+from workflow.errors import InvalidInput, SchedulerBusy, WorkflowError
 from workflow.tables import RUN
 
 log = logging.getLogger(__name__)
@@ -111,18 +111,35 @@ def run_packets(ctx) -> dict | None:
     return result
 
 
+FAILED = object()  # what _guarded returns for a job that raised
+
+
 def _guarded(name: str, job, ctx):
     """A job's failure is logged and does not stop the daemon; the next run tries again."""
     try:
         return job(ctx)
+    except WorkflowError as exc:  # a cause the user can fix (a setting, a template): said, no traceback
+        log.error("%s failed: %s", name, exc)
     except Exception:  # noqa: BLE001 - any failure of one job must not kill the scheduler
         log.exception("%s failed", name)
-        return None
+    return FAILED
+
+
+def _fell_short(name: str, result) -> bool:
+    """A job that ran but left work undone: the mail server out of reach, a packet not sent."""
+    return isinstance(result, dict) and bool(
+        (name == "outbox" and result.get("unreachable")) or (name == "packets" and result.get("failed")))
 
 
 def run_due(ctx) -> dict:
-    """Everything that is due now, once (`scheduler run --once`)."""
-    return {name: _guarded(name, job, ctx) for name, job in JOBS.items()}
+    """Everything that is due now, once (`scheduler run --once`): {job: its result}, and under "failed"
+    the jobs that failed or fell short (the command exits 1 for them, so that cron tells someone)."""
+    out: dict = {name: _guarded(name, job, ctx) for name, job in JOBS.items()}
+    out["failed"] = [name for name in JOBS if out[name] is FAILED or _fell_short(name, out[name])]
+    for name in JOBS:
+        if out[name] is FAILED:
+            out[name] = None
+    return out
 
 
 JOBS = {"sweep": run_daily_sweep, "outbox": run_outbox_flush, "packets": run_packets}
