@@ -1470,6 +1470,9 @@ def meeting_resolve(state, meeting, ref, decision, owner_party, due, no_owner_pa
 def meeting_close(state, meeting, as_json):
     """Close a held meeting; its unresolved cases move to the park's next planned meeting.
 
+    A case that is closed, or that was escalated and has since moved on from the stall, is not
+    carried; a case added by hand is, while it is open.
+
     \b
     With no meeting planned yet they wait, and the next `meeting plan` takes them.
     Example: unionflow --as SEC1 meeting close 3
@@ -1479,12 +1482,14 @@ def meeting_close(state, meeting, as_json):
     result = close_meeting(state.ctx, meeting)
     if as_json:
         echo_json(result)
-    elif result["carried_to"]:
-        click.echo(_t("Meeting {meeting} closed; {unresolved} unresolved case(s) carried to meeting {carried_to}.").format(
-            **result))
+        return
+    if result["carried_to"]:
+        said = _t("Meeting {meeting} closed; {unresolved} unresolved case(s) carried to meeting {carried_to}.")
     else:
-        click.echo(_t("Meeting {meeting} closed; {unresolved} unresolved case(s) wait for the next meeting to be "
-                      "planned.").format(**result))
+        said = _t("Meeting {meeting} closed; {unresolved} unresolved case(s) wait for the next meeting to be planned.")
+    if result["dropped"]:
+        said += " " + _t("{dropped} other(s) not carried: closed, or no longer stalled.")
+    click.echo(said.format(**result))
 
 
 @meeting_group.command("send-packets")

@@ -180,7 +180,8 @@ def test_close_carries_unresolved_items_to_the_next_planned_meeting(cli, park, o
     r = cli("meeting", "close", "1", user="SEC1", expect=1)
     assert r.stderr == "Error: meeting 1 is on 2026-06-18: it cannot be closed before it is held\n"
     closed = cli.json("meeting", "close", "1", user="SEC1", today="2026-06-18")
-    assert closed == {"meeting": 1, "status": "closed", "unresolved": 1, "carried": 1, "carried_to": 2, "pending": 0}
+    assert closed == {"meeting": 1, "status": "closed", "unresolved": 1, "carried": 1, "carried_to": 2, "pending": 0,
+                      "dropped": 0}
     assert [i[:3] for i in agenda(org, 2)] == [(park["b"], "carried", 2)]
     r = cli("meeting", "resolve", "1", U[1], "--decision", "x", user="SEC1", today="2026-06-18", expect=1)
     assert r.stderr == "Error: meeting 1 is closed: record decisions of a planned meeting (see `unionflow meeting list`)\n"
@@ -198,13 +199,31 @@ def test_close_with_no_meeting_planned_leaves_the_items_pending(cli, park, org):
     cli("meeting", "add", "1", U[2], "--reason", "职工联名要求建会", user="SEC1")
     set_status(org, park["b"], "closed", "2026-06-16")  # closed cases are not carried
     closed = cli.json("meeting", "close", "1", user="SEC1", today="2026-06-18")
-    assert (closed["carried_to"], closed["unresolved"], closed["pending"]) == (None, 2, 2)
+    assert (closed["carried_to"], closed["unresolved"], closed["pending"], closed["dropped"]) == (None, 2, 2, 1)
     m2 = plan(cli, on="2026-07-16T14:30", today="2026-06-19")
     assert m2["pulled_in"] == {"carried": 2, "escalation": 0}
     assert [i[:3] for i in agenda(org, 2)] == [(park["a"], "carried", 2), (park["c"], "carried", 2)]
     kinds = query(org, select(CaseEvent.__table__.c.event).where(CaseEvent.__table__.c.case_id == park["c"],
                                                                  CaseEvent.__table__.c.kind == "agenda"))
     assert kinds == [("manual",), ("carried",)]
+
+
+def test_a_case_no_longer_stalled_is_not_carried_but_a_case_added_by_hand_is(cli, park, org):
+    plan(cli)  # a (contacted) and b (prospect) from their escalations
+    plan(cli, on="2026-07-16T14:30")
+    cli("meeting", "add", "1", U[2], "--reason", "职工联名要求建会", user="SEC1")
+    set_status(org, park["b"], "contacted", "2026-06-16")  # b moved on: its stall is over
+    set_status(org, park["c"], "contacted", "2026-06-16")  # so did c, but it was put on the agenda by hand
+    closed = cli.json("meeting", "close", "1", user="SEC1", today="2026-06-18")
+    assert (closed["unresolved"], closed["carried"], closed["dropped"]) == (2, 2, 1)
+    assert [i[:3] for i in agenda(org, 2)] == [(park["a"], "carried", 2), (park["c"], "carried", 2)]
+    # Carried again while a is still in the stall that reached the meeting; once it moves on, it is not.
+    set_status(org, park["a"], "preparatory", "2026-07-01")
+    closed = cli.json("meeting", "close", "2", user="SEC1", today="2026-07-16")
+    assert (closed["unresolved"], closed["pending"], closed["dropped"]) == (1, 1, 1)
+    m3 = plan(cli, on="2026-08-20T14:30", today="2026-07-17")
+    assert m3["pulled_in"] == {"carried": 1, "escalation": 0}
+    assert [i[:3] for i in agenda(org, 3)] == [(park["c"], "carried", 3)]
 
 
 def test_a_manual_item_counts_earlier_meetings(cli, park, org):
