@@ -149,6 +149,18 @@ def test_per_event_mode_sends_each_level_to_its_people(three_cases, make_ctx, db
     assert f"esc:{meet}:sec1@example.org" not in keys
 
 
+def test_per_event_mode_tells_a_case_past_every_threshold_once_per_person_at_the_highest_level(org, db_url, cli,
+                                                                                                 tmp_path):
+    add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status_since="2025-12-01")  # 125 of 20 days: all three
+    config = tmp_path / "per-event.toml"
+    config.write_text("[mail]\ndigest = false\n", encoding="utf-8")
+    result = cli.json("escalate", user="A01", env={"UNIONFLOW_CONFIG": str(config)})
+    assert sorted(e["level"] for e in result["escalations"]) == ["meeting", "overdue", "remind"]
+    sent = sorted((m["kind"], m["to"], m["cc"]) for m in cli.json("outbox", "list"))
+    assert sent == [("meeting", "sec1@example.org", ""), ("overdue", "c01@example.org", "s01@example.org")]
+    assert result["emails_queued"] == 2
+
+
 def test_escalations_of_a_case_that_moved_on_are_not_mailed(org, db_url, make_ctx):
     case = add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status="contacted", episode=2)
     escalate(db_url, case, "remind", 16, episode=1)  # recorded in the stay before the status change
@@ -255,7 +267,7 @@ def test_outbox_send_with_a_bad_transport_setting_is_a_clear_error(org, cli, tmp
     cfg = tmp_path / "bad.toml"
     cfg.write_text('[mail]\ntransport = "pigeon"\n', encoding="utf-8")
     result = cli("outbox", "send", env={"UNIONFLOW_CONFIG": str(cfg)}, expect=1)
-    assert result.output == "Error: [mail] transport must be smtp, file or console, not 'pigeon'\n"
+    assert result.output == f"Error: {cfg}: [mail] transport must be smtp, file or console, not 'pigeon'\n"
 
 
 def test_every_email_string_has_a_chinese_translation():

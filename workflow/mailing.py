@@ -23,7 +23,9 @@ and for decisions the highest case_event id (a decision recorded or amended sinc
 A recipient who appears later (a new secretary) is told only about items recorded after that.
 
 Per-event mode (`digest = false`): one message per escalation and recipient, key
-`esc:{escalation_id}:{email}`, overdue with the supervisor in copy; a due decision
+`esc:{escalation_id}:{email}`, overdue with the supervisor in copy — but, as in the digest, a case
+that reached several levels the same day is told to each recipient once, at the highest (not
+"due soon" and "overdue" and "to the meeting" at once); a due decision
 `res:{agenda_item_id}:{as_of}:{email}` (it is mentioned again on later days). It renders one email per
 escalation, so it suits a daily trickle, not a first sweep of a large registry.
 
@@ -221,9 +223,21 @@ def _item(row, as_of: date) -> dict:
     return item
 
 
+def _highest_per_case(q, *where):
+    """The routed rows `q` (filtered by `where`), each ranked within its recipient, source and case: `nth` 1
+    is the highest level reached (a case past several thresholds at once is told once, at the highest)."""
+    rank = case(LEVEL_RANK, value=q.c.level)
+    return select(q, rank.label("rank"), func.row_number().over(
+        partition_by=[q.c.email, q.c.source, q.c.case_id], order_by=[rank, q.c.urgency.desc(), q.c.ref_id]).label("nth")
+    ).where(*where).subquery("per_case")
+
+
 def _items(conn, as_of: date) -> Iterator[dict]:
-    """Every (recipient, item) row of the day, grouped by item (per-event mode), streamed."""
-    stmt = _detailed(_routes(as_of), ["source", "ref_id", lambda q: q.c.role.desc(), "email"])
+    """The day's (recipient, item) rows, each case once per recipient at its highest level (as in the
+    digest), grouped by item (per-event mode), streamed."""
+    per_case = _highest_per_case(_routes(as_of))
+    highest = select(per_case).where(per_case.c.nth == 1).subquery("highest")
+    stmt = _detailed(highest, ["source", "ref_id", lambda q: q.c.role.desc(), "email"])
     with conn.execute(stmt.execution_options(yield_per=1000)) as rows:  # a server-side cursor: closed on any exit
         for row in rows:
             yield _item(row, as_of)
@@ -233,12 +247,9 @@ def _digest_items(conn, as_of: date, after: dict[str, int]) -> Iterator[dict]:
     """Per recipient, the DIGEST_LIMIT most urgent new items, each case once (its highest level), with
     `total`: ranked in SQL on narrow rows, so a first sweep over a million cases stays cheap."""
     q = _routes(as_of)
-    rank = case(LEVEL_RANK, value=q.c.level)
     new = or_(*(and_(q.c.source == src, q.c.seq > mark) for src, mark in after.items()),
               q.c.source.notin_(list(after)) if after else literal(True))
-    per_case = select(q, rank.label("rank"), func.row_number().over(
-        partition_by=[q.c.email, q.c.source, q.c.case_id], order_by=[rank, q.c.urgency.desc(), q.c.ref_id]).label("nth")
-    ).where(new).subquery("per_case")
+    per_case = _highest_per_case(q, new)
     p = per_case.c
     ranked = select(per_case, func.row_number().over(
         partition_by=p.email, order_by=[p.rank, p.urgency.desc(), p.case_id]).label("pos"),
