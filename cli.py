@@ -36,11 +36,15 @@ class IsoDateTime(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, datetime):
             return value
+        text = value.strip().replace(" ", "T")
         try:
-            return datetime.fromisoformat(value.strip().replace(" ", "T"))
+            parsed = datetime.fromisoformat(text)
         except ValueError:
+            parsed = None
+        if parsed is None or "T" not in text:  # a bare date would silently mean 00:00
             self.fail(_t("{value!r} is not a date-time: use YYYY-MM-DDTHH:MM, e.g. 2018-08-15T14:30").format(value=value),
                       param, ctx)
+        return parsed
 
 
 DATE = IsoDate()
@@ -138,7 +142,8 @@ def table(rows: list[dict], columns: list[str] | None = None, title: str | None 
 
 # Free text that gives way (cut with …) when a table is wider than the terminal; WRAP_COLUMNS wrap instead.
 TEXT_COLUMNS = frozenset({"enterprise", "name", "title", "place", "subject", "last_error", "email", "to", "reason",
-                          "industry", "joint_union", "park_name", "cadre_name", "actor", "note", "party_label"})
+                          "industry", "joint_union", "park_name", "cadre_name", "actor", "note", "party_label",
+                          "source", "error"})
 WRAP_COLUMNS = frozenset({"note"})
 ELASTIC_MIN = 10  # terminal cells a text column keeps when it gives way, if headers leave room
 ELASTIC_LEAST = 6  # … and before any header gets room (a person's name: three Chinese characters)
@@ -811,8 +816,8 @@ def outbox_list(state, status, limit, as_json):
 
     rows = list_outbox(state.ctx, status, limit)
     if not as_json:  # local minutes, not ISO instants; --json has every field (attempts, next_attempt_at …)
-        rows = [{**r, "sent_at": short_time(state.ctx, r["sent_at"])} for r in rows]
-    render(as_json, rows, columns=["id", "status", "kind", "to", "subject", "sent_at", "last_error"],
+        rows = [{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"]} for r in rows]
+    render(as_json, rows, columns=["id", "status", "kind", "to", "subject", "sent_at", "error"],
            values={"status": "outbox status", "kind": "mail kind"})
 
 
@@ -933,11 +938,12 @@ def calendar_group():
 @json_option
 @pass_state
 def calendar_load(state, file, park, as_json):
-    """Load a year's official holidays and make-up working days (admins); they take precedence.
+    """Load a year's holidays and make-up working days (admins); they take precedence.
 
     \b
     FILE is TOML (year = 2027, holidays = ["2027-02-05..2027-02-13", ...], workdays = ["2027-02-14"])
-    or CSV (date,kind with kind holiday/workday or 休/班). Loading a year again replaces it.
+    or CSV (date,kind with kind holiday/workday or 休/班). Loading a year again replaces it;
+    `calendar unload YEAR` takes it out. A make-up working day must be a Saturday or Sunday.
     Examples:
       unionflow --as A01 calendar load holidays-2027.toml
       unionflow --as A01 calendar load sj-days-off.toml --park SJ
@@ -952,6 +958,29 @@ def calendar_load(state, file, park, as_json):
         click.echo(_t("Loaded {description}: {holidays} day(s) off, {workdays} working day(s){replaced}.").format(
             description=result["description"], holidays=result["holidays"], workdays=result["workdays"],
             replaced=replaced))
+
+
+@calendar_group.command("unload")
+@click.argument("year", type=click.IntRange(2004, 2035))
+@click.option("--park", metavar="CODE", help="Take out this park's extra days off of the year instead.")
+@json_option
+@pass_state
+def calendar_unload(state, year, park, as_json):
+    """Take a loaded year's schedule back out (admins): the year counts as before it was loaded.
+
+    \b
+    Examples:
+      unionflow --as A01 calendar unload 2027
+      unionflow --as A01 calendar unload 2026 --park SJ
+    """
+    from workflow.calendar_store import unload_schedule
+
+    result = unload_schedule(state.ctx, year, park=park)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(_t("Unloaded {n} day(s) of {year} ({sources}).").format(
+            n=result["removed"], year=year, sources="; ".join(result["sources"])))
 
 
 @calendar_group.command("show")
@@ -1557,8 +1586,10 @@ def party_list(state, park, as_json):
     """List the representatives by park and party."""
     from workflow.parties import list_representatives
 
-    render(as_json, list_representatives(state.ctx, park=park),
-           columns=["id", "park", "party_label", "name", "title", "email"])
+    rows = list_representatives(state.ctx, park=park)
+    if not as_json:  # the party as `meeting party add` takes it in English, its name in Chinese
+        rows = [{**r, "party": _party(r["party"])} for r in rows]
+    render(as_json, rows, columns=["id", "park", "party", "name", "title", "email"])
 
 
 @party_group.command("remove")

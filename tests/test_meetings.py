@@ -87,6 +87,9 @@ def test_plan_refusals(cli, park):
     assert r.stderr == "Error: A01 belongs to no park: say which park's meeting with --park CODE\n"
     r = cli("meeting", "plan", "--on", "tomorrow", "--place", "x", user="SEC1", expect=2)
     assert "'tomorrow' is not a date-time" in r.stderr
+    r = cli("meeting", "plan", "--on", "2026-06-25", "--place", "x", user="SEC1", expect=2)  # not silently 00:00
+    assert r.stderr.endswith("Error: Invalid value for '--on': '2026-06-25' is not a date-time: use YYYY-MM-DDTHH:MM, "
+                             "e.g. 2018-08-15T14:30\n")
     assert cli.json("meeting", "list") == []
     m = plan(cli, user="A01", park="XP")
     assert (m["park"], m["agenda_items"], m["participants"]) == ("XP", 1, 0)
@@ -103,8 +106,18 @@ def test_representatives_list_and_refusals(cli, park):
                         "regulators, union, chamber_of_commerce, employers\n")
     r = cli("meeting", "party", "add", "union", "某人", user="C01", expect=1)
     assert r.stderr == "Error: C01 (cadre) may not manage the representatives: that needs the role secretary, admin\n"
+    r = cli("meeting", "party", "add", "regulators", "周强", "--email", "zhou2@example.org", user="SEC1", expect=1)
+    assert r.stderr == (f"Error: 周强 (id {reps[1]['id']}) already represents regulators in this park: see `unionflow "
+                        f"meeting party list`, and `meeting party remove {reps[1]['id']}` to replace them\n")
+    r = cli("meeting", "party", "add", "执法监管部门", "周强强", "--email", "ZHOU@example.org", user="SEC1", expect=1)
+    assert r.stderr.startswith(f"Error: 周强 (id {reps[1]['id']}) already represents")
+    cli("meeting", "party", "add", "union", "周强", "--email", "zhou@example.org", user="SEC1")  # another party: fine
+    table = cli("meeting", "party", "list").stdout.splitlines()
+    assert table[0].split() == ["id", "park", "party", "name", "title", "email"]
+    assert table[2].split()[:4] == [str(reps[0]["id"]), "SJ", "party_committee", "孙书记"]
+    assert "代表方" in cli("meeting", "party", "list", lang="zh").stdout
     cli("meeting", "party", "remove", str(reps[0]["id"]), user="SEC1")
-    assert [r["name"] for r in cli.json("meeting", "party", "list")] == ["周强"]
+    assert [r["name"] for r in cli.json("meeting", "party", "list")] == ["周强", "周强"]
 
 
 def test_add_item_by_hand(cli, park, org):

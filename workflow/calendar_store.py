@@ -219,6 +219,29 @@ def load_schedule(ctx, path: str | Path, park: str | None = None) -> dict:
             "replaced": replaced, "description": schedule.description}
 
 
+def unload_schedule(ctx, year: int, park: str | None = None) -> dict:
+    """Take a loaded year back out (admins): the year's days of the federation's, or one park's, schedule;
+    the year is then counted as before (chinese-calendar, or Monday–Friday with a warning)."""
+    if not DEFAULT_START.year <= year <= DEFAULT_END.year:
+        raise InvalidInput(_("{year} is outside the working-day calendar ({first} to {last})").format(
+            year=year, first=DEFAULT_START.year, last=DEFAULT_END.year))
+    with transaction(ctx.ready_engine) as conn:
+        require_role(require_actor(conn, ctx.actor_code), N_("unload a holiday schedule"), "admin")
+        pid = _park_id(conn, park) if park else None
+        scope = OV.c.park_id.is_(None) if pid is None else OV.c.park_id == pid
+        in_year = and_(scope, OV.c.day >= date(year, 1, 1), OV.c.day <= date(year, 12, 31))
+        sources = sorted(set(conn.execute(select(OV.c.source).where(in_year)).scalars()))
+        if not sources:
+            raise InvalidInput((_("no days of {year} are loaded for park {park}: see `unionflow calendar show --year "
+                                  "{year} --park {park}`") if park else
+                                _("no schedule of {year} is loaded: see `unionflow calendar show --year {year}`")
+                                ).format(year=year, park=park))
+        removed = conn.execute(delete(OV).where(in_year)).rowcount
+        ensure_calendar(conn)
+    log.info("unloaded %d day(s) of %s%s", removed, year, f" (park {park})" if park else "")
+    return {"year": year, "park": park, "removed": removed, "sources": sources}
+
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

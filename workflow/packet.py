@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
-from templates.i18n import _
+from templates.i18n import gettext  # the command's language; `_` here is the packet's own (packet_i18n)
 from workflow.db import reading
 from workflow.errors import InvalidInput
 from workflow.measures import Facts, legal_basis, propose
@@ -41,7 +41,7 @@ def calendar(conn) -> WorkdayCalendar:
 def build_packet(ctx, meeting, *, as_of: date | None = None) -> dict:
     as_of = as_of or ctx.clock.today()
     if not DEFAULT_START <= as_of <= DEFAULT_END:
-        raise InvalidInput(_("--as-of {as_of} is outside the working-day calendar ({first} to {last})").format(
+        raise InvalidInput(gettext("--as-of {as_of} is outside the working-day calendar ({first} to {last})").format(
             as_of=as_of.isoformat(), first=DEFAULT_START, last=DEFAULT_END))
     with reading(ctx.ready_engine) as conn:
         return gather(conn, meeting, as_of=as_of, config=ctx.config, lang=ctx.lang, tz=ctx.clock.tz)
