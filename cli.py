@@ -38,11 +38,15 @@ class IsoDateTime(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, datetime):
             return value
+        text = value.strip().replace(" ", "T")
         try:
-            return datetime.fromisoformat(value.strip().replace(" ", "T"))
+            parsed = datetime.fromisoformat(text)
         except ValueError:
+            parsed = None
+        if parsed is None or "T" not in text:  # a bare date would silently mean 00:00
             self.fail(_t("{value!r} is not a date-time: use YYYY-MM-DDTHH:MM, e.g. 2018-08-15T14:30").format(value=value),
                       param, ctx)
+        return parsed
 
 
 DATE = IsoDate()
@@ -261,7 +265,8 @@ def shared_columns(headers: list[str], rows: list[list[str]], width: int, elasti
 
 # Free text that gives way (cut with …) when a table is wider than the terminal; WRAP_COLUMNS wrap instead.
 TEXT_COLUMNS = frozenset({"enterprise", "name", "title", "place", "subject", "last_error", "email", "to", "reason",
-                          "industry", "joint_union", "park_name", "cadre_name", "actor", "note", "party_label"})
+                          "industry", "joint_union", "park_name", "cadre_name", "actor", "note", "party_label",
+                          "source", "error"})
 WRAP_COLUMNS = frozenset({"note"})
 ELASTIC_MIN = 10  # terminal cells a text column keeps when it gives way, if headers leave room
 ELASTIC_LEAST = 6  # … and before any header gets room (a person's name: three Chinese characters)
@@ -971,8 +976,8 @@ def outbox_list(state, status, limit, as_json):
 
     rows = list_outbox(state.ctx, status, limit)
     if not as_json:  # local minutes, not ISO instants; --json has every field (attempts, next_attempt_at …)
-        rows = [{**r, "sent_at": short_time(state.ctx, r["sent_at"])} for r in rows]
-    render(as_json, rows, columns=["id", "status", "kind", "to", "subject", "sent_at", "last_error"],
+        rows = [{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"]} for r in rows]
+    render(as_json, rows, columns=["id", "status", "kind", "to", "subject", "sent_at", "error"],
            values={"status": "outbox status", "kind": "mail kind"})
 
 
@@ -984,7 +989,9 @@ def outbox_send(state, limit, as_json):
     """Send the due messages through the [mail] transport (the scheduler does this every minute).
 
     A refused message is retried later with exponential backoff; after [mail] max_attempts it is
-    marked failed with the last error. Safe to run in several processes at once.
+    marked failed with the last error (`outbox retry` puts it back). While the mail server cannot be
+    reached, nothing counts as an attempt: the messages stay queued and the command exits with 1.
+    Safe to run in several processes at once.
 
     \b
     Example:
@@ -995,10 +1002,44 @@ def outbox_send(state, limit, as_json):
     result = run_outbox(state.ctx, limit=limit)
     if as_json:
         echo_json(result)
-        return
-    click.echo(_t("Sent {sent}, {retried} to retry later, {failed} failed (transport: {transport}).").format(**result))
-    for err in result["errors"]:
-        click.echo("  " + _t("{key} (attempt {attempts}): {error}").format(**err), err=True)
+    else:
+        click.echo(_t("Sent {sent}, {retried} to retry later, {failed} failed (transport: {transport}).").format(**result))
+        for err in result["errors"]:
+            click.echo("  " + _t("{key} (attempt {attempts}): {error}").format(**err), err=True)
+        if result["queued"] and not result["unreachable"]:
+            click.echo(_t("{queued} message(s) wait for a later try, the first at {at}.").format(
+                queued=result["queued"], at=short_time(state.ctx, result["next_attempt_at"])))
+    if result["unreachable"]:
+        said = (_t("the mail folder cannot be written ({error}): {queued} message(s) stay queued and go out when it "
+                   "can; check [mail] dir") if result["transport"] == "file" else
+                _t("the mail server cannot be reached ({error}): {queued} message(s) stay queued and go out when it "
+                   "is back; check the server or [mail.smtp] in the configuration"))
+        raise click.ClickException(said.format(error=result["unreachable"], queued=result["queued"]))
+
+
+@outbox_group.command("retry")
+@click.argument("ids", nargs=-1, type=click.IntRange(min=1), metavar="[ID]...")
+@click.option("--all-failed", is_flag=True, help="Every failed message.")
+@json_option
+@pass_state
+def outbox_retry(state, ids, all_failed, as_json):
+    """Put failed messages back in the queue (admins), with their attempts reset; `outbox send` or the
+    scheduler sends them. Sent messages are never sent again.
+
+    \b
+    Examples:
+      unionflow --as A01 outbox retry 12 15
+      unionflow --as A01 outbox retry --all-failed
+    """
+    if bool(ids) == all_failed:
+        raise click.UsageError(_t("give the ids of failed messages or --all-failed (not both)"))
+    from workflow.mailing import retry_outbox
+
+    result = retry_outbox(state.ctx, ids, all_failed=all_failed)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(_t("{n} message(s) back in the queue.").format(n=result["requeued"]))
 
 
 # --------------------------------------------------------------------------------------------- stall clocks, escalation, scheduler
@@ -1057,11 +1098,12 @@ def calendar_group():
 @json_option
 @pass_state
 def calendar_load(state, file, park, as_json):
-    """Load a year's official holidays and make-up working days (admins); they take precedence.
+    """Load a year's holidays and make-up working days (admins); they take precedence.
 
     \b
     FILE is TOML (year = 2027, holidays = ["2027-02-05..2027-02-13", ...], workdays = ["2027-02-14"])
-    or CSV (date,kind with kind holiday/workday or 休/班). Loading a year again replaces it.
+    or CSV (date,kind with kind holiday/workday or 休/班). Loading a year again replaces it;
+    `calendar unload YEAR` takes it out. A make-up working day must be a Saturday or Sunday.
     Examples:
       unionflow --as A01 calendar load holidays-2027.toml
       unionflow --as A01 calendar load sj-days-off.toml --park SJ
@@ -1076,6 +1118,29 @@ def calendar_load(state, file, park, as_json):
         click.echo(_t("Loaded {description}: {holidays} day(s) off, {workdays} working day(s){replaced}.").format(
             description=result["description"], holidays=result["holidays"], workdays=result["workdays"],
             replaced=replaced))
+
+
+@calendar_group.command("unload")
+@click.argument("year", type=click.IntRange(2004, 2035))
+@click.option("--park", metavar="CODE", help="Take out this park's extra days off of the year instead.")
+@json_option
+@pass_state
+def calendar_unload(state, year, park, as_json):
+    """Take a loaded year's schedule back out (admins): the year counts as before it was loaded.
+
+    \b
+    Examples:
+      unionflow --as A01 calendar unload 2027
+      unionflow --as A01 calendar unload 2026 --park SJ
+    """
+    from workflow.calendar_store import unload_schedule
+
+    result = unload_schedule(state.ctx, year, park=park)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(_t("Unloaded {n} day(s) of {year} ({sources}).").format(
+            n=result["removed"], year=year, sources="; ".join(result["sources"])))
 
 
 @calendar_group.command("show")
@@ -1113,6 +1178,7 @@ def scheduler_group():
 def scheduler_run(state, once):
     """Run the scheduler (Asia/Shanghai): the sweep at [scheduler] sweep_at on working days, the outbox
     every minute, meeting packets. One daemon per database leads (a lock); others wait and take over.
+    With --once it exits with 1 when a job failed or left work undone (mail server out of reach).
 
     \b
     Logs go to stderr. SIGTERM stops it cleanly. Examples:
@@ -1127,7 +1193,10 @@ def scheduler_run(state, once):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("alembic", "apscheduler"):  # our own jobs log what ran and what it did
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    run_scheduler(state.ctx, once=once)
+    result = run_scheduler(state.ctx, once=once)
+    if result and result["failed"]:
+        raise click.ClickException(_t("not everything that was due was done: {jobs} (see the log above)").format(
+            jobs=", ".join(result["failed"])))
 
 
 # --------------------------------------------------------------------------------------------- coverage: joint unions, targets, reports, sign-ups
@@ -1568,19 +1637,28 @@ def meeting_agenda(state, meeting, fmt, out, as_of):
               help="The party that acts: party_committee, administration, regulators, union, chamber_of_commerce, "
                    "employers (or its Chinese name, e.g. 执法监管部门).")
 @click.option("--due", type=DATE, help="The day it must be done.")
+@click.option("--no-owner-party", is_flag=True, help="Amending: the decision has no owner party any more.")
+@click.option("--no-due", is_flag=True, help="Amending: the decision has no due day any more.")
 @json_option
 @pass_state
-def meeting_resolve(state, meeting, ref, decision, owner_party, due, as_json):
-    """Record the meeting's decision on a case; it goes on the case's timeline.
+def meeting_resolve(state, meeting, ref, decision, owner_party, due, no_owner_party, no_due, as_json):
+    """Record the meeting's decision on a case (from the meeting's day on); it goes on the case's timeline.
+
+    Resolving the case again amends the decision: an owner party or due day not given stays as it
+    was (--no-owner-party, --no-due take it away).
 
     \b
     Example:
       unionflow --as SEC1 meeting resolve 3 91310117MA1J00001X --decision "执法监管部门会同工会上门宣讲" \\
           --owner-party regulators --due 2026-07-15
     """
+    if (owner_party and no_owner_party) or (due and no_due):
+        raise click.UsageError(_t("give a value or clear it, not both (--owner-party or --no-owner-party, --due or "
+                                  "--no-due)"))
     from workflow.meetings import resolve
 
-    result = resolve(state.ctx, meeting, ref, decision, owner_party=owner_party, due=due)
+    result = resolve(state.ctx, meeting, ref, decision, owner_party=owner_party, due=due,
+                     clear_owner_party=no_owner_party, clear_due=no_due)
     if as_json:
         echo_json(result)
     else:
@@ -1597,6 +1675,9 @@ def meeting_resolve(state, meeting, ref, decision, owner_party, due, as_json):
 def meeting_close(state, meeting, as_json):
     """Close a held meeting; its unresolved cases move to the park's next planned meeting.
 
+    A case that is closed, or that was escalated and has since moved on from the stall, is not
+    carried; a case added by hand is, while it is open.
+
     \b
     With no meeting planned yet they wait, and the next `meeting plan` takes them.
     Example: unionflow --as SEC1 meeting close 3
@@ -1606,12 +1687,14 @@ def meeting_close(state, meeting, as_json):
     result = close_meeting(state.ctx, meeting)
     if as_json:
         echo_json(result)
-    elif result["carried_to"]:
-        click.echo(_t("Meeting {meeting} closed; {unresolved} unresolved case(s) carried to meeting {carried_to}.").format(
-            **result))
+        return
+    if result["carried_to"]:
+        said = _t("Meeting {meeting} closed; {unresolved} unresolved case(s) carried to meeting {carried_to}.")
     else:
-        click.echo(_t("Meeting {meeting} closed; {unresolved} unresolved case(s) wait for the next meeting to be "
-                      "planned.").format(**result))
+        said = _t("Meeting {meeting} closed; {unresolved} unresolved case(s) wait for the next meeting to be planned.")
+    if result["dropped"]:
+        said += " " + _t("{dropped} other(s) not carried: closed, or no longer stalled.")
+    click.echo(said.format(**result))
 
 
 @meeting_group.command("send-packets")
@@ -1621,8 +1704,10 @@ def meeting_close(state, meeting, as_json):
 def meeting_send_packets(state, as_of, as_json):
     """Queue the packets of meetings due within [scheduler] packet_days_before working days (the scheduler's job).
 
+    A secretary sends those of their park's meetings, an admin all; --as-of may not be after today.
+
     \b
-    Example: unionflow meeting send-packets --as-of 2026-06-15
+    Example: unionflow --as SEC1 meeting send-packets
     """
     from workflow.meetings import run_due_packets
 
@@ -1677,8 +1762,10 @@ def party_list(state, park, as_json):
     """List the representatives by park and party."""
     from workflow.parties import list_representatives
 
-    render(as_json, list_representatives(state.ctx, park=park),
-           columns=["id", "park", "party_label", "name", "title", "email"])
+    rows = list_representatives(state.ctx, park=park)
+    if not as_json:  # the party as `meeting party add` takes it in English, its name in Chinese
+        rows = [{**r, "party": _party(r["party"])} for r in rows]
+    render(as_json, rows, columns=["id", "park", "party", "name", "title", "email"])
 
 
 @party_group.command("remove")

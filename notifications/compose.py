@@ -88,11 +88,50 @@ def _new_style(gettext_fn, ngettext_fn):
     return gettext, ngettext
 
 
+class TemplateProblem(ValueError):
+    """A user's email template cannot be used (syntax, an unknown variable, a sandbox violation)."""
+
+
 def render(name: str, data: dict, lang: str = "zh", user_dir: str | Path | None = None) -> Rendered:
-    """Subject, text and HTML of the email `name` (e.g. "reminder") for `data`."""
+    """Subject, text and HTML of the email `name` (e.g. "reminder") for `data`.
+
+    An error in a template of the user folder is a `TemplateProblem` naming the file and line.
+    """
+    from jinja2 import TemplateError
+
     user = str(user_dir) if user_dir else None
-    text_t = environment("text", lang, user).get_template(f"{name}.txt.j2")
-    html_t = environment("html", lang, user).get_template(f"{name}.html.j2")
-    ctx = text_t.new_context(dict(data))
-    subject = "".join(text_t.blocks["subject"](ctx)) if "subject" in text_t.blocks else name
-    return Rendered(subject=clean_header(subject, 900), text=text_t.render(data), html=html_t.render(data))
+    try:
+        text_t = environment("text", lang, user).get_template(f"{name}.txt.j2")
+        html_t = environment("html", lang, user).get_template(f"{name}.html.j2")
+        ctx = text_t.new_context(dict(data))
+        subject = "".join(text_t.blocks["subject"](ctx)) if "subject" in text_t.blocks else name
+        return Rendered(subject=clean_header(subject, 900), text=text_t.render(data), html=html_t.render(data))
+    except TemplateError as exc:
+        folder = Path(user).resolve() if user and Path(user).is_dir() else None
+        if folder is None or not any(folder.glob("*.j2")):
+            raise  # our own templates are tested: a failure there is a bug, not the user's to fix
+        raise TemplateProblem(_template_problem(exc, folder)) from exc
+
+
+def _template_problem(exc, folder: Path) -> str:
+    """'FILE line N: what is wrong — what to do', FILE the user's template where it went wrong."""
+    from traceback import walk_tb
+
+    from templates.i18n import _
+
+    where, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if where is None or not _inside(where, folder):
+        # A runtime error: the deepest frame of a template of the user folder (jinja2 maps them to lines).
+        frames = [(f.f_code.co_filename, n) for f, n in walk_tb(exc.__traceback__) if _inside(f.f_code.co_filename, folder)]
+        where, line = frames[-1] if frames else (str(folder), None)
+    message = (getattr(exc, "message", None) or str(exc) or type(exc).__name__).rstrip(".")
+    said = _("{file} line {line}: {error}") if line else _("{file}: {error}")
+    return said.format(file=where, line=line, error=message) + " — " + _(
+        "fix the template, or remove it to use the built-in one")
+
+
+def _inside(path: str | None, folder: Path) -> bool:
+    try:
+        return path is not None and Path(path).resolve().is_relative_to(folder)
+    except (OSError, ValueError):
+        return False

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import mimetypes
 import re
+from datetime import datetime
 from email import encoders
 from email.header import Header
 from email.message import Message
@@ -60,9 +61,20 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def message_id(key: str) -> str:
-    """The same key always gives the same Message-ID, so a receiver can drop a re-delivery."""
-    return f"<{key_hash(key)}@unionflow>"
+def message_id(key: str, created_at: datetime | None = None, row_id: int | None = None) -> str:
+    """The Message-ID of one outbox row: its key's hash, then the instant it was queued and its row id.
+
+    All three are stored with the row when it is queued, so a retry or a re-delivery carries the same
+    ID and the receiver can drop it; the instant and the id make it unique to this message, so two
+    databases (a demo, a rebuilt one) that queue the same key (`packet:1`) never share an ID, which a
+    mail client would take for one message and hide.
+    """
+    parts = [key_hash(key)]
+    if created_at is not None:
+        parts.append(format(round(created_at.timestamp() * 1_000_000), "x"))
+    if row_id is not None:
+        parts.append(str(row_id))
+    return f"<{'.'.join(parts)}@unionflow>"
 
 
 def attachment_part(att: dict) -> tuple[bytes, str, str, str]:
@@ -74,7 +86,7 @@ def attachment_part(att: dict) -> tuple[bytes, str, str, str]:
         with open(att["path"], "rb") as fh:
             content = fh.read()
     ctype = att.get("content_type") or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    maintype, _, subtype = ctype.partition("/")
+    maintype, _, subtype = ctype.split(";", 1)[0].strip().partition("/")
     return content, maintype, subtype or "octet-stream", filename
 
 
@@ -99,7 +111,7 @@ def build_message(row, sender) -> Message:
         msg["Cc"] = _addresses(row["cc_addrs"])
     created = row.get("created_at")
     msg["Date"] = formatdate(created.timestamp() if created else None, localtime=False, usegmt=True)
-    msg["Message-ID"] = message_id(row["key"])
+    msg["Message-ID"] = message_id(row["key"], created, row.get("id"))
     msg["X-Unionflow-Kind"] = clean_header(row.get("kind") or "", 32)
     return msg
 
@@ -130,12 +142,23 @@ def _text_part(text: str, subtype: str) -> MIMEText:
 def _attachment(att: dict) -> MIMEBase:
     content, maintype, subtype, filename = attachment_part(att)
     part = MIMEBase(maintype, subtype)
+    if maintype == "text" and _is_utf8(content):
+        # Without a charset a text part is US-ASCII (RFC 2045): Chinese in it would be read as mojibake.
+        part.set_param("charset", "utf-8")
     part.set_payload(content)
     encoders.encode_base64(part)
     # RFC 2231 for a Chinese file name (会议材料.docx), plain otherwise.
     part.add_header("Content-Disposition", "attachment",
                     filename=filename if filename.isascii() else ("utf-8", "", filename))
     return part
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def envelope(row) -> list[str]:

@@ -1,12 +1,19 @@
 """The outbox: enqueue in the caller's transaction, claim, send, mark — nothing lost, nothing twice.
 
 Life of a row: queued → sending (claimed by one worker) → sent, or back to queued with a later
-`next_attempt_at` (exponential backoff), or failed after `max_attempts` with `last_error`.
+`next_attempt_at` (exponential backoff), or failed after `max_attempts` with `last_error`; `requeue`
+puts failed rows back in the queue with their attempts reset (an admin's `outbox retry`).
+
+Only what concerns the message counts as an attempt (a recipient refused, a message the server will
+not take). When the server cannot be reached at all (refused connection, timeout, DNS, login), the
+claimed rows go back to the queue with their attempt given back: an outage, however long, fails no
+message. They wait as long again as they have waited so far (at least `backoff_seconds`, at most
+OUTAGE_MAX_BACKOFF), so they go out soon after the server is back.
 
 Exactly one worker holds a claim: on PostgreSQL the claim is `SELECT … FOR UPDATE SKIP LOCKED`, on
 SQLite one `UPDATE … RETURNING` under `BEGIN IMMEDIATE`. A claim older than `stale_after` (a worker
 that died between sending and marking) is taken again: delivery is at-least-once, and a repeat
-carries the same Message-ID (derived from the key) so the receiver can drop it.
+carries the same Message-ID (made from what is stored with the row) so the receiver can drop it.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ log = logging.getLogger(__name__)
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
 STALE_AFTER = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(days=1)
+OUTAGE_MAX_BACKOFF = timedelta(minutes=15)  # the longest a message waits between tries while the server is down
 CHUNK = 50
 MAX_REPORTED_ERRORS = 20  # in the result of send_batch; every row keeps its own last_error
 
@@ -131,6 +139,13 @@ def backoff(attempts: int, backoff_seconds: float) -> timedelta:
     return min(timedelta(seconds=backoff_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def outage_backoff(created_at: datetime, now: datetime, backoff_seconds: float) -> timedelta:
+    """Delay before the next try of a message the server could not be reached for: as long again as it
+    has waited so far (so the delays double without a counter), between backoff_seconds and OUTAGE_MAX_BACKOFF."""
+    waited = max(now - created_at, timedelta(0))
+    return min(max(waited, timedelta(seconds=backoff_seconds)), OUTAGE_MAX_BACKOFF)
+
+
 def send_batch(engine, transport, limit: int | None, now_fn: Callable[[], datetime], max_attempts: int,
                backoff_seconds: float, *, worker_id: str | None = None, stale_after: timedelta = STALE_AFTER,
                chunk: int = CHUNK) -> dict:
@@ -138,10 +153,12 @@ def send_batch(engine, transport, limit: int | None, now_fn: Callable[[], dateti
 
     Claims and marks in chunks, so a crash loses at most the marks of one chunk (those messages go
     again, same Message-ID). A refused message is retried with backoff; a connection-level failure
-    (server down) puts the claimed rows back for a retry and ends the run.
+    (server down) puts the claimed rows back without counting the attempt and ends the run: then
+    `unreachable` says why and `deferred` how many were put back. `queued` and `next_attempt_at`: what
+    waits after the run, and when the first of it is due.
     """
     worker_id = worker_id or default_worker_id()
-    result = {"sent": 0, "retried": 0, "failed": 0, "errors": []}
+    result = {"sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None}
     done = 0
     # A helper thread builds and serialises the next messages while this one waits for the server.
     with transport, ThreadPoolExecutor(1, thread_name_prefix="outbox-build") as builder:
@@ -155,7 +172,10 @@ def send_batch(engine, transport, limit: int | None, now_fn: Callable[[], dateti
             outcomes, stop = _deliver(transport, rows, prepared)
             _mark(engine, worker_id, rows, outcomes, now_fn(), max_attempts, backoff_seconds, result)
             if stop:
+                result["unreachable"] = stop
                 break
+    with engine.connect() as conn:
+        result["queued"], result["next_attempt_at"] = waiting(conn)
     return result
 
 
@@ -167,8 +187,13 @@ def _prepare(row, sender):
         return exc
 
 
+# What became of a claimed row: sent (None), or (what, error) with what one of these.
+PARTLY_SENT, REFUSED, DEFERRED = "partly sent", "refused", "deferred"
+
+
 def _deliver(transport, rows, prepared):
-    """Send each row; returns ({id: None (sent) | (error, partial) }, whether to stop)."""
+    """Send each row; returns ({id: None (sent) | (PARTLY_SENT|REFUSED|DEFERRED, error)}, why the run stops
+    (the transport's error) or None)."""
     outcomes: dict[int, object] = {}
     for i, (row, ready) in enumerate(zip(rows, prepared, strict=True)):
         try:
@@ -176,35 +201,43 @@ def _deliver(transport, rows, prepared):
                 raise ready
             rcpts, raw = ready
             refused = transport.send(raw, rcpts)
-            outcomes[row["id"]] = ("partly refused: " + "; ".join(f"{k}: {v}" for k, v in refused.items()), True) \
+            outcomes[row["id"]] = (PARTLY_SENT, "partly refused: " + "; ".join(f"{k}: {v}" for k, v in refused.items())) \
                 if refused else None
         except TransportUnavailable as exc:
-            log.warning("mail transport unavailable: %s", exc)
+            log.info("mail transport unavailable: %s", exc)  # the caller says so (send_batch's `unreachable`)
             for later in rows[i:]:
-                outcomes[later["id"]] = (str(exc), False)
-            return outcomes, True
+                outcomes[later["id"]] = (DEFERRED, str(exc))
+            return outcomes, str(exc)
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
             log.warning("message %s not sent: %s", row["key"], exc)
-            outcomes[row["id"]] = (describe_error(exc), False)
-    return outcomes, False
+            outcomes[row["id"]] = (REFUSED, describe_error(exc))
+    return outcomes, None
 
 
 def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds, result) -> None:
     mine = and_(T.c.claimed_by == worker_id, T.c.status == "sending")
-    sent = [r["id"] for r in rows if outcomes[r["id"]] is None or outcomes[r["id"]][1]]
+    by_id = T.c.id == bindparam("b_id")
+    sent = [r["id"] for r in rows if outcomes[r["id"]] is None or outcomes[r["id"]][0] == PARTLY_SENT]
     with engine.begin() as conn:
         if sent:
-            conn.execute(update(T).where(T.c.id.in_(sent), mine)
-                         .values(status="sent", sent_at=now, claimed_by=None, claimed_at=None))
+            conn.execute(update(T).where(T.c.id.in_(sent), mine)  # an error of an earlier try is over
+                         .values(status="sent", sent_at=now, claimed_by=None, claimed_at=None, last_error=None))
             for r in rows:  # partial refusals: sent to some, noted for the others
-                if outcomes[r["id"]] is not None:
-                    conn.execute(update(T).where(T.c.id == r["id"]).values(last_error=outcomes[r["id"]][0][:2000]))
+                if outcomes[r["id"]] is not None and outcomes[r["id"]][0] == PARTLY_SENT:
+                    conn.execute(update(T).where(T.c.id == r["id"]).values(last_error=outcomes[r["id"]][1][:2000]))
+        deferred = [{"b_id": r["id"], "b_error": outcomes[r["id"]][1][:2000],
+                     "b_next": now + outage_backoff(r["created_at"], now, backoff_seconds)}
+                    for r in rows if outcomes[r["id"]] is not None and outcomes[r["id"]][0] == DEFERRED]
+        if deferred:  # the server was not there: the attempt counted by the claim is given back
+            conn.execute(update(T).where(by_id, mine).values(
+                status="queued", attempts=T.c.attempts - 1, next_attempt_at=bindparam("b_next"),
+                last_error=bindparam("b_error"), claimed_by=None, claimed_at=None), deferred)
         retry, failed = [], []
         for r in rows:
             outcome = outcomes[r["id"]]
-            if outcome is None or outcome[1]:
+            if outcome is None or outcome[0] != REFUSED:
                 continue
-            error = outcome[0][:2000]
+            error = outcome[1][:2000]
             if len(result["errors"]) < MAX_REPORTED_ERRORS:
                 result["errors"].append({"key": r["key"], "attempts": r["attempts"], "error": error})
             if r["attempts"] >= max_attempts:
@@ -212,7 +245,6 @@ def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds,
             else:
                 retry.append({"b_id": r["id"], "b_error": error,
                               "b_next": now + backoff(r["attempts"], backoff_seconds)})
-        by_id = T.c.id == bindparam("b_id")
         if retry:
             conn.execute(update(T).where(by_id, mine).values(
                 status="queued", next_attempt_at=bindparam("b_next"), last_error=bindparam("b_error"),
@@ -223,6 +255,22 @@ def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds,
     result["sent"] += len(sent)
     result["retried"] += len(retry)
     result["failed"] += len(failed)
+    result["deferred"] += len(deferred)
+
+
+def requeue(conn, ids: Iterable[int] | None, now: datetime) -> list[int]:
+    """Put failed messages back in the queue, due now, with their attempts reset (their last_error is
+    kept until the next try); `ids` None: every failed message. Returns the ids put back."""
+    stmt = update(T).where(T.c.status == "failed")
+    if ids is not None:
+        stmt = stmt.where(T.c.id.in_(list(ids)))
+    stmt = stmt.values(status="queued", attempts=0, next_attempt_at=now, claimed_by=None, claimed_at=None)
+    return sorted(conn.execute(stmt.returning(T.c.id)).scalars().all())
+
+
+def statuses(conn, ids: Iterable[int]) -> dict[int, str]:
+    """{id: status} of the given messages that exist."""
+    return dict(conn.execute(select(T.c.id, T.c.status).where(T.c.id.in_(list(ids)))).all())
 
 
 LIST_COLUMNS = ("id", "key", "kind", "status", "attempts", "to_addrs", "cc_addrs", "subject", "next_attempt_at",
@@ -243,6 +291,12 @@ def list_messages(conn, status: str | None = None, limit: int | None = None) -> 
         d["cc"] = ", ".join(b["email"] for b in d.pop("cc_addrs"))
         out.append(d)
     return out
+
+
+def waiting(conn) -> tuple[int, datetime | None]:
+    """How many messages are queued, and when the first of them is due."""
+    n, first = conn.execute(select(func.count(), func.min(T.c.next_attempt_at)).where(T.c.status == "queued")).one()
+    return n, first
 
 
 def counts(conn) -> dict:

@@ -109,8 +109,9 @@ class SmtpTransport(Transport):
                 # of the batch would pass, so stop here.
                 raise TransportUnavailable(f"SMTP {self.host}:{self.port}: {describe_error(exc)}") from exc
             except smtplib.SMTPResponseException as exc:
-                if exc.smtp_code == 421:  # the server is closing this connection
+                if exc.smtp_code == 421:  # "service not available": the server, not this message
                     self._drop()
+                    raise TransportUnavailable(f"SMTP {self.host}:{self.port}: {describe_error(exc)}") from exc
                 raise
             except smtplib.SMTPException:
                 raise
@@ -153,7 +154,7 @@ def describe_error(exc: BaseException) -> str:
 
 
 class FileTransport(Transport):
-    """One .eml file per message, named from the key's hash (a re-send overwrites, never duplicates)."""
+    """One .eml file per message, named from its Message-ID (a re-send overwrites, never duplicates)."""
 
     def __init__(self, sender, directory):
         super().__init__(sender)
@@ -164,18 +165,23 @@ class FileTransport(Transport):
 
     def send(self, message: bytes | Message, recipients: list[str]) -> dict:
         raw = wire_bytes(message)
-        self.directory.mkdir(parents=True, exist_ok=True)
         # Only the headers are needed for the name: parsing the whole body cost more than the write.
         target = self.path_for(BytesHeaderParser(policy=default_policy).parsebytes(raw)["Message-ID"])
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
+        except OSError as exc:  # the folder, not the message: like a server that is down
+            raise TransportUnavailable(f"{self.directory}: {describe_error(exc)}") from exc
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(raw)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)  # atomic: a reader never sees half a message
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):  # a full disk: every message would fail the same way
+                raise TransportUnavailable(f"{self.directory}: {describe_error(exc)}") from exc
             raise
         return {}
 

@@ -27,13 +27,13 @@ FIELDS = (
     # parks and cadres
     "code", "parent", "email", "role", "supervisor", "active",
     # outbox
-    "attempts", "to", "subject", "next_attempt_at", "sent_at", "last_error",
+    "attempts", "to", "subject", "next_attempt_at", "sent_at", "last_error", "error",
     # calendar
     "day", "weekday",
     # joint unions, targets
     "cases", "covered", "rate", "by", "basis",
     # meetings
-    "starts_at", "title", "place", "participants", "items", "resolved", "party_label",
+    "starts_at", "title", "place", "participants", "items", "resolved", "party_label", "party",
 )  # fmt: skip
 
 # Coded values, by the context that says what kind of value they are.

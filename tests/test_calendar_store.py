@@ -121,3 +121,75 @@ def test_park_days_off_count_for_that_parks_cases_only(cli, org, tmp_path):
     assert escalated == {(sj, federal - 5), (xp, federal)}
     r = cli("calendar", "load", SCHEDULE_2027, "--park", "ZZ", user="A01", expect=1)
     assert r.stderr.strip() == "Error: no park with code 'ZZ': see `unionflow park list`"
+
+
+def test_a_schedule_that_moves_days_without_changing_the_sum_rebuilds_the_index(cli, org, tmp_path):
+    """A: day off 1 March 2027 (Mon), make-up day 6 March (Sat); B: 2 March (Tue) and 7 March (Sun). Both keep
+    the sum of workday_no; the index must still follow the schedule loaded last."""
+    case_id = add_enterprise(org, USCCS[0], "松江", status="contacted", status_since="2027-03-01", cadre="C01")
+    config = tmp_path / "c.toml"
+    config.write_text("[allowances]\ncontacted = 5\n", encoding="utf-8")
+    env = {"UNIONFLOW_CONFIG": str(config)}
+    for name, off, work in (("A", "2027-03-01", "2027-03-06"), ("B", "2027-03-02", "2027-03-07")):
+        (tmp_path / f"{name}.toml").write_text(f'year = 2027\nholidays = ["{off}"]\nworkdays = ["{work}"]\n',
+                                               encoding="utf-8")
+    cli("calendar", "load", str(tmp_path / "A.toml"), user="A01", env=env)
+    cli("calendar", "load", str(tmp_path / "B.toml"), user="A01", env=env)
+    stalled = cli.json("case", "list", "--stalled", today="2027-03-10", env=env)
+    # After 1 March: 2 (off), 3, 4, 5, 7 (make-up), 8, 9, 10 — seven working days.
+    assert [(r["id"], r["working_days"]) for r in stalled] == [(case_id, 7)]
+    assert _index(org) == [(d.isoformat(), w, n) for d, w, n in WorkdayCalendar(
+        {date(2027, 3, 2): False, date(2027, 3, 7): True}).rows()]
+
+
+def test_load_says_the_counts_once_and_calls_no_file_official(cli, org, tmp_path):
+    path = tmp_path / "2027.toml"
+    path.write_text('year = 2027\nholidays = ["2027-01-01"]\n', encoding="utf-8")
+    assert cli("calendar", "load", str(path), user="A01").stdout == (
+        "Loaded 2027 schedule from 2027.toml: 1 day(s) off, 0 working day(s).\n")
+    park = tmp_path / "sj.toml"
+    park.write_text('park = "SJ"\nholidays = ["2026-06-01"]\n', encoding="utf-8")
+    assert cli.json("calendar", "load", str(park), user="A01")["description"] == "multi-year days off of park SJ from sj.toml"
+
+
+def test_nonsense_schedules_are_refused(cli, org, tmp_path):
+    weekday = tmp_path / "weekday.toml"
+    weekday.write_text('year = 2027\nholidays = ["2027-03-01"]\nworkdays = ["2027-03-03"]\n', encoding="utf-8")
+    r = cli("calendar", "load", str(weekday), user="A01", expect=1)
+    assert r.stderr == (f"Error: {weekday}: workdays[0]: 2027-03-03 is a Wednesday: a make-up working day (调休) is a "
+                        "Saturday or Sunday that is worked; a weekday is a working day anyway\n")
+    every_day = tmp_path / "all.csv"
+    every_day.write_text("date,kind\n2004-01-01..2035-12-31,休\n", encoding="utf-8")
+    r = cli("calendar", "load", str(every_day), user="A01", expect=1)
+    assert r.stderr == (f"Error: {every_day}: leaves 2004 with 0 working days, and a year has about 250: check the "
+                        "file (no schedule takes more than 61 weekdays off)\n")
+    assert count(org, "calendar_override") == 0
+
+
+def test_unload_takes_a_loaded_year_back_out(cli, org, tmp_path):
+    cli("calendar", "load", SCHEDULE_2027, user="A01")
+    r = cli("calendar", "unload", "2027", user="C01", expect=1)
+    assert r.stderr == "Error: C01 (cadre) may not unload a holiday schedule: that needs the role admin\n"
+    assert cli("calendar", "unload", "2027", user="A01").stdout == (
+        f"Unloaded 34 day(s) of 2027 ({DESCRIPTION_2027}).\n")
+    shown = cli.json("calendar", "show", "--year", "2027")
+    assert (shown["coverage"], shown["workdays"]) == ("fallback", 261)
+    assert _index(org) == [(d.isoformat(), w, n) for d, w, n in CAL.rows()]
+    r = cli("calendar", "unload", "2027", user="A01", expect=1)
+    assert r.stderr == "Error: no schedule of 2027 is loaded: see `unionflow calendar show --year 2027`\n"
+    park = tmp_path / "sj.toml"
+    park.write_text('year = 2026\npark = "SJ"\nholidays = ["2026-06-01"]\n', encoding="utf-8")
+    cli("calendar", "load", str(park), user="A01")
+    r = cli("calendar", "unload", "2026", user="A01", expect=1)  # the federation's 2026 is the package's
+    assert r.stderr.startswith("Error: no schedule of 2026 is loaded")
+    assert cli.json("calendar", "unload", "2026", "--park", "SJ", user="A01")["removed"] == 1
+    assert count(org, "calendar_override") == 0 and count(org, "park_calendar_day") == 0
+
+
+def test_calendar_show_fits_80_columns(cli, org, tmp_path):
+    path = tmp_path / "holidays-2027-as-published-by-the-state-council.toml"
+    path.write_text('year = 2027\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-09"]\n', encoding="utf-8")
+    cli("calendar", "load", str(path), user="A01")
+    lines = cli("calendar", "show", "--year", "2027", env={"COLUMNS": "80"}).stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[1].split() == ["day", "weekday", "kind", "source"]

@@ -74,7 +74,8 @@ def test_digest_groups_three_cases_for_one_cadre_into_one_message(three_cases, m
     by_rcpt = {rcpts[0]: message_from_bytes(raw, policy=policy.default) for _f, rcpts, raw in smtp_server.received}
     mine = by_rcpt["c01@example.org"]
     assert mine["Subject"] == "Daily digest 2026-06-15: 3 cases need attention"
-    assert mine["Message-ID"] == message_id("digest:c01@example.org:2026-06-15")
+    row = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")
+    assert mine["Message-ID"] == message_id(row["key"], row["created_at"], row["id"])
     body = mine.get_body(("plain",)).get_content()
     # Grouped (overdue before reminders) and sorted by working days over the allowance.
     order = [body.index(u) for u in (USCCS[1], USCCS[2], USCCS[0])]
@@ -148,6 +149,18 @@ def test_per_event_mode_sends_each_level_to_its_people(three_cases, make_ctx, db
     assert f"esc:{meet}:sec1@example.org" not in keys
 
 
+def test_per_event_mode_tells_a_case_past_every_threshold_once_per_person_at_the_highest_level(org, db_url, cli,
+                                                                                                 tmp_path):
+    add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status_since="2025-12-01")  # 125 of 20 days: all three
+    config = tmp_path / "per-event.toml"
+    config.write_text("[mail]\ndigest = false\n", encoding="utf-8")
+    result = cli.json("escalate", user="A01", env={"UNIONFLOW_CONFIG": str(config)})
+    assert sorted(e["level"] for e in result["escalations"]) == ["meeting", "overdue", "remind"]
+    sent = sorted((m["kind"], m["to"], m["cc"]) for m in cli.json("outbox", "list"))
+    assert sent == [("meeting", "sec1@example.org", ""), ("overdue", "c01@example.org", "s01@example.org")]
+    assert result["emails_queued"] == 2
+
+
 def test_escalations_of_a_case_that_moved_on_are_not_mailed(org, db_url, make_ctx):
     case = add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status="contacted", episode=2)
     escalate(db_url, case, "remind", 16, episode=1)  # recorded in the stay before the status change
@@ -203,15 +216,60 @@ def test_outbox_cli_lists_and_sends(three_cases, make_ctx, cli, tmp_path):
     assert result.stdout == "Sent 1, 0 to retry later, 0 failed (transport: file).\n"
     assert len(cli.json("outbox", "list", "--status", "sent")) == 3
     assert "(none)" in cli("outbox", "list", "--status", "failed").stdout
+    assert cli("outbox", "list").stdout.splitlines()[0].split() == ["id", "status", "kind", "to", "subject", "sent_at",
+                                                                    "error"]
     bad = cli("outbox", "list", "--status", "lost", expect=2)
     assert "Invalid value for '--status': 'lost' is not one of 'queued', 'sending', 'sent', 'failed'." in bad.output
+
+
+def test_outbox_send_says_the_server_is_unreachable_and_keeps_the_messages(three_cases, make_ctx, cli, tmp_path,
+                                                                            smtp_server):
+    queue(make_ctx())
+    smtp_server.stop()
+    config = {"UNIONFLOW_CONFIG": str(smtp_server.config(tmp_path, max_attempts=1, backoff_seconds=1))}
+    result = cli("outbox", "send", env=config, expect=1)
+    assert result.stdout == "Sent 0, 0 to retry later, 0 failed (transport: smtp).\n"
+    assert result.stderr == (
+        f"Error: the mail server cannot be reached (SMTP 127.0.0.1:{smtp_server.port}: ConnectionRefusedError: [Errno "
+        "111] Connection refused): 3 message(s) stay queued and go out when it is back; check the server or "
+        "[mail.smtp] in the configuration\n")
+    assert [(m["status"], m["attempts"]) for m in cli.json("outbox", "list")] == [("queued", 0)] * 3
+    smtp_server.start()
+    with make_ctx().ready_engine.begin() as conn:  # the wait is over (at most OUTAGE_MAX_BACKOFF)
+        conn.execute(OUTBOX.update().values(next_attempt_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    assert cli.json("outbox", "send", env=config)["sent"] == 3
+    assert [(m["status"], m["attempts"]) for m in cli.json("outbox", "list")] == [("sent", 1)] * 3
+    assert len(smtp_server.received) == 3
+
+
+def test_outbox_retry_puts_failed_messages_back_admins_only(three_cases, make_ctx, cli, tmp_path, smtp_server):
+    queue(make_ctx())
+    smtp_server.handler.refuse = ["550 5.1.1 no such user"] * 3
+    config = {"UNIONFLOW_CONFIG": str(smtp_server.config(tmp_path, max_attempts=1))}
+    assert cli.json("outbox", "send", env=config)["failed"] == 3
+    ids = sorted(m["id"] for m in cli.json("outbox", "list", "--status", "failed"))
+    refused = cli("outbox", "retry", "--all-failed", user="SEC1", expect=1)
+    assert refused.stderr == ("Error: SEC1 (secretary) may not put failed messages back in the queue: that needs the "
+                              "role admin\n")
+    assert cli("outbox", "retry", user="A01", expect=2).stderr.endswith(
+        "Error: give the ids of failed messages or --all-failed (not both)\n")
+    assert cli("outbox", "retry", "99", user="A01", expect=1).stderr == (
+        "Error: no message with id 99: see `unionflow outbox list`\n")
+    assert cli("outbox", "retry", str(ids[0]), user="A01").stdout == "1 message(s) back in the queue.\n"
+    assert cli("outbox", "retry", str(ids[0]), str(ids[1]), user="A01", expect=1).stderr == (
+        f"Error: message {ids[0]} is queued, not failed: only failed messages go back in the queue (see `unionflow "
+        "outbox list --status failed`)\n")
+    assert cli.json("outbox", "retry", "--all-failed", user="A01") == {"requeued": 2, "ids": ids[1:]}
+    assert cli.json("outbox", "send", env=config)["sent"] == 3
+    assert len(smtp_server.received) == 3
+    assert cli.json("outbox", "retry", "--all-failed", user="A01")["requeued"] == 0
 
 
 def test_outbox_send_with_a_bad_transport_setting_is_a_clear_error(org, cli, tmp_path):
     cfg = tmp_path / "bad.toml"
     cfg.write_text('[mail]\ntransport = "pigeon"\n', encoding="utf-8")
     result = cli("outbox", "send", env={"UNIONFLOW_CONFIG": str(cfg)}, expect=1)
-    assert result.output == "Error: [mail] transport must be smtp, file or console, not 'pigeon'\n"
+    assert result.output == f"Error: {cfg}: [mail] transport must be smtp, file or console, not 'pigeon'\n"
 
 
 def test_every_email_string_has_a_chinese_translation():
@@ -322,14 +380,63 @@ def test_a_user_template_overrides_the_packaged_one_and_runs_sandboxed(org, db_u
     assert msg["text_body"].startswith(f"\n\n{USCCS[0]} / 王芳\n-- \nunionflow · union founding cases")
     assert "甲公司" in msg["html_body"]  # the HTML part still comes from the package
     (folder / "reminder.txt.j2").write_text("{{ item.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
-    from notifications.compose import environment
+    from notifications.compose import TemplateProblem, environment, render
 
     environment.cache_clear()
-    from notifications.compose import render
 
-    with pytest.raises(SecurityError):
+    with pytest.raises(TemplateProblem, match=r"reminder.txt.j2 line 1: access to attribute '__class__' of 'dict' "
+                                              r"object is unsafe — fix the template") as raised:
         render("reminder", {"item": {"enterprise": "x"}, "recipient": {"name": "y"}}, "en", folder)
+    assert isinstance(raised.value.__cause__, SecurityError)
     environment.cache_clear()
+
+
+@pytest.mark.parametrize(("source", "line", "error"), [
+    ("{{ as_of }\n", 2, "unexpected '}'"),
+    ("{% block body %}\n{{ nosuchvar }}\n{% endblock %}\n", 3, "'nosuchvar' is undefined"),
+    ('{% block body %}\n\n{{ "".__class__ }}\n{% endblock %}\n', 4,
+     "access to attribute '__class__' of 'str' object is unsafe"),
+])
+def test_a_broken_user_template_is_a_clear_error_and_nothing_is_written(org, db_url, cli, source, line, error):
+    from notifications.compose import environment
+    from workflow.mailing import user_templates_dir
+
+    folder = user_templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "digest.txt.j2").write_text('{% extends "_base.txt.j2" %}\n' + source, encoding="utf-8")
+    add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status_since="2026-03-02")
+    try:
+        r = cli("escalate", user="A01", expect=1)
+    finally:
+        environment.cache_clear()
+    assert r.stderr == (f"Error: {folder / 'digest.txt.j2'} line {line}: {error} — fix the template, or remove it to "
+                        "use the built-in one\n")
+    assert cli.json("outbox", "list") == []
+    assert cli.json("case", "list", "--stalled")[0]["level"] == "meeting"
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM escalation")).scalar() == 0
+    engine.dispose()
+
+
+def test_a_broken_packet_email_template_fails_that_packet_without_a_traceback(org, db_url, cli, caplog):
+    from notifications.compose import environment
+    from workflow.mailing import user_templates_dir
+
+    folder = user_templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "packet.txt.j2").write_text('{% extends "_base.txt.j2" %}\n{{ as_of }\n', encoding="utf-8")
+    cli("meeting", "party", "add", "union", "钱主席", "--email", "qian@example.org", user="SEC1")
+    cli("meeting", "plan", "--on", "2026-06-17T09:00", "--place", "会议室", user="SEC1")
+    try:
+        r = cli("meeting", "send-packets", user="SEC1", expect=1)
+    finally:
+        environment.cache_clear()
+    assert r.stdout == "As of 2026-06-15: 0 packet(s) queued, 1 failed.\n"
+    assert r.stderr == (f"  meeting 1: {folder / 'packet.txt.j2'} line 2: unexpected '}}' — fix the template, or remove "
+                        "it to use the built-in one\n")
+    assert not [rec for rec in caplog.records if rec.exc_info]
+    assert cli.json("meeting", "list")[0]["packet_sent_at"] is None and cli.json("outbox", "list") == []
 
 
 def test_routes_of_every_source_select_the_same_columns_in_the_same_order(monkeypatch):

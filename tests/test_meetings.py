@@ -87,6 +87,9 @@ def test_plan_refusals(cli, park):
     assert r.stderr == "Error: A01 belongs to no park: say which park's meeting with --park CODE\n"
     r = cli("meeting", "plan", "--on", "tomorrow", "--place", "x", user="SEC1", expect=2)
     assert "'tomorrow' is not a date-time" in r.stderr
+    r = cli("meeting", "plan", "--on", "2026-06-25", "--place", "x", user="SEC1", expect=2)  # not silently 00:00
+    assert r.stderr.endswith("Error: Invalid value for '--on': '2026-06-25' is not a date-time: use YYYY-MM-DDTHH:MM, "
+                             "e.g. 2018-08-15T14:30\n")
     assert cli.json("meeting", "list") == []
     m = plan(cli, user="A01", park="XP")
     assert (m["park"], m["agenda_items"], m["participants"]) == ("XP", 1, 0)
@@ -103,8 +106,18 @@ def test_representatives_list_and_refusals(cli, park):
                         "regulators, union, chamber_of_commerce, employers\n")
     r = cli("meeting", "party", "add", "union", "某人", user="C01", expect=1)
     assert r.stderr == "Error: C01 (cadre) may not manage the representatives: that needs the role secretary, admin\n"
+    r = cli("meeting", "party", "add", "regulators", "周强", "--email", "zhou2@example.org", user="SEC1", expect=1)
+    assert r.stderr == (f"Error: 周强 (id {reps[1]['id']}) already represents regulators in this park: see `unionflow "
+                        f"meeting party list`, and `meeting party remove {reps[1]['id']}` to replace them\n")
+    r = cli("meeting", "party", "add", "执法监管部门", "周强强", "--email", "ZHOU@example.org", user="SEC1", expect=1)
+    assert r.stderr.startswith(f"Error: 周强 (id {reps[1]['id']}) already represents")
+    cli("meeting", "party", "add", "union", "周强", "--email", "zhou@example.org", user="SEC1")  # another party: fine
+    table = cli("meeting", "party", "list").stdout.splitlines()
+    assert table[0].split() == ["id", "park", "party", "name", "title", "email"]
+    assert table[2].split()[:4] == [str(reps[0]["id"]), "SJ", "party_committee", "孙书记"]
+    assert "代表方" in cli("meeting", "party", "list", lang="zh").stdout
     cli("meeting", "party", "remove", str(reps[0]["id"]), user="SEC1")
-    assert [r["name"] for r in cli.json("meeting", "party", "list")] == ["周强"]
+    assert [r["name"] for r in cli.json("meeting", "party", "list")] == ["周强", "周强"]
 
 
 def test_add_item_by_hand(cli, park, org):
@@ -133,14 +146,44 @@ def test_resolve_writes_the_decision_and_a_resolution_on_the_timeline(cli, park,
     assert (last["kind"], last["occurred_on"], last["note"], last["actor"]) == (
         "resolution", "2026-06-18", "执法监管部门会同工会上门宣讲", "SEC1")
     assert last["data"] == {"meeting_id": 1, "owner_party": "regulators", "due_on": "2026-07-15", "amended": False}
-    r = cli("meeting", "resolve", "1", U[2], "--decision", "x", user="SEC1", expect=1)
+    r = cli("meeting", "resolve", "1", U[2], "--decision", "x", user="SEC1", today="2026-06-18", expect=1)
     assert r.stderr == (f"Error: case {park['c']} ({U[2]}) is not on the agenda of meeting 1: add it with "
                         f"`unionflow meeting add 1 {U[2]} --reason TEXT`\n")
     r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--owner-party", "press", user="SEC1", expect=1)
     assert r.stderr.startswith("Error: --owner-party 'press' is not one of the six parties")
-    r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--due", "2026-06-01", user="SEC1", expect=1)
+    r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--due", "2026-06-01", user="SEC1", today="2026-06-18",
+            expect=1)
     assert r.stderr == "Error: --due 2026-06-01 is before the meeting (2026-06-18)\n"
     assert len(cli.json("case", "history", U[1])) == 1  # only the agenda event: nothing half-written
+
+
+def test_no_decision_before_the_meeting_is_held(cli, park, org):
+    plan(cli, today="2026-06-15")
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "党工委约谈", user="SEC1", today="2026-06-17", expect=1)
+    assert r.stderr == "Error: meeting 1 is on 2026-06-18: its decisions can be recorded from that day on\n"
+    assert [i[3] for i in agenda(org, 1)] == [None, None]
+    assert len(cli.json("case", "history", U[0])) == 1  # the agenda event only
+
+
+def test_an_amended_decision_keeps_the_owner_party_and_due_day_not_given(cli, park, org):
+    plan(cli, today="2026-06-15")
+    day = {"user": "SEC1", "today": "2026-06-18"}
+    cli("meeting", "resolve", "1", U[0], "--decision", "约谈", "--owner-party", "regulators", "--due", "2026-07-01", **day)
+    out = cli.json("meeting", "resolve", "1", U[0], "--decision", "再次约谈", **day)
+    assert (out["decision"], out["owner_party"], out["due_on"], out["amended"]) == (
+        "再次约谈", "regulators", "2026-07-01", True)
+    item = [i for i in agenda(org, 1) if i[0] == park["a"]][0]
+    assert item[3:] == ("再次约谈", "regulators", date(2026, 7, 1))
+    assert cli.json("case", "history", U[0])[-1]["data"] == {
+        "meeting_id": 1, "owner_party": "regulators", "due_on": "2026-07-01", "amended": True}
+    out = cli.json("meeting", "resolve", "1", U[0], "--decision", "再次约谈", "--due", "2026-07-10", **day)
+    assert (out["owner_party"], out["due_on"]) == ("regulators", "2026-07-10")
+    out = cli.json("meeting", "resolve", "1", U[0], "--decision", "交工会跟进", "--no-owner-party", "--no-due", **day)
+    assert (out["owner_party"], out["due_on"]) == (None, None)
+    assert [i for i in agenda(org, 1) if i[0] == park["a"]][0][3:] == ("交工会跟进", None, None)
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "x", "--due", "2026-07-10", "--no-due", **day, expect=2)
+    assert r.stderr.endswith("Error: give a value or clear it, not both (--owner-party or --no-owner-party, --due or "
+                             "--no-due)\n")
 
 
 def test_close_carries_unresolved_items_to_the_next_planned_meeting(cli, park, org):
@@ -150,7 +193,8 @@ def test_close_carries_unresolved_items_to_the_next_planned_meeting(cli, park, o
     r = cli("meeting", "close", "1", user="SEC1", expect=1)
     assert r.stderr == "Error: meeting 1 is on 2026-06-18: it cannot be closed before it is held\n"
     closed = cli.json("meeting", "close", "1", user="SEC1", today="2026-06-18")
-    assert closed == {"meeting": 1, "status": "closed", "unresolved": 1, "carried": 1, "carried_to": 2, "pending": 0}
+    assert closed == {"meeting": 1, "status": "closed", "unresolved": 1, "carried": 1, "carried_to": 2, "pending": 0,
+                      "dropped": 0}
     assert [i[:3] for i in agenda(org, 2)] == [(park["b"], "carried", 2)]
     r = cli("meeting", "resolve", "1", U[1], "--decision", "x", user="SEC1", today="2026-06-18", expect=1)
     assert r.stderr == "Error: meeting 1 is closed: record decisions of a planned meeting (see `unionflow meeting list`)\n"
@@ -168,13 +212,31 @@ def test_close_with_no_meeting_planned_leaves_the_items_pending(cli, park, org):
     cli("meeting", "add", "1", U[2], "--reason", "职工联名要求建会", user="SEC1")
     set_status(org, park["b"], "closed", "2026-06-16")  # closed cases are not carried
     closed = cli.json("meeting", "close", "1", user="SEC1", today="2026-06-18")
-    assert (closed["carried_to"], closed["unresolved"], closed["pending"]) == (None, 2, 2)
+    assert (closed["carried_to"], closed["unresolved"], closed["pending"], closed["dropped"]) == (None, 2, 2, 1)
     m2 = plan(cli, on="2026-07-16T14:30", today="2026-06-19")
     assert m2["pulled_in"] == {"carried": 2, "escalation": 0}
     assert [i[:3] for i in agenda(org, 2)] == [(park["a"], "carried", 2), (park["c"], "carried", 2)]
     kinds = query(org, select(CaseEvent.__table__.c.event).where(CaseEvent.__table__.c.case_id == park["c"],
                                                                  CaseEvent.__table__.c.kind == "agenda"))
     assert kinds == [("manual",), ("carried",)]
+
+
+def test_a_case_no_longer_stalled_is_not_carried_but_a_case_added_by_hand_is(cli, park, org):
+    plan(cli)  # a (contacted) and b (prospect) from their escalations
+    plan(cli, on="2026-07-16T14:30")
+    cli("meeting", "add", "1", U[2], "--reason", "职工联名要求建会", user="SEC1")
+    set_status(org, park["b"], "contacted", "2026-06-16")  # b moved on: its stall is over
+    set_status(org, park["c"], "contacted", "2026-06-16")  # so did c, but it was put on the agenda by hand
+    closed = cli.json("meeting", "close", "1", user="SEC1", today="2026-06-18")
+    assert (closed["unresolved"], closed["carried"], closed["dropped"]) == (2, 2, 1)
+    assert [i[:3] for i in agenda(org, 2)] == [(park["a"], "carried", 2), (park["c"], "carried", 2)]
+    # Carried again while a is still in the stall that reached the meeting; once it moves on, it is not.
+    set_status(org, park["a"], "preparatory", "2026-07-01")
+    closed = cli.json("meeting", "close", "2", user="SEC1", today="2026-07-16")
+    assert (closed["unresolved"], closed["pending"], closed["dropped"]) == (1, 1, 1)
+    m3 = plan(cli, on="2026-08-20T14:30", today="2026-07-17")
+    assert m3["pulled_in"] == {"carried": 1, "escalation": 0}
+    assert [i[:3] for i in agenda(org, 3)] == [(park["c"], "carried", 3)]
 
 
 def test_a_manual_item_counts_earlier_meetings(cli, park, org):
@@ -193,12 +255,12 @@ def test_packets_are_sent_three_working_days_ahead_once(cli, park, org, make_ctx
 
     plan(cli, on="2026-06-22T09:00")  # Monday after the Dragon Boat Festival (Friday 19 June is a holiday)
     plan(cli, on="2026-06-23T09:00")
-    early = run_due_packets(make_ctx(), as_of=date(2026, 6, 15))
+    early = run_due_packets(make_ctx(), as_of=date(2026, 6, 15), system=True)
     assert (early["due"], early["sent"]) == ([], [])
-    sent = run_due_packets(make_ctx(), as_of=date(2026, 6, 16))  # 17, 18, 22: three working days
+    sent = run_due_packets(make_ctx(today="2026-06-16"), system=True)  # 17, 18, 22: three working days
     assert (sent["due"], sent["sent"], sent["failed"]) == ([1], [1], [])
     assert sent["recipients"][1] == ["sec1@example.org", "sun@example.org", "zhou@example.org"]
-    again = run_due_packets(make_ctx(), as_of=date(2026, 6, 16))
+    again = run_due_packets(make_ctx(today="2026-06-16"), as_of=date(2026, 6, 16), system=True)
     assert (again["due"], again["sent"]) == ([], [])
     t = OutboxMessage.__table__
     rows = query(org, select(t.c.key, t.c.kind, t.c.to_addrs, t.c.attachments))
@@ -209,5 +271,23 @@ def test_packets_are_sent_three_working_days_ahead_once(cli, park, org, make_ctx
     assert [a["filename"] for a in attachments] == ["meeting-1-2026-06-22.html", "meeting-1-2026-06-22.docx"]
     listed = {m["id"]: m["packet_sent_at"] for m in cli.json("meeting", "list")}
     assert listed[1] is not None and listed[2] is None
-    out = cli("meeting", "send-packets", "--as-of", "2026-06-17", "--json")
+    out = cli("meeting", "send-packets", "--as-of", "2026-06-17", "--json", user="SEC1", today="2026-06-17")
     assert json.loads(out.stdout)["sent"] == [2]
+
+
+def test_send_packets_needs_a_secretary_and_no_future_day(cli, park, org):
+    plan(cli, on="2026-06-22T09:00")
+    r = cli("meeting", "send-packets", today="2026-06-16", expect=1)
+    assert r.stderr == "Error: this command changes data: say who you are with --as CODE or UNIONFLOW_USER\n"
+    r = cli("meeting", "send-packets", today="2026-06-16", user="C01", expect=1)
+    assert r.stderr == "Error: C01 (cadre) may not send the agenda packets: that needs the role secretary, admin\n"
+    r = cli("meeting", "send-packets", "--as-of", "2026-06-16", user="SEC1", expect=1)
+    assert r.stderr == ("Error: --as-of 2026-06-16 is in the future (today is 2026-06-15): packets go out when their "
+                        "meeting is near, not ahead of time\n")
+    assert [m["packet_sent_at"] for m in cli.json("meeting", "list")] == [None]
+    assert query(org, select(Meeting.__table__.c.packet_sent_at)) == [(None,)]
+    # A secretary sends the packets of their own park's meetings; an admin all.
+    cli("meeting", "party", "add", "union", "钱主席", "--email", "qian@example.org", "--park", "XP", user="A01")
+    cli("meeting", "plan", "--on", "2026-06-22T10:00", "--place", "新浜会议室", "--park", "XP", user="A01")
+    assert cli.json("meeting", "send-packets", user="SEC1", today="2026-06-16")["sent"] == [1]
+    assert cli.json("meeting", "send-packets", user="A01", today="2026-06-16")["sent"] == [2]

@@ -51,6 +51,11 @@ def rows(engine):
         return [dict(r._mapping) for r in conn.execute(select(T).order_by(T.c.id))]
 
 
+def mid(row) -> str:
+    """The Message-ID of a stored row."""
+    return message_id(row["key"], row["created_at"], row["id"])
+
+
 def smtp(server, **kw):
     return SmtpTransport(SENDER, host=server.host, port=server.port, timeout=5, **kw)
 
@@ -70,7 +75,7 @@ def test_chinese_subject_and_display_names_arrive_exactly(engine, smtp_server):
     assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [("张伟", "zhang.wei@example.org")]
     assert msg["Cc"].addresses[0].display_name == "李娜"
     assert msg["From"].addresses[0].display_name == "建会办公室"
-    assert msg["Message-ID"] == message_id("k1")
+    assert msg["Message-ID"] == mid(rows(engine)[0])
     assert msg.get_body(("plain",)).get_content() == "正文：请尽快对接。\n"
     assert rows(engine)[0]["status"] == "sent"
 
@@ -139,13 +144,66 @@ def test_a_server_that_is_down_then_up_loses_nothing(engine, smtp_server):
     for i in range(3):
         queue(engine, f"k{i}")
     result = send_batch(engine, smtp(smtp_server), None, clock, 8, 30)
-    assert (result["sent"], result["retried"]) == (0, 3)
-    assert all(r["status"] == "queued" and "Connection refused" in r["last_error"] for r in rows(engine))
+    assert (result["sent"], result["retried"], result["failed"], result["deferred"]) == (0, 0, 0, 3)
+    assert "Connection refused" in result["unreachable"] and result["queued"] == 3
+    assert all(r["status"] == "queued" and r["attempts"] == 0 and "Connection refused" in r["last_error"]
+               for r in rows(engine))
     smtp_server.start()
     clock.advance(seconds=30)
     assert send_batch(engine, smtp(smtp_server), None, clock, 8, 30)["sent"] == 3
-    assert sorted(m["Message-ID"] for m in smtp_server.messages()) == sorted(message_id(f"k{i}") for i in range(3))
-    assert [r["status"] for r in rows(engine)] == ["sent"] * 3
+    assert sorted(m["Message-ID"] for m in smtp_server.messages()) == sorted(mid(r) for r in rows(engine))
+    assert [(r["status"], r["attempts"], r["last_error"]) for r in rows(engine)] == [("sent", 1, None)] * 3
+
+
+def test_a_long_outage_uses_up_no_attempt_and_the_wait_is_capped(engine, smtp_server):
+    from notifications.outbox import OUTAGE_MAX_BACKOFF
+
+    smtp_server.stop()
+    clock = FakeTime()
+    for i in range(3):
+        queue(engine, f"k{i}")
+    waits = []
+    for _ in range(40):  # 3 attempts allowed; a day of tries against a server that is not there
+        due = min(r["next_attempt_at"] for r in rows(engine))
+        clock.now = max(clock.now, due)
+        result = send_batch(engine, smtp(smtp_server), None, clock, 3, 1)
+        assert (result["deferred"], result["failed"], result["queued"]) == (3, 0, 3)
+        waits.append(rows(engine)[0]["next_attempt_at"] - clock.now)
+    assert clock.now - T0 > timedelta(hours=2)
+    assert waits[:4] == [timedelta(seconds=1), timedelta(seconds=1), timedelta(seconds=2), timedelta(seconds=4)]
+    assert max(waits) == waits[-1] == OUTAGE_MAX_BACKOFF  # doubles, then stays at the cap
+    assert {(r["status"], r["attempts"]) for r in rows(engine)} == {("queued", 0)}
+    smtp_server.start()
+    clock.advance(minutes=15)
+    assert send_batch(engine, smtp(smtp_server), None, clock, 3, 1)["sent"] == 3
+    clock.advance(days=1)
+    assert send_batch(engine, smtp(smtp_server), None, clock, 3, 1)["sent"] == 0
+    assert len(smtp_server.received) == 3  # each once
+
+
+def test_a_421_reply_is_the_server_not_the_message(engine, smtp_server):
+    smtp_server.handler.refuse = ["421 4.3.2 service shutting down"]
+    queue(engine)
+    result = send_batch(engine, smtp(smtp_server), None, FakeTime(), 1, 60)
+    assert (result["failed"], result["deferred"]) == (0, 1) and "421 4.3.2" in result["unreachable"]
+    assert [(r["status"], r["attempts"]) for r in rows(engine)] == [("queued", 0)]
+
+
+def test_failed_messages_are_put_back_in_the_queue_and_sent_once(engine, smtp_server):
+    from notifications.outbox import requeue
+
+    smtp_server.handler.refuse = ["550 5.1.1 no such user"]
+    clock = FakeTime()
+    queue(engine, "bad")
+    queue(engine, "good")
+    send_batch(engine, smtp(smtp_server), None, clock, 1, 10)
+    assert [(r["key"], r["status"]) for r in rows(engine)] == [("bad", "failed"), ("good", "sent")]
+    bad = rows(engine)[0]["id"]
+    with engine.begin() as conn:
+        assert requeue(conn, None, clock.now) == [bad]  # the sent one stays sent
+    assert [(r["status"], r["attempts"]) for r in rows(engine)] == [("queued", 0), ("sent", 1)]
+    assert send_batch(engine, smtp(smtp_server), None, clock, 1, 10)["sent"] == 1
+    assert sorted(m["Message-ID"] for m in smtp_server.messages()) == sorted(mid(r) for r in rows(engine))
 
 
 def test_after_max_attempts_the_message_is_failed_with_the_last_error(engine, smtp_server):
@@ -158,8 +216,9 @@ def test_after_max_attempts_the_message_is_failed_with_the_last_error(engine, sm
     row = rows(engine)[0]
     assert (row["status"], row["attempts"]) == ("failed", 3)
     assert row["last_error"] == "550 5.1.1 no such user"
-    assert send_batch(engine, smtp(smtp_server), None, clock, 3, 10) == {"sent": 0, "retried": 0, "failed": 0,
-                                                                          "errors": []}
+    assert send_batch(engine, smtp(smtp_server), None, clock, 3, 10) == {
+        "sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None, "queued": 0,
+        "next_attempt_at": None}
     assert smtp_server.received == []
 
 
@@ -187,14 +246,45 @@ def test_a_stale_claim_is_taken_again(engine):
     assert [(r["key"], r["claimed_by"], r["attempts"]) for r in again] == [("k1", "worker-b", 2)]
 
 
-def test_message_id_is_derived_from_the_key():
+def test_message_id_is_stable_for_a_row_and_unique_to_it():
     key = "digest:c01@example.org:2026-06-15"
-    expected = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@unionflow>"
-    assert message_id(key) == expected
-    row = {"key": key, "kind": "digest", "to_addrs": [{"name": "", "email": "c01@example.org"}], "subject": "s",
-           "text_body": "t", "created_at": T0}
+    stamp = format(round(T0.timestamp() * 1_000_000), "x")
+    expected = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}.{stamp}.7@unionflow>"
+    row = {"id": 7, "key": key, "kind": "digest", "to_addrs": [{"name": "", "email": "c01@example.org"}],
+           "subject": "s", "text_body": "t", "created_at": T0}
     assert build_message(row, SENDER)["Message-ID"] == build_message(dict(row), SENDER)["Message-ID"] == expected
-    assert message_id(key + ":2") != expected
+    # The same key queued in another database (another instant, another row) is another message.
+    other = {**row, "id": 1, "created_at": T0 + timedelta(microseconds=1)}
+    assert len({build_message(r, SENDER)["Message-ID"] for r in (row, other, {**row, "id": 8})}) == 3
+    assert message_id(key + ":2", T0, 7) != expected
+
+
+def test_two_databases_queueing_the_same_key_give_two_message_ids(tmp_path, sqlite_template):
+    import shutil
+
+    ids = []
+    for name in ("a", "b"):
+        shutil.copy(sqlite_template, tmp_path / f"{name}.db")
+        eng = make_engine(f"sqlite:///{tmp_path / name}.db")
+        try:
+            queue(eng, "packet:1", now=datetime.now(UTC))
+            ids.append(mid(rows(eng)[0]))
+        finally:
+            eng.dispose()
+    assert ids[0] != ids[1]
+
+
+def test_a_text_attachment_says_its_charset(engine, smtp_server):
+    html = "<p>联席会议材料</p>".encode()
+    queue(engine, attachments=[("会议.html", html, "text/html"), ("plain.txt", b"ascii only", "text/plain"),
+                               ("raw.bin", b"\xff\xfe", "application/octet-stream")])
+    send_batch(engine, smtp(smtp_server), None, FakeTime(), 8, 60)
+    (msg,) = smtp_server.messages()
+    parts = {a.get_filename(): a for a in msg.iter_attachments()}
+    assert parts["会议.html"].get_content_type() == "text/html" and parts["会议.html"].get_param("charset") == "utf-8"
+    assert parts["会议.html"].get_content() == "<p>联席会议材料</p>"  # decoded as text, no mojibake
+    assert parts["plain.txt"].get_param("charset") == "utf-8"
+    assert parts["raw.bin"].get_param("charset") is None
 
 
 def test_file_transport_writes_eml_files_that_parse_back(engine, tmp_path):
@@ -205,8 +295,8 @@ def test_file_transport_writes_eml_files_that_parse_back(engine, tmp_path):
     assert isinstance(transport, FileTransport)
     assert send_batch(engine, transport, None, FakeTime(), 8, 60)["sent"] == 2
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(f"{hashlib.sha256(k.encode()).hexdigest()[:32]}.eml" for k in ("k1", "k2"))
-    msg = message_from_bytes((out / names[names.index(f"{hashlib.sha256(b'k1').hexdigest()[:32]}.eml")]).read_bytes(),
+    assert names == sorted(f"{mid(r).strip('<>').split('@')[0]}.eml" for r in rows(engine))
+    msg = message_from_bytes((out / f"{mid(rows(engine)[0]).strip('<>').split('@')[0]}.eml").read_bytes(),
                              policy=policy.default)
     assert msg["Subject"] == "提醒：上海松江某某科技有限公司 即将到期"
     assert msg.get_body(("html",)).get_content() == "<p>正文</p>\n"
@@ -267,7 +357,7 @@ def test_two_concurrent_send_processes_deliver_each_message_exactly_once(engine,
     sent = [json.loads(out)["sent"] for out, _err in outputs]
     assert sum(sent) == n, sent
     ids = [m["Message-ID"] for m in smtp_server.messages()]
-    assert len(ids) == n and set(ids) == {message_id(f"bulk:{i}") for i in range(n)}
+    assert len(ids) == n and set(ids) == {mid(r) for r in rows(engine)}
     assert {r["status"] for r in rows(engine)} == {"sent"}
 
 
@@ -393,6 +483,6 @@ def test_implicit_tls_delivers(certificate):
         with SmtpTransport(SENDER, port=port, security="tls", ssl_context=_client_ctx(certificate), timeout=5) as t:
             t.send(build_message(_row(), SENDER), ["zhang.wei@example.org"])
         (msg,) = [message_from_bytes(raw, policy=policy.default) for *_x, raw in sink.received]
-        assert msg["Subject"] == "提醒" and msg["Message-ID"] == message_id("tls")
+        assert msg["Subject"] == "提醒" and msg["Message-ID"] == message_id("tls", T0)
     finally:
         controller.stop()

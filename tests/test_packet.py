@@ -283,3 +283,28 @@ def test_html_packet_renders_in_headless_chromium(packet, tmp_path, backend):
         for f in (html, png):
             shutil.copy(f, Path(keep) / f.name)
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_agenda_as_of_outside_the_calendar_is_a_clear_error(cli, sample):
+    r = cli("meeting", "agenda", "2", "--format", "md", "--as-of", "2003-01-01", expect=1)
+    assert r.stderr == "Error: --as-of 2003-01-01 is outside the working-day calendar (2004-01-01 to 2035-12-31)\n"
+
+
+def test_a_closed_case_is_not_among_the_cases_for_decision(sample, make_ctx, org):
+    from tests.meeting_fixtures import set_status
+    from workflow.packet import build_packet
+
+    set_status(org, sample["c"], "closed", "2026-06-12")
+    p = build_packet(make_ctx(), 2)
+    assert [c["enterprise"] for c in p["cases"]] == [NAMES[k] for k in ("b", "a", "d")]
+    assert p["summary"]["agenda"] == {"total": 3, "escalation": 2, "manual": 1, "carried": 0}
+
+
+def test_the_follow_up_is_of_the_last_meeting_held_not_of_one_still_planned(sample, cli, make_ctx):
+    from workflow.packet import build_packet
+
+    cli("meeting", "plan", "--on", "2026-07-16T14:30", "--place", "管委会三楼会议室", user="SEC1")
+    follow_up = build_packet(make_ctx(), 3)["follow_up"]  # meeting 2 (18 June) has not been held yet
+    assert follow_up["meeting"]["id"] == 1 and len(follow_up["items"]) == 3
+    later = build_packet(make_ctx(), 3, as_of=date(2026, 6, 18))  # from its day on, it has
+    assert (later["follow_up"]["meeting"]["id"], later["follow_up"]["items"]) == (2, [])

@@ -153,3 +153,29 @@ def test_after_downtime_the_sweep_runs_once_for_today_not_per_missed_day(cli, st
         ("2026-06-08", 1), ("2026-06-15", 1)]
     assert sql(org, "SELECT CAST(as_of AS VARCHAR(10)), count(*) FROM escalation GROUP BY as_of ORDER BY as_of") == [
         ("2026-06-08", 3)]  # everything had fired by 8 June; the catch-up finds nothing new and misses nothing
+
+
+def test_once_exits_1_when_a_job_failed_or_the_mail_server_is_out_of_reach(cli, stalled, org, tmp_path, caplog):
+    from tests.conftest import free_port
+    from workflow.mailing import user_templates_dir
+
+    config = tmp_path / "down.toml"
+    config.write_text(f'[scheduler]\nsweep_at = "00:00"\n[mail]\ntransport = "smtp"\n[mail.smtp]\nport = {free_port()}\n',
+                      encoding="utf-8")
+    folder = user_templates_dir()
+    folder.mkdir(parents=True)
+    (folder / "digest.txt.j2").write_text("{{ as_of }\n", encoding="utf-8")
+    r = cli("scheduler", "run", "--once", env={"UNIONFLOW_CONFIG": str(config)}, expect=1)
+    assert r.stderr.endswith("Error: not everything that was due was done: sweep (see the log above)\n")
+    assert any(m.startswith(f"sweep failed: {folder / 'digest.txt.j2'} line 1: unexpected '}}'") for m in caplog.messages)
+    assert not [rec for rec in caplog.records if rec.exc_info]  # said, not a traceback
+    assert count(org, "escalation") == 0
+    (folder / "digest.txt.j2").unlink()
+    from notifications.compose import environment
+
+    environment.cache_clear()
+    r = cli("scheduler", "run", "--once", env={"UNIONFLOW_CONFIG": str(config)}, expect=1)
+    assert r.stderr.endswith("Error: not everything that was due was done: outbox (see the log above)\n")
+    assert any(m.startswith("outbox: the mail transport cannot be reached (SMTP 127.0.0.1:") and
+               m.endswith("3 message(s) stay queued") for m in caplog.messages)
+    assert count(org, "escalation") == 3 and count(org, "outbox", "status = 'queued' AND attempts = 0") == 3

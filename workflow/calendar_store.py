@@ -10,10 +10,13 @@ its own in `park_calendar_day` (the federation calendar plus its days), and the 
 cases count in that index. Parks without extra days have no rows there and use `calendar_day`.
 Sub-parks do not inherit their parent's extra days off.
 
-Both indexes are derived data: `ensure_calendar` compares a cheap fingerprint (row count, first and
-last day, sum of workday_no — any moved or flipped day changes the sum) with what the package and the
+Both indexes are derived data: `ensure_calendar` compares a fingerprint with what the package and the
 overrides say, and rebuilds in one transaction when they differ (e.g. after an upgrade of
-chinesecalendar that adds a year).
+chinesecalendar that adds a year, or a schedule loaded or unloaded). The fingerprint is the row count,
+the first and last day, the sum of workday_no and every day that is not as Monday–Friday would have it
+(a few hundred rows, read with the weekday computed in SQL): the days fix the index, so two schedules
+never share a fingerprint, as they could when it was the sum alone (a day off and a make-up day each
+moved by one day leave the sum as it was).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import and_, delete, func, insert, select, text
+from sqlalchemy import and_, delete, extract, func, insert, or_, select, text
 
 from templates.i18n import N_, _
 from workflow.db import is_sqlite, reading, transaction
@@ -52,8 +55,15 @@ REBUILD_LOCK = 0x756E_6361_6C31  # pg_advisory_xact_lock key of the rebuild ("un
 def _calendar(days: frozenset) -> tuple[WorkdayCalendar, tuple]:
     cal = WorkdayCalendar(dict(days), DEFAULT_START, DEFAULT_END)
     rows = list(cal.rows())
-    fingerprint = (len(rows), rows[0][0], rows[-1][0], sum(r[2] for r in rows))
+    unusual = frozenset((d, w) for d, w, _n in rows if w != (d.weekday() < 5))
+    fingerprint = (len(rows), rows[0][0], rows[-1][0], sum(r[2] for r in rows), unusual)
     return cal, fingerprint
+
+
+def _unusual(table):
+    """The rows of an index whose day is not as Monday–Friday would have it (0 = Sunday, 6 = Saturday)."""
+    weekend = extract("dow", table.c.day).in_([0, 6])
+    return or_(and_(table.c.is_workday.is_(True), weekend), and_(table.c.is_workday.is_(False), ~weekend))
 
 
 def read_overrides(conn) -> tuple[dict[date, bool], dict[int, dict[date, bool]]]:
@@ -83,9 +93,13 @@ def _actual(conn):
     n, first, last, total = conn.execute(
         select(func.count(), func.min(CD.c.day), func.max(CD.c.day), func.sum(CD.c.workday_no))
     ).one()
-    have_fed = (n, first, last, int(total or 0))
+    unusual = frozenset((d, bool(w)) for d, w in conn.execute(select(CD.c.day, CD.c.is_workday).where(_unusual(CD))))
+    have_fed = (n, first, last, int(total or 0), unusual)
+    park_unusual: dict[int, set] = {}
+    for pid, d, w in conn.execute(select(PCD.c.park_id, PCD.c.day, PCD.c.is_workday).where(_unusual(PCD))):
+        park_unusual.setdefault(pid, set()).add((d, bool(w)))
     have_parks = {
-        pid: (n, first, last, int(total))
+        pid: (n, first, last, int(total), frozenset(park_unusual.get(pid, ())))
         for pid, n, first, last, total in conn.execute(
             select(PCD.c.park_id, func.count(), func.min(PCD.c.day), func.max(PCD.c.day), func.sum(PCD.c.workday_no))
             .group_by(PCD.c.park_id)
@@ -203,6 +217,29 @@ def load_schedule(ctx, path: str | Path, park: str | None = None) -> dict:
     log.info("loaded %s", schedule.description)
     return {"year": schedule.year, "park": park, "holidays": off, "workdays": len(schedule.days) - off,
             "replaced": replaced, "description": schedule.description}
+
+
+def unload_schedule(ctx, year: int, park: str | None = None) -> dict:
+    """Take a loaded year back out (admins): the year's days of the federation's, or one park's, schedule;
+    the year is then counted as before (chinese-calendar, or Monday–Friday with a warning)."""
+    if not DEFAULT_START.year <= year <= DEFAULT_END.year:
+        raise InvalidInput(_("{year} is outside the working-day calendar ({first} to {last})").format(
+            year=year, first=DEFAULT_START.year, last=DEFAULT_END.year))
+    with transaction(ctx.ready_engine) as conn:
+        require_role(require_actor(conn, ctx.actor_code), N_("unload a holiday schedule"), "admin")
+        pid = _park_id(conn, park) if park else None
+        scope = OV.c.park_id.is_(None) if pid is None else OV.c.park_id == pid
+        in_year = and_(scope, OV.c.day >= date(year, 1, 1), OV.c.day <= date(year, 12, 31))
+        sources = sorted(set(conn.execute(select(OV.c.source).where(in_year)).scalars()))
+        if not sources:
+            raise InvalidInput((_("no days of {year} are loaded for park {park}: see `unionflow calendar show --year "
+                                  "{year} --park {park}`") if park else
+                                _("no schedule of {year} is loaded: see `unionflow calendar show --year {year}`")
+                                ).format(year=year, park=park))
+        removed = conn.execute(delete(OV).where(in_year)).rowcount
+        ensure_calendar(conn)
+    log.info("unloaded %d day(s) of %s%s", removed, year, f" (park {park})" if park else "")
+    return {"year": year, "park": park, "removed": removed, "sources": sources}
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

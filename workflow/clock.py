@@ -23,8 +23,17 @@ class Clock:
 
     @classmethod
     def from_env(cls, tz: str = "Asia/Shanghai") -> Clock:
+        """The clock of a command: UNIONFLOW_TODAY, if set, pins the day."""
         frozen = os.environ.get("UNIONFLOW_TODAY")
-        return cls(tz=ZoneInfo(tz), frozen_today=date.fromisoformat(frozen) if frozen else None)
+        try:
+            day = date.fromisoformat(frozen.strip()) if frozen else None
+        except ValueError:
+            from templates.i18n import _
+            from workflow.errors import ConfigError
+
+            raise ConfigError(_("UNIONFLOW_TODAY={value!r} is not a date: use YYYY-MM-DD, or unset it to work on the "
+                                "real day").format(value=frozen)) from None
+        return cls(tz=ZoneInfo(tz), frozen_today=day)
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from templates.i18n import _
+from templates.i18n import N_, _
 from workflow.errors import ConfigError
 
 STATUSES_WITH_CLOCK = ("prospect", "contacted", "preparatory", "founded")
@@ -42,6 +42,31 @@ class Setting:
     name: str
     default: Any
     help: str
+    # What a value must be, said as the end of "[section] name must …": (test, what it must be).
+    rule: tuple[Any, str] | None = None
+
+
+def _positive(v) -> bool:
+    return v > 0
+
+
+def _time_zone(v) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _hh_mm(v) -> bool:
+    import re
+
+    return re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v) is not None
+
+
+POSITIVE = (_positive, N_("be a whole number above 0"))
 
 
 def _default_db_url() -> str:
@@ -60,33 +85,39 @@ def _default_mail_dir() -> str:
 
 # Every key of the configuration contract; a test checks each is documented in the README.
 SETTINGS: tuple[Setting, ...] = (
-    Setting("general", "timezone", "Asia/Shanghai", "time zone for days, schedules and display"),
+    Setting("general", "timezone", "Asia/Shanghai", "time zone for days, schedules and display",
+            (_time_zone, N_("be a time zone name such as Asia/Shanghai"))),
     Setting("general", "lang", lambda: _default_lang(), "language of messages and documents: zh or en"),
-    Setting("general", "signup_threshold", 10, "worker sign-ups that flag an enterprise without a union"),
+    Setting("general", "signup_threshold", 10, "worker sign-ups that flag an enterprise without a union", POSITIVE),
     Setting("database", "url", _default_db_url, "SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://..."),
-    Setting("mail", "transport", "file", "smtp, file (one .eml per message) or console"),
+    Setting("mail", "transport", "file", "smtp, file (one .eml per message) or console",
+            (lambda v: v in ("smtp", "file", "console"), N_("be smtp, file or console"))),
     Setting("mail", "from", "建会办公室 <jianhui@example.org>", "sender address"),
     Setting("mail", "dir", _default_mail_dir, "folder of the file transport"),
     Setting("mail", "digest", True, "one message per recipient per day instead of one per event"),
-    Setting("mail", "max_attempts", 8, "delivery attempts before a message is marked failed"),
-    Setting("mail", "backoff_seconds", 60, "first retry delay; doubles on each failure"),
+    Setting("mail", "max_attempts", 8, "delivery attempts before a message is marked failed", POSITIVE),
+    Setting("mail", "backoff_seconds", 60, "first retry delay; doubles on each failure", POSITIVE),
     Setting("mail.smtp", "host", "127.0.0.1", "SMTP server"),
-    Setting("mail.smtp", "port", 25, "SMTP port"),
-    Setting("mail.smtp", "security", "none", "none, starttls or tls"),
+    Setting("mail.smtp", "port", 25, "SMTP port", (lambda v: 0 < v < 65536, N_("be a port number from 1 to 65535"))),
+    Setting("mail.smtp", "security", "none", "none, starttls or tls",
+            (lambda v: v in ("none", "starttls", "tls"), N_("be none, starttls or tls"))),
     Setting("mail.smtp", "username", "", "SMTP login; empty for none"),
     Setting("mail.smtp", "password_env", "UNIONFLOW_SMTP_PASSWORD", "environment variable holding the password"),
-    Setting("mail.smtp", "timeout", 30, "seconds to wait for the SMTP server"),
-    Setting("allowances", "prospect", 20, "working days allowed in prospect (摸排)"),
-    Setting("allowances", "contacted", 30, "working days allowed in contacted (已对接)"),
-    Setting("allowances", "preparatory", 60, "working days allowed in preparatory (筹备)"),
-    Setting("allowances", "founded", 30, "working days allowed in founded (已建会)"),
-    Setting("allowances", "new_enterprise_months", 6, "months from opening within which a new enterprise must found"),
-    Setting("ladder", "remind", 80, "percent of the allowance at which the cadre is reminded"),
-    Setting("ladder", "overdue", 100, "percent at which the cadre and the supervisor are warned"),
-    Setting("ladder", "meeting", 150, "percent at which the case goes to the six-party joint meeting"),
-    Setting("scheduler", "sweep_at", "08:30", "local time of the daily sweep on working days"),
-    Setting("scheduler", "packet_days_before", 3, "working days before a meeting that its packet is sent"),
-    Setting("scheduler", "misfire_grace_seconds", 3600, "how late a missed job may still run"),
+    Setting("mail.smtp", "timeout", 30, "seconds to wait for the SMTP server", POSITIVE),
+    Setting("allowances", "prospect", 20, "working days allowed in prospect (摸排)", POSITIVE),
+    Setting("allowances", "contacted", 30, "working days allowed in contacted (已对接)", POSITIVE),
+    Setting("allowances", "preparatory", 60, "working days allowed in preparatory (筹备)", POSITIVE),
+    Setting("allowances", "founded", 30, "working days allowed in founded (已建会)", POSITIVE),
+    Setting("allowances", "new_enterprise_months", 6, "months from opening within which a new enterprise must found",
+            POSITIVE),
+    Setting("ladder", "remind", 80, "percent of the allowance at which the cadre is reminded", POSITIVE),
+    Setting("ladder", "overdue", 100, "percent at which the cadre and the supervisor are warned", POSITIVE),
+    Setting("ladder", "meeting", 150, "percent at which the case goes to the six-party joint meeting", POSITIVE),
+    Setting("scheduler", "sweep_at", "08:30", "local time of the daily sweep on working days",
+            (_hh_mm, N_("be a time HH:MM from 00:00 to 23:59, e.g. 08:30"))),
+    Setting("scheduler", "packet_days_before", 3, "working days before a meeting that its packet is sent",
+            (lambda v: v >= 0, N_("be a whole number of working days, 0 or more"))),
+    Setting("scheduler", "misfire_grace_seconds", 3600, "how late a missed job may still run", POSITIVE),
 )
 
 
@@ -156,7 +187,7 @@ def load_config(path: str | Path | None = None, *, db_url: str | None = None, la
             default = default() if callable(default) else default
             if isinstance(default, bool) != isinstance(value, bool) or (
                 isinstance(default, int) and not isinstance(value, int)
-            ):
+            ) or (isinstance(default, str) and not isinstance(value, str)):
                 raise ConfigError(_("{path}: [{section}] {name} should be like {default!r}, got {value!r}").format(
                     path=candidate, section=key[0], name=key[1], default=default, value=value))
     elif explicit:
@@ -170,7 +201,22 @@ def load_config(path: str | Path | None = None, *, db_url: str | None = None, la
         cfg.values[("general", "lang")] = env_lang
     if cfg.lang not in ("zh", "en"):
         raise ConfigError(_("language must be zh or en, not {lang!r}").format(lang=cfg.lang))
-    for status, days in cfg.allowances.items():
-        if days <= 0:
-            raise ConfigError(_("[allowances] {status} must be a positive number of working days").format(status=status))
+    _check(cfg, candidate)
     return cfg
+
+
+def _check(cfg: Config, path: Path) -> None:
+    """Every value against its rule, and the ladder in order: a clear error naming the file, section and key
+    (a bad value found now, not as a traceback of the job that first uses it)."""
+    for s in SETTINGS:
+        if s.rule is None or (s.section, s.name) not in cfg.values:
+            continue  # the defaults are right
+        test, what = s.rule
+        value = cfg.values[(s.section, s.name)]
+        if not test(value):
+            raise ConfigError(_("{path}: [{section}] {name} must {what}, not {value!r}").format(
+                path=path, section=s.section, name=s.name, what=_(what), value=value))
+    ladder = cfg.ladder
+    if not ladder["remind"] < ladder["overdue"] < ladder["meeting"]:
+        raise ConfigError(_("{path}: [ladder] must rise: remind < overdue < meeting, not {remind}, {overdue}, "
+                            "{meeting}").format(path=path, **ladder))

@@ -23,7 +23,9 @@ and for decisions the highest case_event id (a decision recorded or amended sinc
 A recipient who appears later (a new secretary) is told only about items recorded after that.
 
 Per-event mode (`digest = false`): one message per escalation and recipient, key
-`esc:{escalation_id}:{email}`, overdue with the supervisor in copy; a due decision
+`esc:{escalation_id}:{email}`, overdue with the supervisor in copy — but, as in the digest, a case
+that reached several levels the same day is told to each recipient once, at the highest (not
+"due soon" and "overdue" and "to the meeting" at once); a due decision
 `res:{agenda_item_id}:{as_of}:{email}` (it is mentioned again on later days). It renders one email per
 escalation, so it suits a daily trickle, not a first sweep of a large registry.
 
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -54,7 +57,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from templates.i18n import _
+from templates.i18n import N_, _
 from workflow.mail_resolutions import (
     park_secretaries,
     resolution_extras,
@@ -91,6 +94,19 @@ def user_templates_dir():
     from workflow.config import user_dir
 
     return user_dir() / "templates" / "email"
+
+
+def render(name: str, data: dict, lang: str, user_dir):
+    """An email from the templates (notifications.compose.render); a broken user template is a ConfigError."""
+    from notifications.compose import TemplateProblem
+    from notifications.compose import render as compose
+
+    try:
+        return compose(name, data, lang, user_dir)
+    except TemplateProblem as exc:
+        from workflow.errors import ConfigError
+
+        raise ConfigError(str(exc)) from None
 
 
 def advance_command(status: str, uscc: str, level: str) -> str:
@@ -207,30 +223,41 @@ def _item(row, as_of: date) -> dict:
     return item
 
 
+def _highest_per_case(q, *where):
+    """The routed rows `q` (filtered by `where`), each ranked within its recipient, source and case: `nth` 1
+    is the highest level reached (a case past several thresholds at once is told once, at the highest)."""
+    rank = case(LEVEL_RANK, value=q.c.level)
+    return select(q, rank.label("rank"), func.row_number().over(
+        partition_by=[q.c.email, q.c.source, q.c.case_id], order_by=[rank, q.c.urgency.desc(), q.c.ref_id]).label("nth")
+    ).where(*where).subquery("per_case")
+
+
 def _items(conn, as_of: date) -> Iterator[dict]:
-    """Every (recipient, item) row of the day, grouped by item (per-event mode), streamed."""
-    stmt = _detailed(_routes(as_of), ["source", "ref_id", lambda q: q.c.role.desc(), "email"])
-    for row in conn.execute(stmt.execution_options(yield_per=1000)):
-        yield _item(row, as_of)
+    """The day's (recipient, item) rows, each case once per recipient at its highest level (as in the
+    digest), grouped by item (per-event mode), streamed."""
+    per_case = _highest_per_case(_routes(as_of))
+    highest = select(per_case).where(per_case.c.nth == 1).subquery("highest")
+    stmt = _detailed(highest, ["source", "ref_id", lambda q: q.c.role.desc(), "email"])
+    with conn.execute(stmt.execution_options(yield_per=1000)) as rows:  # a server-side cursor: closed on any exit
+        for row in rows:
+            yield _item(row, as_of)
 
 
 def _digest_items(conn, as_of: date, after: dict[str, int]) -> Iterator[dict]:
     """Per recipient, the DIGEST_LIMIT most urgent new items, each case once (its highest level), with
     `total`: ranked in SQL on narrow rows, so a first sweep over a million cases stays cheap."""
     q = _routes(as_of)
-    rank = case(LEVEL_RANK, value=q.c.level)
     new = or_(*(and_(q.c.source == src, q.c.seq > mark) for src, mark in after.items()),
               q.c.source.notin_(list(after)) if after else literal(True))
-    per_case = select(q, rank.label("rank"), func.row_number().over(
-        partition_by=[q.c.email, q.c.source, q.c.case_id], order_by=[rank, q.c.urgency.desc(), q.c.ref_id]).label("nth")
-    ).where(new).subquery("per_case")
+    per_case = _highest_per_case(q, new)
     p = per_case.c
     ranked = select(per_case, func.row_number().over(
         partition_by=p.email, order_by=[p.rank, p.urgency.desc(), p.case_id]).label("pos"),
         func.count().over(partition_by=p.email).label("total")).where(p.nth == 1).subquery("ranked")
     top = select(ranked).where(ranked.c.pos <= DIGEST_LIMIT).subquery("top")
-    for row in conn.execute(_detailed(top, ["email", "pos"]).execution_options(yield_per=1000)):
-        yield _item(row, as_of)
+    with conn.execute(_detailed(top, ["email", "pos"]).execution_options(yield_per=1000)) as rows:
+        for row in rows:
+            yield _item(row, as_of)
 
 
 def _public(item: dict, ctx, as_of: date) -> dict:
@@ -271,23 +298,23 @@ def _flush(conn, pending: list) -> int:
 
 
 def _queue_per_event(conn, ctx, as_of) -> int:
-    from notifications.compose import render
     from notifications.outbox import message_values
 
     now, lang, tdir = ctx.clock.now(), ctx.lang, user_templates_dir()
     queued, pending = 0, []
-    for _ref, rows in groupby(_items(conn, as_of), key=lambda r: r["key"]):
-        rows = list(rows)
-        cc = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
-        for r in (r for r in rows if r["role"] == "to"):
-            recipient = {"name": r["name"], "email": r["email"]}
-            data = {"recipient": recipient, "item": _public(r, ctx, as_of), "as_of": as_of.isoformat(), "cc": cc}
-            out = render(TEMPLATE_FOR_LEVEL[r["level"]], data, lang, tdir)
-            pending.append(message_values(
-                key=f"{r['key']}:{r['email']}", kind=r["level"], to=[recipient], cc=cc, subject=out.subject,
-                text_body=out.text, html_body=out.html, now=now, refs={"items": [r["key"]]}))
-            if len(pending) >= BATCH:
-                queued += _flush(conn, pending)
+    with closing(_items(conn, as_of)) as items:  # closed, and its cursor, if a template fails
+        for _ref, rows in groupby(items, key=lambda r: r["key"]):
+            rows = list(rows)
+            cc = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
+            for r in (r for r in rows if r["role"] == "to"):
+                recipient = {"name": r["name"], "email": r["email"]}
+                data = {"recipient": recipient, "item": _public(r, ctx, as_of), "as_of": as_of.isoformat(), "cc": cc}
+                out = render(TEMPLATE_FOR_LEVEL[r["level"]], data, lang, tdir)
+                pending.append(message_values(
+                    key=f"{r['key']}:{r['email']}", kind=r["level"], to=[recipient], cc=cc, subject=out.subject,
+                    text_body=out.text, html_body=out.html, now=now, refs={"items": [r["key"]]}))
+                if len(pending) >= BATCH:
+                    queued += _flush(conn, pending)
     queued += _flush(conn, pending)
     log.info("queued %d escalation emails for %s", queued, as_of)
     return queued
@@ -308,7 +335,6 @@ def _digests_of_day(conn, topic: str) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def _queue_digests(conn, ctx, as_of) -> int:
-    from notifications.compose import render
     from notifications.outbox import message_values
 
     now, lang, tdir = ctx.clock.now(), ctx.lang, user_templates_dir()
@@ -318,24 +344,25 @@ def _queue_digests(conn, ctx, as_of) -> int:
     if after and all(through[src] <= after.get(src, 0) for src in through):
         return 0  # nothing recorded since the day's digests
     queued, pending = 0, []
-    for email, rows in groupby(_digest_items(conn, as_of, after), key=lambda r: r["email"]):
-        shown = list(rows)
-        n = counts.get(email, 0) + 1
-        recipient = {"name": shown[0]["name"], "email": email}
-        total = shown[0]["total"]
-        data = {
-            "recipient": recipient, "as_of": as_of.isoformat(), "supplement": n > 1, "count": total,
-            "more": total - len(shown),
-            "groups": [{"level": level, "cases": [_public(r, ctx, as_of) for r in shown if r["level"] == level]}
-                       for level in LEVEL_ORDER if any(r["level"] == level for r in shown)],
-        }
-        out = render("digest", data, lang, tdir)
-        key = f"digest:{email}:{as_of.isoformat()}" + (f":{n}" if n > 1 else "")
-        pending.append(message_values(
-            key=key, kind="digest", to=[recipient], subject=out.subject, text_body=out.text, html_body=out.html,
-            now=now, topic=topic, refs={"recipient": email, "through": through, "cases": total}))
-        if len(pending) >= BATCH:
-            queued += _flush(conn, pending)
+    with closing(_digest_items(conn, as_of, after)) as items:  # closed, and its cursor, if a template fails
+        for email, rows in groupby(items, key=lambda r: r["email"]):
+            shown = list(rows)
+            n = counts.get(email, 0) + 1
+            recipient = {"name": shown[0]["name"], "email": email}
+            total = shown[0]["total"]
+            data = {
+                "recipient": recipient, "as_of": as_of.isoformat(), "supplement": n > 1, "count": total,
+                "more": total - len(shown),
+                "groups": [{"level": level, "cases": [_public(r, ctx, as_of) for r in shown if r["level"] == level]}
+                           for level in LEVEL_ORDER if any(r["level"] == level for r in shown)],
+            }
+            out = render("digest", data, lang, tdir)
+            key = f"digest:{email}:{as_of.isoformat()}" + (f":{n}" if n > 1 else "")
+            pending.append(message_values(
+                key=key, kind="digest", to=[recipient], subject=out.subject, text_body=out.text, html_body=out.html,
+                now=now, topic=topic, refs={"recipient": email, "through": through, "cases": total}))
+            if len(pending) >= BATCH:
+                queued += _flush(conn, pending)
     queued += _flush(conn, pending)
     log.info("queued %d digests for %s", queued, as_of)
     return queued
@@ -351,7 +378,6 @@ def queue_packet(conn, ctx, meeting_id: int, attachments, recipients, *, note: s
     participants; one message to all of them. key: default `packet:{meeting_id}`; pass e.g.
     `packet:{meeting_id}:2` to send a revised packet.
     """
-    from notifications.compose import render
     from notifications.message import mailbox
     from notifications.outbox import enqueue, stored_attachment
 
@@ -395,8 +421,37 @@ def run_outbox(ctx, limit=None) -> dict:
     result = send_batch(ctx.ready_engine, transport, limit, ctx.clock.now, int(settings["max_attempts"]),
                         float(settings["backoff_seconds"]))
     result["transport"] = settings["transport"]
-    log.info("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed", result)
+    if result["next_attempt_at"] is not None:
+        result["next_attempt_at"] = result["next_attempt_at"].isoformat()
+    log.info("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed, %(queued)d queued", result)
     return result
+
+
+def retry_outbox(ctx, ids=(), all_failed: bool = False) -> dict:
+    """Put failed messages back in the queue (admins): the given ids, or every failed one."""
+    from notifications.outbox import requeue, statuses
+    from workflow.db import transaction
+    from workflow.errors import InvalidInput, NotFound
+    from workflow.permissions import require_actor, require_role
+
+    ids = sorted(set(ids))
+    with transaction(ctx.ready_engine) as conn:
+        require_role(require_actor(conn, ctx.actor_code), N_("put failed messages back in the queue"), "admin")
+        if not all_failed:
+            found = statuses(conn, ids)
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise NotFound(_("no message with id {id}: see `unionflow outbox list`").format(id=missing[0]))
+            other = [i for i in ids if found[i] != "failed"]
+            if other:
+                from templates.labels import value as coded
+
+                raise InvalidInput(_("message {id} is {status}, not failed: only failed messages go back in the "
+                                     "queue (see `unionflow outbox list --status failed`)").format(
+                    id=other[0], status=coded("outbox status", found[other[0]])))
+        done = requeue(conn, None if all_failed else ids, ctx.clock.now())
+    log.info("outbox: %d failed message(s) put back in the queue", len(done))
+    return {"requeued": len(done), "ids": done}
 
 
 def list_outbox(ctx, status: str | None = None, limit: int | None = None) -> list[dict]:

@@ -6,10 +6,14 @@ Agenda items come from three places, each written set-based:
   cases' current stall episode (an escalation of an episode the case has left is stale and stays
   out: the stall it reported is over).
 - `manual`: `add_item` by the secretary.
-- `carried`: closing a meeting moves every unresolved item of an open case to the next planned
+- `carried`: closing a meeting moves every unresolved item that still matters to the next planned
   meeting of the park (the earliest one starting after it), with `times_on_agenda + 1`. When no
-  meeting is planned yet, the unresolved items become *pending* again: an unresolved item of a
-  closed meeting with no later item for its case is carried into the next meeting that is planned.
+  meeting is planned yet, those items become *pending* again: an unresolved item of a closed meeting
+  with no later item for its case is carried into the next meeting that is planned. What still
+  matters (`still_relevant`), as for the sweep's pending escalations: the case is not closed, and an
+  item that came from a stall is carried only while the case is still in a stall episode that reached
+  the meeting level (once the case has moved on, the stall it reported is over); an item the
+  secretary added by hand is carried while the case is open.
 
 `times_on_agenda` counts the meetings a case has been on, this one included.
 """
@@ -31,6 +35,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -150,6 +155,19 @@ def _not_on(meeting_id: int, case_id_col):
     return ~exists().where(taken.c.meeting_id == meeting_id, taken.c.case_id == case_id_col)
 
 
+def still_relevant(item):
+    """SQL: the unresolved agenda item `item` (AI or an alias) still belongs on an agenda (see the module doc).
+    Its origin is the latest item of its case up to it that was not carried: by hand or from a stall."""
+    origin = AI.alias("origin")
+    came_from = (select(origin.c.source)
+                 .where(origin.c.case_id == item.c.case_id, origin.c.id <= item.c.id, origin.c.source != "carried")
+                 .order_by(origin.c.id.desc()).limit(1).scalar_subquery())
+    open_case = exists().where(CASE.c.id == item.c.case_id, CASE.c.status != "closed")
+    stalled_now = exists().where(CASE.c.id == item.c.case_id, CASE.c.status != "closed", exists().where(
+        ESC.c.case_id == CASE.c.id, ESC.c.level == "meeting", ESC.c.episode == CASE.c.episode))
+    return or_(and_(came_from == "manual", open_case), stalled_now)
+
+
 def pull_pending(conn, meeting_id: int, park_id: int, now, lang: str) -> dict:
     """Put the park's pending items on a planned meeting: carried-over items first, then escalations."""
     old, later = AI.alias("old"), AI.alias("later")
@@ -158,8 +176,8 @@ def pull_pending(conn, meeting_id: int, park_id: int, now, lang: str) -> dict:
     ts = literal(now, type_=M.c.created_at.type)
     carried = (
         select(literal(meeting_id), old.c.case_id, old.c.reason, literal("carried"), old.c.times_on_agenda + 1, ts)
-        .join(om, om.c.id == old.c.meeting_id).join(CASE, CASE.c.id == old.c.case_id)
-        .where(om.c.park_id == park_id, om.c.status == "closed", old.c.resolved_at.is_(None), CASE.c.status != "closed",
+        .join(om, om.c.id == old.c.meeting_id)
+        .where(om.c.park_id == park_id, om.c.status == "closed", old.c.resolved_at.is_(None), still_relevant(old),
                ~exists().where(later.c.case_id == old.c.case_id, later.c.id > old.c.id),
                _not_on(meeting_id, old.c.case_id))
     )
@@ -270,12 +288,17 @@ def add_item(ctx, meeting, ref: str, reason: str) -> dict:
             "source": "manual", "times_on_agenda": times, "reason": reason.strip()}
 
 
-def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = None, due: date | None = None) -> dict:
+def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = None, due: date | None = None, *,
+            clear_owner_party: bool = False, clear_due: bool = False) -> dict:
     """Record the meeting's decision on a case: on the agenda item and as a `resolution` on the case timeline.
 
-    Resolving again amends the decision (the timeline keeps both)."""
+    Resolving again amends the decision (the timeline keeps both): the owner party and the due day
+    not given stay as they were, unless cleared (`clear_owner_party`, `clear_due`)."""
     if not decision or not decision.strip():
         raise InvalidInput(_("--decision must say what the meeting decided"))
+    if (owner_party and clear_owner_party) or (due is not None and clear_due):
+        raise InvalidInput(_("give a value or clear it, not both (--owner-party or --no-owner-party, --due or "
+                             "--no-due)"))
     party = None
     if owner_party:
         party = parse_party(owner_party)
@@ -289,13 +312,20 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
         m = load_meeting(conn, meeting)
         actor = require_secretary(conn, ctx, N_("record decisions"), m.park_id)
         require_planned(m, N_("record decisions of a planned meeting"))
+        meeting_day = m.starts_at.astimezone(ctx.clock.tz).date()
+        if meeting_day > today:  # as `close_meeting`: a decision is what a meeting that took place decided
+            raise InvalidInput(_("meeting {id} is on {day}: its decisions can be recorded from that day on").format(
+                id=m.id, day=meeting_day.isoformat()))
         c = load_case(conn, ref)
-        item = conn.execute(select(AI.c.id, AI.c.resolved_at).where(AI.c.meeting_id == m.id, AI.c.case_id == c.id)).first()
+        item = conn.execute(select(AI.c.id, AI.c.resolved_at, AI.c.owner_party, AI.c.due_on)
+                            .where(AI.c.meeting_id == m.id, AI.c.case_id == c.id)).first()
         if item is None:
             raise NotFound(_("case {id} ({uscc}) is not on the agenda of meeting {meeting}: add it with "
                               "`unionflow meeting add {meeting} {uscc} --reason TEXT`").format(
                 id=c.id, uscc=c.uscc, meeting=m.id))
-        meeting_day = m.starts_at.astimezone(ctx.clock.tz).date()
+        if item.resolved_at is not None:  # an amendment keeps what it does not change
+            party = party or (None if clear_owner_party else item.owner_party)
+            due = due if due is not None else (None if clear_due else item.due_on)
         if due is not None and due < meeting_day:
             raise InvalidInput(_("--due {due} is before the meeting ({day})").format(
                 due=due.isoformat(), day=meeting_day.isoformat()))
@@ -331,13 +361,13 @@ def close_meeting(ctx, meeting) -> dict:
             .order_by(M.c.starts_at, M.c.id).limit(1)
         ).first()
         unresolved = and_(AI.c.meeting_id == m.id, AI.c.resolved_at.is_(None))
-        open_cases = select(CASE.c.id).where(CASE.c.status != "closed")
-        left = conn.execute(select(func.count()).select_from(AI).where(unresolved, AI.c.case_id.in_(open_cases))).scalar()
+        total, left = conn.execute(select(func.count(), func.count(case((still_relevant(AI), 1))))
+                                   .select_from(AI).where(unresolved)).one()
         carried = 0
         if nxt is not None:
             ts = literal(now, type_=M.c.created_at.type)
             rows = select(literal(nxt.id), AI.c.case_id, AI.c.reason, literal("carried"), AI.c.times_on_agenda + 1, ts).where(
-                unresolved, AI.c.case_id.in_(open_cases), _not_on(nxt.id, AI.c.case_id))
+                unresolved, still_relevant(AI), _not_on(nxt.id, AI.c.case_id))
             carried = inserted(conn, insert(AI).from_select(
                 ["meeting_id", "case_id", "reason", "source", "times_on_agenda", "created_at"], rows))
             # A case someone already put on the next meeting keeps its item, with the count brought up to date.
@@ -350,12 +380,12 @@ def close_meeting(ctx, meeting) -> dict:
             _log_agenda_events(conn, nxt.id, nxt.title, now, today, actor.id)
     log.info("meeting %s closed; %s unresolved items, %s carried to %s", m.id, left, carried, nxt.id if nxt else None)
     return {"meeting": m.id, "status": "closed", "unresolved": left, "carried": carried,
-            "carried_to": nxt.id if nxt else None, "pending": 0 if nxt else left}
+            "carried_to": nxt.id if nxt else None, "pending": 0 if nxt else left, "dropped": total - left}
 
 
-def run_due_packets(ctx, as_of: date | None = None) -> dict:
-    """The scheduler job: send the packets of meetings that are `[scheduler] packet_days_before` working days
-    away (see workflow.packet_job)."""
+def run_due_packets(ctx, as_of: date | None = None, *, system: bool = False) -> dict:
+    """The scheduler job (`system`): send the packets of meetings that are `[scheduler] packet_days_before`
+    working days away (see workflow.packet_job)."""
     from workflow.packet_job import run_due_packets as run
 
-    return run(ctx, as_of)
+    return run(ctx, as_of, system=system)

@@ -9,11 +9,13 @@ one windowed query (the latest entries of each kind per case).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
+from templates.i18n import gettext  # the command's language; `_` here is the packet's own (packet_i18n)
 from workflow.db import reading
+from workflow.errors import InvalidInput
 from workflow.measures import Facts, legal_basis, propose
 from workflow.meetings import load_meeting
 from workflow.packet_i18n import party_label, status_label, translator
@@ -21,7 +23,7 @@ from workflow.tables import AI, CADRE, CASE, ENT, ESC, EVENT, PART, TARGET
 from workflow.tables import MEETING as M
 from workflow.tables import OV as OVERRIDE
 from workflow.vocabulary import COVERED_STATUSES, PARTIES
-from workflow.workdays import WorkdayCalendar
+from workflow.workdays import DEFAULT_END, DEFAULT_START, WorkdayCalendar
 
 TIMELINE_KINDS = ("transition", "activity", "assignment", "escalation", "resolution", "signup")
 PER_KIND = 5  # latest timeline entries of each kind fetched per case
@@ -38,6 +40,9 @@ def calendar(conn) -> WorkdayCalendar:
 
 def build_packet(ctx, meeting, *, as_of: date | None = None) -> dict:
     as_of = as_of or ctx.clock.today()
+    if not DEFAULT_START <= as_of <= DEFAULT_END:
+        raise InvalidInput(gettext("--as-of {as_of} is outside the working-day calendar ({first} to {last})").format(
+            as_of=as_of.isoformat(), first=DEFAULT_START, last=DEFAULT_END))
     with reading(ctx.ready_engine) as conn:
         return gather(conn, meeting, as_of=as_of, config=ctx.config, lang=ctx.lang, tz=ctx.clock.tz)
 
@@ -54,8 +59,11 @@ def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCal
     allowances = config.allowances
     m = load_meeting(conn, meeting)
     local = m.starts_at.astimezone(tz)
+    # The last meeting actually held (closed, or its day has come): a planned one has no decisions to follow up.
+    held = or_(M.c.status == "closed", M.c.starts_at < datetime.combine(as_of + timedelta(days=1), time(0), tz))
     prev = conn.execute(
-        select(M.c.id, M.c.title, M.c.starts_at).where(M.c.park_id == m.park_id, M.c.starts_at < m.starts_at, M.c.id != m.id)
+        select(M.c.id, M.c.title, M.c.starts_at)
+        .where(M.c.park_id == m.park_id, M.c.starts_at < m.starts_at, M.c.id != m.id, held)
         .order_by(M.c.starts_at.desc(), M.c.id.desc()).limit(1)
     ).first()
     sheets = _sheets(conn, m, as_of, cal, allowances, config, lang)
@@ -242,7 +250,7 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
                sup.c.code.label("supervisor"), sup.c.name.label("supervisor_name"))
         .join(CASE, CASE.c.id == AI.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
         .outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id).outerjoin(sup, sup.c.id == CADRE.c.supervisor_id)
-        .where(AI.c.meeting_id == m.id)
+        .where(AI.c.meeting_id == m.id, CASE.c.status != "closed")  # a closed case needs no decision
     ).all()
     timeline, totals = _timelines(conn, m.id, lang)
     threshold = int(config.get("general", "signup_threshold"))

@@ -5,6 +5,9 @@ Idempotent and safe in two processes: a meeting is claimed by `UPDATE … SET pa
 packet_sent_at IS NULL` in the same transaction that queues the message (outbox key `packet:{id}`),
 so it is sent once; a meeting whose packet fails to render is logged, left unsent, and retried on the
 next run while the others go out.
+
+The scheduler runs it as the system; from the command line it needs a secretary (who sends the
+packets of their own park's meetings) or an admin, and never for a day after today.
 """
 
 from __future__ import annotations
@@ -14,21 +17,26 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from templates.i18n import gettext
+from templates.i18n import N_, _
 from workflow.db import reading, transaction
+from workflow.errors import InvalidInput, WorkflowError
 from workflow.meetings import load_meeting
 from workflow.packet import build_packet, calendar
+from workflow.permissions import require_actor, require_role
 from workflow.tables import CADRE, PART
 from workflow.tables import MEETING as M
 
 log = logging.getLogger(__name__)
 
 
-def due_meetings(conn, as_of: date, days_before: int, tz) -> list[int]:
-    """Planned meetings without a packet, held from `as_of` on, at most `days_before` working days ahead."""
+def due_meetings(conn, as_of: date, days_before: int, tz, park_id: int | None = None) -> list[int]:
+    """Planned meetings without a packet, held from `as_of` on, at most `days_before` working days ahead
+    (of one park if `park_id`)."""
     cal = calendar(conn)
-    rows = conn.execute(select(M.c.id, M.c.starts_at).where(M.c.status == "planned", M.c.packet_sent_at.is_(None))
-                        .order_by(M.c.starts_at, M.c.id)).all()
+    q = select(M.c.id, M.c.starts_at).where(M.c.status == "planned", M.c.packet_sent_at.is_(None))
+    if park_id is not None:
+        q = q.where(M.c.park_id == park_id)
+    rows = conn.execute(q.order_by(M.c.starts_at, M.c.id)).all()
     due = []
     for mid, starts_at in rows:  # planned meetings are few: a handful per park
         day = starts_at.astimezone(tz).date()
@@ -58,16 +66,29 @@ def packet_files(packet: dict) -> list[tuple[str, bytes, str]]:
     ]
 
 
-def run_due_packets(ctx, as_of: date | None = None) -> dict:
-    """Render and queue the packets that are due; returns what was sent, skipped and failed."""
+def run_due_packets(ctx, as_of: date | None = None, *, system: bool = False) -> dict:
+    """Render and queue the packets that are due; returns what was sent, skipped and failed.
+
+    `system`: the scheduler's job; otherwise the acting user must be a secretary (their park's
+    meetings) or an admin."""
     try:
         from workflow.mailing import queue_packet
     except ImportError:  # the email side is not installed in this build: send nothing, mark nothing
         queue_packet = None
-    as_of = as_of or ctx.clock.today()
+    today = ctx.clock.today()
+    as_of = as_of or today
+    if as_of > today:
+        raise InvalidInput(_("--as-of {as_of} is in the future (today is {today}): packets go out when their "
+                             "meeting is near, not ahead of time").format(as_of=as_of.isoformat(),
+                                                                          today=today.isoformat()))
     days_before = int(ctx.config.get("scheduler", "packet_days_before"))
     with reading(ctx.ready_engine) as conn:
-        due = due_meetings(conn, as_of, days_before, ctx.clock.tz)
+        park_id = None
+        if not system:
+            actor = require_actor(conn, ctx.actor_code)
+            require_role(actor, N_("send the agenda packets"), "secretary")
+            park_id = actor.park_id if actor.role == "secretary" else None
+        due = due_meetings(conn, as_of, days_before, ctx.clock.tz, park_id)
     result = {"as_of": as_of.isoformat(), "due": due, "sent": [], "failed": [], "recipients": {}}
     if queue_packet is None:
         log.warning("workflow.mailing.queue_packet is not available: %d packets not sent", len(due))
@@ -85,12 +106,15 @@ def run_due_packets(ctx, as_of: date | None = None) -> dict:
                     continue  # another process sent it meanwhile, or the meeting was closed
                 to = recipients(conn, mid, m.park_id)
                 if not to:
-                    raise ValueError(gettext("nobody to send it to: the park has no secretary and no participant has "
-                                             "an email"))
+                    raise InvalidInput(_("nobody to send it to: the park has no secretary and no participant has "
+                                         "an email"))
                 queue_packet(conn, ctx, mid, files, to)
             result["sent"].append(mid)
             result["recipients"][mid] = [r["email"] for r in to]
             log.info("packet of meeting %s queued for %d recipients", mid, len(to))
+        except WorkflowError as exc:  # e.g. a broken user template: said, not a traceback
+            log.info("packet of meeting %s not sent: %s", mid, exc)  # in `failed`: the caller says it
+            result["failed"].append({"meeting": mid, "error": str(exc)})
         except Exception as exc:  # noqa: BLE001 - one meeting's failure must not stop the others
             log.exception("packet of meeting %s not sent", mid)
             result["failed"].append({"meeting": mid, "error": str(exc)})

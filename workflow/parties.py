@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, insert, select
+from sqlalchemy import case, delete, false, func, insert, or_, select
 
 from templates.i18n import N_, _
 from workflow.db import reading, transaction
-from workflow.errors import InvalidInput, NotFound
+from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.meetings import require_secretary
 from workflow.packet_i18n import parse_party, party_label
 from workflow.people import _check_email
@@ -38,6 +38,13 @@ def add_representative(ctx, *, party: str, name: str, email: str | None = None, 
         actor = require_actor(conn, ctx.actor_code)
         pid = _park_for(conn, actor, park)
         require_secretary(conn, ctx, N_("manage the representatives"), pid)
+        same = or_(func.lower(REP.c.name) == name.strip().lower(),
+                   func.lower(REP.c.email) == email.lower() if email else false())
+        twin = conn.execute(select(REP.c.id, REP.c.name).where(REP.c.park_id == pid, REP.c.party == key, same)).first()
+        if twin is not None:  # every meeting would invite them twice
+            raise AlreadyExists(_("{name} (id {id}) already represents {party} in this park: see `unionflow meeting "
+                                  "party list`, and `meeting party remove {id}` to replace them").format(
+                name=twin.name, id=twin.id, party=party_label(key, "zh") if ctx.lang == "zh" else key))
         rid = conn.execute(insert(REP).values(park_id=pid, party=key, name=name.strip(), email=email,
                                               title=(title or "").strip() or None)).inserted_primary_key[0]
         code = conn.execute(select(PARK.c.code).where(PARK.c.id == pid)).scalar_one()

@@ -25,7 +25,7 @@ from sqlalchemy import select, text
 
 from templates.i18n import _
 from workflow.db import is_sqlite, make_engine, reading
-from workflow.errors import InvalidInput, SchedulerBusy
+from workflow.errors import InvalidInput, SchedulerBusy, WorkflowError
 from workflow.tables import RUN
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,11 @@ def run_outbox_flush(ctx) -> dict | None:
     if send is None:
         log.debug("outbox: workflow.mailing.run_outbox is not there yet")
         return None
-    return send(ctx)
+    result = send(ctx)
+    if result.get("unreachable"):  # not a failure of the job: the messages wait, the next run tries again
+        log.warning("outbox: the mail transport cannot be reached (%s); %d message(s) stay queued",
+                    result["unreachable"], result["queued"])
+    return result
 
 
 def run_packets(ctx) -> dict | None:
@@ -100,23 +104,42 @@ def run_packets(ctx) -> dict | None:
     if due is None:
         log.debug("packets: workflow.meetings.run_due_packets is not there yet")
         return None
-    result = due(ctx)
+    result = due(ctx, system=True)
     log.info("packets: %s", result)
+    for failed in result["failed"]:  # retried on the next run
+        log.warning("packet of meeting %s not sent: %s", failed["meeting"], failed["error"])
     return result
+
+
+FAILED = object()  # what _guarded returns for a job that raised
 
 
 def _guarded(name: str, job, ctx):
     """A job's failure is logged and does not stop the daemon; the next run tries again."""
     try:
         return job(ctx)
+    except WorkflowError as exc:  # a cause the user can fix (a setting, a template): said, no traceback
+        log.error("%s failed: %s", name, exc)
     except Exception:  # noqa: BLE001 - any failure of one job must not kill the scheduler
         log.exception("%s failed", name)
-        return None
+    return FAILED
+
+
+def _fell_short(name: str, result) -> bool:
+    """A job that ran but left work undone: the mail server out of reach, a packet not sent."""
+    return isinstance(result, dict) and bool(
+        (name == "outbox" and result.get("unreachable")) or (name == "packets" and result.get("failed")))
 
 
 def run_due(ctx) -> dict:
-    """Everything that is due now, once (`scheduler run --once`)."""
-    return {name: _guarded(name, job, ctx) for name, job in JOBS.items()}
+    """Everything that is due now, once (`scheduler run --once`): {job: its result}, and under "failed"
+    the jobs that failed or fell short (the command exits 1 for them, so that cron tells someone)."""
+    out: dict = {name: _guarded(name, job, ctx) for name, job in JOBS.items()}
+    out["failed"] = [name for name in JOBS if out[name] is FAILED or _fell_short(name, out[name])]
+    for name in JOBS:
+        if out[name] is FAILED:
+            out[name] = None
+    return out
 
 
 JOBS = {"sweep": run_daily_sweep, "outbox": run_outbox_flush, "packets": run_packets}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import chinese_calendar
 
-from templates.i18n import _
+from templates.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,30 @@ def _add(days: dict[date, bool], day: date, work: bool, where: str) -> None:
     if days.get(day, work) != work:
         raise ScheduleFileError(_("{where}: {day} is listed both as a holiday and as a working day").format(
             where=where, day=day))
+    if work and day.weekday() < 5:
+        raise ScheduleFileError(_("{where}: {day} is a {weekday}: a make-up working day (调休) is a Saturday or "
+                                  "Sunday that is worked; a weekday is a working day anyway").format(
+            where=where, day=day, weekday=_(WEEKDAY_NAMES[day.weekday()])))
     days[day] = work
+
+
+WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"))
+MIN_WORKDAYS = 200  # a year keeps about 250 working days; fewer than this is a file that is wrong
+
+
+def _check_years(path: Path, days: dict[date, bool]) -> None:
+    """Refuse a schedule that would leave a year with too few working days (e.g. every day a holiday)."""
+    years = sorted({d.year for d in days if DEFAULT_START <= d <= DEFAULT_END})
+    if not years:
+        return
+    cal = WorkdayCalendar(days, date(years[0], 1, 1), date(years[-1], 12, 31))
+    for year in years:
+        n = cal.workdays_after(date(year - 1, 12, 31), date(year, 12, 31)) if year > years[0] else \
+            cal.workday_no(date(year, 12, 31))
+        if n < MIN_WORKDAYS:
+            raise ScheduleFileError(_("{path}: leaves {year} with {n} working days, and a year has about 250: check "
+                                      "the file (no schedule takes more than {most} weekdays off)").format(
+                path=path, year=year, n=n, most=261 - MIN_WORKDAYS))
 
 
 def _read_toml(path: Path, text: str) -> tuple[int | None, str | None, dict[date, bool], str | None]:
@@ -260,9 +283,8 @@ def parse_schedule_file(path: str | Path) -> Schedule:
         if stray:
             raise ScheduleFileError(_("{path}: {day} is outside the schedule's year {year}").format(
                 path=path, day=stray[0], year=year))
-    off = sum(1 for w in days.values() if not w)
-    if desc is None:
-        said = (_("{year} park {park} schedule from {file}: {off} days off, {work} working days") if park
-                else _("{year} official schedule from {file}: {off} days off, {work} working days"))
-        desc = said.format(year=year or _("multi-year"), park=park, file=path.name, off=off, work=len(days) - off)
+    _check_years(path, days)
+    if desc is None:  # what `calendar show` gives as the source of each day; the counts are said on loading
+        said = _("{year} days off of park {park} from {file}") if park else _("{year} schedule from {file}")
+        desc = said.format(year=year or _("multi-year"), park=park, file=path.name)
     return Schedule(year=year, park=park, days=days, description=desc)
