@@ -1164,7 +1164,7 @@ def report_coverage(state, by, basis, monthly, from_, to, as_of, park, fmt, out,
 
     \b
     Founding rate = founded or active ÷ not closed (joint-union members count as founded).
-    --as-of reconstructs every case's status on that day from its history.
+    --as-of reconstructs every case's status, cadre, founding mode and members on that day from its history.
     Examples:
       unionflow report coverage --by park
       unionflow report coverage --as-of 2018-06-30 --basis shuangshi --json

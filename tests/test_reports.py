@@ -125,15 +125,20 @@ def test_coverage_refusals(cli, org):
 
 
 # --------------------------------------------------------------------------------------------- as of a past day
+def found_standalone(cli, uscc, cadre, members):
+    """Contacted on 10 March, preparatory (standalone) on 20 March, founded on 10 April with `members`."""
+    cli("case", "contact", uscc, "--note", "见面", "--on", "2026-03-10", user=cadre)
+    cli("case", "prepare", uscc, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-03-20",
+        "--on", "2026-03-20", user=cadre)
+    cli("case", "found", uscc, "--congress-on", "2026-04-09", "--approval-ref", "松总工〔2026〕1号", "--chair", "陈",
+        "--members", str(members), "--on", "2026-04-10", user=cadre)
+
+
 @pytest.fixture
 def history(cli, org):
     """Cases moved with the CLI on different days: a setback, a close and a reopen."""
     a = add_case(org, U[10], "甲", cadre="C01", status_since="2026-03-02")
-    cli("case", "contact", U[10], "--note", "见面", "--on", "2026-03-10", user="C01")
-    cli("case", "prepare", U[10], "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-03-20",
-        "--on", "2026-03-20", user="C01")
-    cli("case", "found", U[10], "--congress-on", "2026-04-09", "--approval-ref", "松总工〔2026〕1号", "--chair", "陈",
-        "--members", "20", "--on", "2026-04-10", user="C01")
+    found_standalone(cli, U[10], "C01", members=20)
     cli("case", "setback", U[10], "--reason", "批复被撤回", "--on", "2026-04-20", user="C01")
     cli("case", "found", U[10], "--on", "2026-05-06", user="C01")
     add_case(org, U[11], "乙", cadre="C01", status="contacted", status_since="2026-03-02")
@@ -180,6 +185,77 @@ def test_monthly_trend(cli, history):
     ]
     by = cli.json("report", "coverage", "--monthly", "--from", "2026-04-01", "--to", "2026-04-30", "--by", "cadre")
     assert [(r["group"], r["enterprises"]) for r in by["months"][0]["rows"]] == [("C01", 1), ("C02", 2)]
+
+
+@pytest.fixture
+def changing(cli, org):
+    """Cases whose cadre, founding mode and members changed over time, all through the CLI (with events)."""
+    cli("joint-union", "add", "JU", "联合工会", "--kind", "grid", "--park", "SJ", user="A01")
+    cli("joint-union", "found", "JU", "--approval-ref", "松总工〔2026〕3号", "--on", "2026-01-05", user="A01")
+    add_case(org, U[20], "甲", employees=100, members=0, status_since="2026-03-02")
+    add_case(org, U[21], "乙", employees=50, members=40, status="founded", status_since="2026-01-05")
+    add_case(org, U[22], "丙", employees=10, status_since="2026-03-02")
+    add_case(org, U[23], "丁", employees=80, members=30, status="founded", status_since="2026-01-05")
+    cli("assign", "C01", U[20], U[21], U[23], user="A01", today="2026-03-05")
+    cli("assign", "C02", U[22], user="A01", today="2026-03-05")
+    found_standalone(cli, U[20], "C01", members=60)
+    cli("case", "contact", U[22], "--note", "见面", "--on", "2026-03-20", user="C02")
+    cli("case", "prepare", U[22], "--mode", "joint", "--joint-union", "JU", "--on", "2026-04-01", user="C02")
+    cli("case", "found", U[22], "--on", "2026-04-20", user="C02")  # joins the joint union: no member count
+    cli("case", "setback", U[23], "--reason", "批复被撤回", "--on", "2026-03-10", user="C01")
+    cli("case", "found", U[23], "--members", "50", "--on", "2026-04-10", user="C01")
+    cli("assign", "C02", U[20], user="A01", today="2026-05-01")
+    return org
+
+
+def _groups(report):
+    return [measures(r, "group", "enterprises", "covered", "members") for r in report["rows"]]
+
+
+def test_as_of_reconstructs_cadre_mode_and_members(cli, changing):
+    def rows(day, by):
+        return _groups(cli.json("report", "coverage", "--as-of", day, "--by", by))
+
+    # 1 March: only the two imported with a union; nobody was assigned yet, no mode chosen (乙 keeps its
+    # imported 40 members; 丁's import count was overwritten by its later founding: its first count, 50).
+    assert rows("2026-03-01", "cadre") == [(None, 2, 2, 90)]
+    assert rows("2026-03-01", "mode") == [(None, 2, 2, 90)]
+    # 15 March: 甲 contacted (no union, no members yet), 丁 set back (no union: 0), all assigned.
+    assert rows("2026-03-15", "cadre") == [("C01", 3, 1, 40), ("C02", 1, 0, 0)]
+    assert rows("2026-03-15", "mode") == [(None, 4, 1, 40)]
+    # 15 April: 甲 founded standalone with 60 members, 丙 preparatory in the joint union, 丁 founded again (50).
+    assert rows("2026-04-15", "mode") == [("joint", 1, 0, 0), ("standalone", 1, 1, 60), (None, 2, 2, 90)]
+    assert rows("2026-04-15", "cadre") == [("C01", 3, 3, 150), ("C02", 1, 0, 0)]
+    # 15 May: 甲 handed to C02 on 1 May; 丙 covered by the joint union since 20 April.
+    assert rows("2026-05-15", "cadre") == [("C01", 2, 2, 90), ("C02", 2, 2, 60)]
+    assert rows("2026-05-15", "mode") == [("joint", 1, 1, 0), ("standalone", 1, 1, 60), (None, 2, 2, 90)]
+    assert rows("2026-05-15", "mode") == _groups(cli.json("report", "coverage", "--by", "mode"))  # as today
+
+    trend = cli.json("report", "coverage", "--monthly", "--from", "2026-02-01", "--to", "2026-05-31")["months"]
+    assert [(m["month"], m["members"], m["employees"], m["membership_rate"]) for m in trend] == [
+        ("2026-02", 90, 130, round(90 / 130, 6)), ("2026-03", 40, 240, round(40 / 240, 6)),
+        ("2026-04", 150, 240, 0.625), ("2026-05", 150, 240, 0.625)]
+
+    ledger = {r["cadre"]: r for r in cli.json("report", "cadres", "--as-of", "2026-04-15")["cadres"]}
+    assert measures(ledger["C01"], "portfolio", "founded", "founded_in_period") == (3, 3, 2)
+    assert measures(ledger["C02"], "portfolio", "preparatory", "founded_in_period") == (1, 1, 0)
+    before = {r["cadre"]: r["portfolio"] for r in cli.json("report", "cadres", "--as-of", "2026-03-01")["cadres"]}
+    assert before[None] == 2 and before["C01"] == 0
+    eligible = cli.json("report", "incentives", "--as-of", "2026-04-15")["eligible"]
+    assert sorted((e["enterprise"], e["mode"], e["cadre"]) for e in eligible) == [
+        ("丁", None, "C01"), ("乙", None, "C01"), ("甲", "standalone", "C01")]
+
+
+def test_benchmark_baseline_reconstructs_members_too(changing, db_url):
+    from benchmarks.bench_reports import bench_coverage
+    from workflow.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        rows = bench_coverage(engine, 4, repeat=1)  # raises when the report and the baseline disagree
+    finally:
+        engine.dispose()
+    assert [r["name"] for r in rows][-1] == "coverage as of"
 
 
 # --------------------------------------------------------------------------------------------- targets

@@ -54,7 +54,7 @@ def _applicable_target(targets: list[dict], park: str | None, as_of: date) -> di
 def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, park: str | None = None) -> dict:
     """The contract-responsibility ledger: per cadre, portfolio, cases by status, founded in the period,
     stalled, escalations, and their share of the target gap against what they achieved."""
-    at = cases_for(ctx, as_of)
+    at = cases_for(ctx, as_of).with_facts("cadre")
     start = _period(at, from_)
     rows: dict[int | None, dict] = {}
 
@@ -65,10 +65,10 @@ def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, par
     with reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         by_status = (
-            select(CASE.c.cadre_id, at.status.label("status"), func.count().label("n"),
+            select(at.cadre_id.label("cadre_id"), at.status.label("status"), func.count().label("n"),
                    func.coalesce(func.sum(case((and_(at.status != "closed", at.stalled()), 1), else_=0)), 0)
                    .label("stalled"))
-            .select_from(at.source).where(*_in_park(park_ids)).group_by(CASE.c.cadre_id, at.status)
+            .select_from(at.source).where(*_in_park(park_ids)).group_by(at.cadre_id, at.status)
         )
         for r in conn.execute(by_status):
             d = row(r.cadre_id)
@@ -76,20 +76,21 @@ def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, par
             d["stalled"] += int(r.stalled)
             if r.status != "closed":
                 d["portfolio"] += r.n
+        # Credited to the cadre who held the case on the as-of day, like its place in the portfolio.
         founded = (
-            select(CASE.c.cadre_id, func.count(distinct(EVENT.c.case_id)))
-            .select_from(EVENT.join(CASE, CASE.c.id == EVENT.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id))
+            select(at.cadre_id, func.count(distinct(EVENT.c.case_id)))
+            .select_from(at.source.join(EVENT, EVENT.c.case_id == CASE.c.id))
             .where(EVENT.c.kind == "transition", EVENT.c.to_status == "founded",
                    EVENT.c.occurred_on.between(start, at.as_of), *_in_park(park_ids))
-            .group_by(CASE.c.cadre_id)
+            .group_by(at.cadre_id)
         )
         for cid, n in conn.execute(founded):
             row(cid)["founded_in_period"] = n
         escalations = (
-            select(CASE.c.cadre_id, func.count())
-            .select_from(ESC.join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id))
+            select(at.cadre_id, func.count())
+            .select_from(at.source.join(ESC, ESC.c.case_id == CASE.c.id))
             .where(ESC.c.level.in_(LEVELS), ESC.c.as_of.between(start, at.as_of), *_in_park(park_ids))
-            .group_by(CASE.c.cadre_id)
+            .group_by(at.cadre_id)
         )
         for cid, n in conn.execute(escalations):
             row(cid)["escalations"] = n
@@ -168,16 +169,16 @@ def incentives(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     """Incentives and constraints (激励约束): enterprises with a union are eligible for the talent-apartment
     and member-supermarket programmes; those with 25+ employees, no union, and a stalled case or more than
     the allowed months since opening face constraints."""
-    at = cases_for(ctx, as_of)
+    at = cases_for(ctx, as_of).with_facts("cadre", "mode")
     months = int(ctx.config.get("allowances", "new_enterprise_months"))
     cutoff = months_back(at.as_of, months)
     with reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
-        src = (at.source.join(PARK, PARK.c.id == ENT.c.park_id).outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id)
+        src = (at.source.join(PARK, PARK.c.id == ENT.c.park_id).outerjoin(CADRE, CADRE.c.id == at.cadre_id)
                .outerjoin(JU, JU.c.id == CASE.c.joint_union_id))
         base = [ENT.c.uscc, ENT.c.name.label("enterprise"), PARK.c.code.label("park"), at.status.label("status"),
                 CADRE.c.code.label("cadre")]
-        eligible_q = (select(*base, CASE.c.mode, JU.c.code.label("joint_union"), CASE.c.founded_on,
+        eligible_q = (select(*base, at.mode.label("mode"), JU.c.code.label("joint_union"), CASE.c.founded_on,
                              CASE.c.activated_on)
                       .select_from(src).where(at.status.in_(COVERED_STATUSES), *_in_park(park_ids))
                       .order_by(PARK.c.code, ENT.c.uscc))

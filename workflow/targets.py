@@ -21,7 +21,7 @@ from workflow.flags import NO_UNION_STATUSES
 from workflow.people import park_id
 from workflow.permissions import require_actor, require_role
 from workflow.reports import check_basis, coverage_on, scope_filters
-from workflow.tables import CADRE, CASE, PARK, TARGET
+from workflow.tables import CADRE, PARK, TARGET
 
 log = logging.getLogger(__name__)
 _NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
@@ -94,9 +94,10 @@ def split_gap(needed: int, portfolios: list[int]) -> list[int]:
 
 def cadre_shares(conn, at: CasesAt, basis: str, park_ids: list[int] | None, needed: int) -> list[dict]:
     """Each cadre's open (no union yet) portfolio in the target's scope and their share of the gap."""
+    at = at.with_facts("cadre")
     q = (
         select(CADRE.c.code, CADRE.c.name, func.count().label("open_cases"))
-        .select_from(at.source.outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id))
+        .select_from(at.source.outerjoin(CADRE, CADRE.c.id == at.cadre_id))
         .where(*scope_filters(at, basis, park_ids), at.status.in_(NO_UNION_STATUSES))
         .group_by(CADRE.c.code, CADRE.c.name)
     )
