@@ -44,10 +44,10 @@ def _period(at: CasesAt, from_: date | None) -> date:
     return start
 
 
-def _applicable_target(targets: list[dict], park: str | None, as_of: date) -> dict | None:
-    """The earliest target still ahead that covers the cadre's park (a park's own before the federation's)."""
-    ahead = [t for t in targets if t["by"] >= as_of.isoformat() and t["park"] in (park, None)]
-    ahead.sort(key=lambda t: (t["by"], t["park"] is None))
+def _applicable_target(targets: list[dict], parks: tuple, as_of: date) -> dict | None:
+    """The earliest target still ahead that covers one of `parks` (a park's own before the federation's)."""
+    ahead = [t for t in targets if t["by"] >= as_of.isoformat() and t["park"] in (*parks, None)]
+    ahead.sort(key=lambda t: (t["by"], t["park"] is None, t["park"] or ""))
     return ahead[0] if ahead else None
 
 
@@ -101,13 +101,16 @@ def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, par
     for c in cadres.values():
         if c.active and c.role in LEDGER_ROLES and (park_ids is None or c.park_id in park_ids):
             row(c.id)
+    # Unassigned cases have no cadre's park: they answer to the report's park, or to any park's target.
+    unassigned_parks = (park,) if park else tuple({t["park"] for t in targets})
     out = []
     for cid, d in rows.items():
         c = cadres.get(cid)
-        t = _applicable_target(targets, c.park if c else None, at.as_of)
+        t = _applicable_target(targets, (c.park,) if c else unassigned_parks, at.as_of)
         code = c.code if c else None
         share = next((s["share"] for s in t["cadres"] if s["cadre"] == code), 0) if t else None
         out.append({"cadre": code, "name": c.name if c else None, "park": c.park if c else None, **d,
+                    "covered": d["founded"] + d["active"],
                     "target_id": t["id"] if t else None, "target_rate": t["target_rate"] if t else None,
                     "target_by": t["by"] if t else None, "gap_share": share, "achieved": d["founded_in_period"]})
     out.sort(key=lambda r: (r["cadre"] is None, r["cadre"] or ""))
