@@ -65,6 +65,7 @@ LAST_STATUS = {
 
 # Members on the day: the count of the latest `found` on or before it; before the first count, 0 without a
 # union and the first count with one; a case whose history records no count keeps the enterprise's.
+# (The JSON is read inside a CASE so that PostgreSQL reads it only for found events, as the engine does.)
 _FOUND_COUNT = """
     SELECT case_id, {value} AS members, occurred_on, id FROM case_event
     WHERE kind = 'transition' AND event = 'found' AND {value} IS NOT NULL
@@ -74,13 +75,13 @@ _COUNT_ORDER = """occurred_on > :d, CASE WHEN occurred_on <= :d THEN occurred_on
 COUNT_ON_DAY = {
     "postgresql": f"""
     SELECT DISTINCT ON (case_id) case_id, CAST(members AS INTEGER) AS members, occurred_on
-    FROM ({_FOUND_COUNT.format(value="data->>'members'")}) fe
+    FROM ({_FOUND_COUNT.format(value="CASE WHEN event = 'found' THEN data->>'members' END")}) fe
     ORDER BY case_id, {_COUNT_ORDER}
     """,
     "sqlite": f"""
     SELECT case_id, CAST(members AS INTEGER) AS members, occurred_on FROM (
         SELECT fe.*, ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY {_COUNT_ORDER}) AS rn
-        FROM ({_FOUND_COUNT.format(value="json_extract(data, '$.members')")}) fe) WHERE rn = 1
+        FROM ({_FOUND_COUNT.format(value="CASE WHEN event = 'found' THEN json_extract(data, '$.members') END")}) fe) WHERE rn = 1
     """,
 }
 MEMBERS_ON_DAY = """CASE WHEN f.case_id IS NULL THEN e.members WHEN f.occurred_on <= :d THEN f.members
@@ -140,6 +141,7 @@ def _as_of_day(engine, today):
 
 def bench_coverage(engine, n: int, repeat: int = 3) -> list[dict]:
     """Time the coverage reports against hand-written SQL on `engine`'s data (n cases, for the label)."""
+    from workflow.case_states import report_settings
     from workflow.reports import coverage
 
     ctx = _context(engine)
@@ -154,9 +156,12 @@ def bench_coverage(engine, n: int, repeat: int = 3) -> list[dict]:
     ]
     out = []
     with engine.connect() as conn:
+        conn.execution_options(uf_readonly=True)  # a reader's transaction, as `reading` opens
 
         def baseline(sql, params):
-            return conn.execute(text(sql), params).all()
+            with conn.begin():  # in a transaction with the report's settings, as the engine's queries run
+                report_settings(conn)
+                return conn.execute(text(sql), params).all()
 
         for name, report, sql, params in cases:
             report(), baseline(sql, params)  # warm caches and the schema check

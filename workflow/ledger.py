@@ -19,9 +19,9 @@ from workflow.case_states import (
     cases_for,
     months_back,
     park_and_subparks,
+    report_reading,
     workday_calendar,
 )
-from workflow.db import reading
 from workflow.errors import InvalidInput
 from workflow.flags import NO_UNION_STATUSES
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
@@ -62,7 +62,7 @@ def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, par
         return rows.setdefault(cid, {"portfolio": 0, **dict.fromkeys(STATUSES, 0), "founded_in_period": 0,
                                      "stalled": 0, "escalations": 0})
 
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         by_status = (
             select(at.cadre_id.label("cadre_id"), at.status.label("status"), func.count().label("n"),
@@ -139,7 +139,7 @@ def funnel(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     counts: Counter = Counter()
     done: dict[str, Counter] = defaultdict(Counter)
     running: dict[str, Counter] = defaultdict(Counter)
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         cal = workday_calendar(conn)
         park_ids = park_and_subparks(conn, park) if park else None
         current = (select(at.status.label("status"), at.since.label("since"), func.count().label("n"))
@@ -175,7 +175,7 @@ def incentives(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     at = cases_for(ctx, as_of).with_facts("cadre", "mode")
     months = int(ctx.config.get("allowances", "new_enterprise_months"))
     cutoff = months_back(at.as_of, months)
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         src = (at.source.join(PARK, PARK.c.id == ENT.c.park_id).outerjoin(CADRE, CADRE.c.id == at.cadre_id)
                .outerjoin(JU, JU.c.id == CASE.c.joint_union_id))

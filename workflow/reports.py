@@ -17,8 +17,15 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 
 from templates.i18n import _
-from workflow.case_states import CasesAt, cases_at, cases_for, month_end, park_and_subparks, rate
-from workflow.db import reading
+from workflow.case_states import (
+    CasesAt,
+    cases_at,
+    cases_for,
+    month_end,
+    park_and_subparks,
+    rate,
+    report_reading,
+)
 from workflow.errors import InvalidInput
 from workflow.tables import CADRE, CASE, ENT, PARK
 from workflow.vocabulary import BASES, COVERED_STATUSES
@@ -112,7 +119,7 @@ def coverage(ctx, by: str | None = None, as_of: date | None = None, basis: str =
     check_basis(basis)
     _group_columns(by)
     at = cases_for(ctx, as_of)
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         result = coverage_on(conn, at, by, basis, park_ids)
     return {"as_of": at.as_of.isoformat(), "basis": basis, "by": by, "park": park, **result}
@@ -141,7 +148,7 @@ def coverage_monthly(ctx, from_: date, to: date, by: str | None = None, basis: s
     _group_columns(by)
     today = ctx.clock.today()
     points = []
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         for day in month_ends(from_, to, today):
             result = coverage_on(conn, cases_at(day, today, conn.dialect.name), by, basis, park_ids)

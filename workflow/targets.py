@@ -18,7 +18,14 @@ from datetime import date
 from sqlalchemy import and_, func, insert, select, update
 
 from templates.i18n import N_, _
-from workflow.case_states import CasesAt, cases_at, cases_for, park_and_subparks, workday_calendar
+from workflow.case_states import (
+    CasesAt,
+    cases_at,
+    cases_for,
+    park_and_subparks,
+    report_reading,
+    workday_calendar,
+)
 from workflow.db import reading, transaction
 from workflow.errors import InvalidInput
 from workflow.flags import NO_UNION_STATUSES
@@ -165,5 +172,5 @@ def _on_due_day(conn, at: CasesAt, t, park_ids) -> dict | None:
 def targets_report(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     """`report targets`: {as_of, targets[{…, needed, working_days_left, pace_per_week, cadres[…]}]}."""
     at = cases_for(ctx, as_of)
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         return {"as_of": at.as_of.isoformat(), "park": park, "targets": targets_on(conn, at, park)}
