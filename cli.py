@@ -1270,7 +1270,7 @@ def target_group():
 
 @target_group.command("set")
 @click.argument("rate")
-@click.option("--by", "by", required=True, type=DATE, help="The day the rate is due.")
+@click.option("--by", "by", required=True, type=DATE, help="The day the rate is due (today or later).")
 @click.option("--park", metavar="CODE", help="The park's own target (default: the whole federation).")
 @click.option("--basis", type=click.Choice(["all", "shuangshi"]), default="all", show_default=True,
               help="All enterprises, or only 双实 ones.")
@@ -1410,7 +1410,7 @@ def report_coverage(state, by, basis, monthly, from_, to, as_of, park, fmt, out,
 
     \b
     Founding rate = founded or active ÷ not closed (joint-union members count as founded).
-    --as-of reconstructs every case's status on that day from its history.
+    --as-of reconstructs every case's status, cadre, founding mode and members on that day from its history.
     Examples:
       unionflow report coverage --by park
       unionflow report coverage --as-of 2018-06-30 --basis shuangshi --json
@@ -1432,19 +1432,26 @@ def report_coverage(state, by, basis, monthly, from_, to, as_of, park, fmt, out,
 
 
 @report_group.command("targets")
+@click.option("--sheet", type=click.Choice(["targets", "shares"]),
+              help="Only this table: the targets, or the cadres' shares of the gap. A CSV holds one table: the "
+                   "targets unless this says shares.")
 @_report_options(["table", "csv", "json", "xlsx"])
 @pass_state
-def report_targets(state, as_of, park, fmt, out, as_json):
-    """Each target: rate now, enterprises still needed, working days left, pace per week, cadres' shares.
+def report_targets(state, sheet, as_of, park, fmt, out, as_json):
+    """Each target: rate now, enterprises still needed, working days left, pace per week, outcome (met,
+    missed on its due day, or open), cadres' shares.
 
     \b
     A cadre's share of the gap is proportional to their open (not yet founded) portfolio.
     --park shows only the park's own targets.
-    Example: unionflow report targets --as-of 2018-09-30
+    Examples:
+      unionflow report targets --as-of 2018-09-30
+      unionflow report targets --sheet shares --format csv --out shares.csv
     """
     from workflow.targets import targets_report
 
-    _emit_report(state, "targets", targets_report(state.ctx, as_of=as_of, park=park), fmt, out, as_json)
+    data = targets_report(state.ctx, as_of=as_of, park=park)
+    _emit_report(state, f"targets:{sheet}" if sheet else "targets", data, fmt, out, as_json)
 
 
 @report_group.command("cadres")
@@ -1478,19 +1485,25 @@ def report_funnel(state, as_of, park, fmt, out, as_json):
 
 
 @report_group.command("incentives")
+@click.option("--sheet", type=click.Choice(["eligible", "constraints"]),
+              help="Only this list: the eligible enterprises, or those facing constraints. A CSV holds one "
+                   "list: the eligible unless this says constraints.")
 @_report_options(["table", "csv", "json", "xlsx"])
 @pass_state
-def report_incentives(state, as_of, park, fmt, out, as_json):
+def report_incentives(state, sheet, as_of, park, fmt, out, as_json):
     """Incentives and constraints (激励约束): who is eligible for the talent-apartment and member-supermarket
     programmes (founded or active), and who faces constraints (25+ employees, no union, stalled or more
     than 6 months after opening).
 
     \b
-    Example: unionflow report incentives --format xlsx --out incentives.xlsx
+    Examples:
+      unionflow report incentives --format xlsx --out incentives.xlsx
+      unionflow report incentives --sheet constraints --format csv --out constraints.csv
     """
     from workflow.ledger import incentives
 
-    _emit_report(state, "incentives", incentives(state.ctx, as_of=as_of, park=park), fmt, out, as_json)
+    data = incentives(state.ctx, as_of=as_of, park=park)
+    _emit_report(state, f"incentives:{sheet}" if sheet else "incentives", data, fmt, out, as_json)
 
 
 @enterprise_group.command("signups")

@@ -230,6 +230,16 @@ def _stamp(d: date, i: int, j: int, tz: str) -> str:
     return f"{d.isoformat()} {secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}.000000{tz}"
 
 
+def _facts(event: str, mode: str | None, members: int | None) -> str | None:
+    """The event's `data` as the case service writes it (strings): the mode chosen at `prepare`, the members
+    counted at a standalone `found` (a joint union's member is founded without a count)."""
+    if event == "prepare":
+        return f'{{"mode": "{mode}"}}'
+    if event == "found" and mode == "standalone":
+        return f'{{"members": "{members}"}}'
+    return None
+
+
 def iso(d: date | None) -> str | None:
     return None if d is None else d.isoformat()
 
@@ -329,7 +339,7 @@ def rows(spec: Spec, block: int, *, sqlite: bool = False) -> Iterator[tuple[tupl
                 else:
                     ev = (STEP_EVENTS[j - 1], LADDER[j - 1], LADDER[j], cadre, None)
                 events.append((eid + j, cid, "transition", ev[0], ev[1], ev[2], day.isoformat(), _stamp(day, i, j, tz),
-                               ev[3], ev[4], None))
+                               ev[3], ev[4], _facts(ev[0], mode, members)))
             episode = 1 + steps
         created, updated = events[0][7], events[-1][7]
         contact_name = _person(rng) if r() < 0.4 else None

@@ -125,15 +125,20 @@ def test_coverage_refusals(cli, org):
 
 
 # --------------------------------------------------------------------------------------------- as of a past day
+def found_standalone(cli, uscc, cadre, members):
+    """Contacted on 10 March, preparatory (standalone) on 20 March, founded on 10 April with `members`."""
+    cli("case", "contact", uscc, "--note", "见面", "--on", "2026-03-10", user=cadre)
+    cli("case", "prepare", uscc, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-03-20",
+        "--on", "2026-03-20", user=cadre)
+    cli("case", "found", uscc, "--congress-on", "2026-04-09", "--approval-ref", "松总工〔2026〕1号", "--chair", "陈",
+        "--members", str(members), "--on", "2026-04-10", user=cadre)
+
+
 @pytest.fixture
 def history(cli, org):
     """Cases moved with the CLI on different days: a setback, a close and a reopen."""
     a = add_case(org, U[10], "甲", cadre="C01", status_since="2026-03-02")
-    cli("case", "contact", U[10], "--note", "见面", "--on", "2026-03-10", user="C01")
-    cli("case", "prepare", U[10], "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-03-20",
-        "--on", "2026-03-20", user="C01")
-    cli("case", "found", U[10], "--congress-on", "2026-04-09", "--approval-ref", "松总工〔2026〕1号", "--chair", "陈",
-        "--members", "20", "--on", "2026-04-10", user="C01")
+    found_standalone(cli, U[10], "C01", members=20)
     cli("case", "setback", U[10], "--reason", "批复被撤回", "--on", "2026-04-20", user="C01")
     cli("case", "found", U[10], "--on", "2026-05-06", user="C01")
     add_case(org, U[11], "乙", cadre="C01", status="contacted", status_since="2026-03-02")
@@ -180,6 +185,77 @@ def test_monthly_trend(cli, history):
     ]
     by = cli.json("report", "coverage", "--monthly", "--from", "2026-04-01", "--to", "2026-04-30", "--by", "cadre")
     assert [(r["group"], r["enterprises"]) for r in by["months"][0]["rows"]] == [("C01", 1), ("C02", 2)]
+
+
+@pytest.fixture
+def changing(cli, org):
+    """Cases whose cadre, founding mode and members changed over time, all through the CLI (with events)."""
+    cli("joint-union", "add", "JU", "联合工会", "--kind", "grid", "--park", "SJ", user="A01")
+    cli("joint-union", "found", "JU", "--approval-ref", "松总工〔2026〕3号", "--on", "2026-01-05", user="A01")
+    add_case(org, U[20], "甲", employees=100, members=0, status_since="2026-03-02")
+    add_case(org, U[21], "乙", employees=50, members=40, status="founded", status_since="2026-01-05")
+    add_case(org, U[22], "丙", employees=10, status_since="2026-03-02")
+    add_case(org, U[23], "丁", employees=80, members=30, status="founded", status_since="2026-01-05")
+    cli("assign", "C01", U[20], U[21], U[23], user="A01", today="2026-03-05")
+    cli("assign", "C02", U[22], user="A01", today="2026-03-05")
+    found_standalone(cli, U[20], "C01", members=60)
+    cli("case", "contact", U[22], "--note", "见面", "--on", "2026-03-20", user="C02")
+    cli("case", "prepare", U[22], "--mode", "joint", "--joint-union", "JU", "--on", "2026-04-01", user="C02")
+    cli("case", "found", U[22], "--on", "2026-04-20", user="C02")  # joins the joint union: no member count
+    cli("case", "setback", U[23], "--reason", "批复被撤回", "--on", "2026-03-10", user="C01")
+    cli("case", "found", U[23], "--members", "50", "--on", "2026-04-10", user="C01")
+    cli("assign", "C02", U[20], user="A01", today="2026-05-01")
+    return org
+
+
+def _groups(report):
+    return [measures(r, "group", "enterprises", "covered", "members") for r in report["rows"]]
+
+
+def test_as_of_reconstructs_cadre_mode_and_members(cli, changing):
+    def rows(day, by):
+        return _groups(cli.json("report", "coverage", "--as-of", day, "--by", by))
+
+    # 1 March: only the two imported with a union; nobody was assigned yet, no mode chosen (乙 keeps its
+    # imported 40 members; 丁's import count was overwritten by its later founding: its first count, 50).
+    assert rows("2026-03-01", "cadre") == [(None, 2, 2, 90)]
+    assert rows("2026-03-01", "mode") == [(None, 2, 2, 90)]
+    # 15 March: 甲 contacted (no union, no members yet), 丁 set back (no union: 0), all assigned.
+    assert rows("2026-03-15", "cadre") == [("C01", 3, 1, 40), ("C02", 1, 0, 0)]
+    assert rows("2026-03-15", "mode") == [(None, 4, 1, 40)]
+    # 15 April: 甲 founded standalone with 60 members, 丙 preparatory in the joint union, 丁 founded again (50).
+    assert rows("2026-04-15", "mode") == [("joint", 1, 0, 0), ("standalone", 1, 1, 60), (None, 2, 2, 90)]
+    assert rows("2026-04-15", "cadre") == [("C01", 3, 3, 150), ("C02", 1, 0, 0)]
+    # 15 May: 甲 handed to C02 on 1 May; 丙 covered by the joint union since 20 April.
+    assert rows("2026-05-15", "cadre") == [("C01", 2, 2, 90), ("C02", 2, 2, 60)]
+    assert rows("2026-05-15", "mode") == [("joint", 1, 1, 0), ("standalone", 1, 1, 60), (None, 2, 2, 90)]
+    assert rows("2026-05-15", "mode") == _groups(cli.json("report", "coverage", "--by", "mode"))  # as today
+
+    trend = cli.json("report", "coverage", "--monthly", "--from", "2026-02-01", "--to", "2026-05-31")["months"]
+    assert [(m["month"], m["members"], m["employees"], m["membership_rate"]) for m in trend] == [
+        ("2026-02", 90, 130, round(90 / 130, 6)), ("2026-03", 40, 240, round(40 / 240, 6)),
+        ("2026-04", 150, 240, 0.625), ("2026-05", 150, 240, 0.625)]
+
+    ledger = {r["cadre"]: r for r in cli.json("report", "cadres", "--as-of", "2026-04-15")["cadres"]}
+    assert measures(ledger["C01"], "portfolio", "founded", "founded_in_period") == (3, 3, 2)
+    assert measures(ledger["C02"], "portfolio", "preparatory", "founded_in_period") == (1, 1, 0)
+    before = {r["cadre"]: r["portfolio"] for r in cli.json("report", "cadres", "--as-of", "2026-03-01")["cadres"]}
+    assert before[None] == 2 and before["C01"] == 0
+    eligible = cli.json("report", "incentives", "--as-of", "2026-04-15")["eligible"]
+    assert sorted((e["enterprise"], e["mode"], e["cadre"]) for e in eligible) == [
+        ("丁", None, "C01"), ("乙", None, "C01"), ("甲", "standalone", "C01")]
+
+
+def test_benchmark_baseline_reconstructs_members_too(changing, db_url):
+    from benchmarks.bench_reports import bench_coverage
+    from workflow.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        rows = bench_coverage(engine, 4, repeat=1)  # raises when the report and the baseline disagree
+    finally:
+        engine.dispose()
+    assert [r["name"] for r in rows][-1] == "coverage as of"
 
 
 # --------------------------------------------------------------------------------------------- targets
@@ -234,7 +310,41 @@ def test_target_arithmetic(cli, org):
 
     out = cli("report", "targets", today=today).stdout
     assert "70.0%" in out and "30.0%" in out
+    sj_line = next(line for line in out.splitlines() if " SJ " in line)
+    assert sj_line.split()[-2:] == ["3.33", "open"]  # the pace with two decimals, always
+    all_line = next(line for line in out.splitlines() if "(all)" in line)  # as `target list` says
+    assert all_line.split()[-2:] == ["0", "open"]  # due today, not reached: no pace, not missed yet
     assert [t["park"] for t in cli.json("report", "targets", "--park", "SJ", today=today)["targets"]] == ["SJ"]
+
+
+def test_target_outcome_and_no_target_in_the_past(cli, org):
+    r = cli("target", "set", "70%", "--by", "2026-06-14", user="A01", expect=1)
+    assert r.stderr.strip() == ("Error: --by 2026-06-14 is in the past (today is 2026-06-15): a target is due on a day "
+                                "still ahead")
+    assert cli.json("target", "list") == []
+    for i in range(4):
+        add_case(org, U[i], f"甲{i}", cadre="C01", status_since="2026-03-02")
+    cli("target", "set", "50%", "--by", "2026-04-30", user="A01", today="2026-03-02")
+    cli("target", "set", "25%", "--by", "2026-05-29", user="A01", today="2026-03-02")
+    cli("target", "set", "75%", "--by", "2026-12-31", user="A01", today="2026-03-02")
+    cli("case", "contact", U[0], "--note", "见面", "--on", "2026-03-10", user="C01")
+    cli("joint-union", "add", "JU", "联合工会", "--kind", "grid", "--park", "SJ", user="A01")
+    cli("joint-union", "found", "JU", "--approval-ref", "松总工〔2026〕3号", "--on", "2026-03-02", user="A01")
+    cli("case", "prepare", U[0], "--mode", "joint", "--joint-union", "JU", "--on", "2026-03-20", user="C01")
+    cli("case", "found", U[0], "--on", "2026-05-20", user="C01")
+    found_standalone(cli, U[1], "C01", members=10)
+    cli("case", "setback", U[1], "--reason", "批复被撤回", "--on", "2026-06-01", user="C01")
+
+    report = cli.json("report", "targets")["targets"]
+    # 30 April: only 甲0's contact, nothing founded (missed); 29 May: 甲0 and 甲1 (met); end of year: open.
+    assert [(t["by"], t["outcome"], t["rate_on_due_day"], t["rate"]) for t in report] == [
+        ("2026-04-30", "missed", 0.25, 0.25), ("2026-05-29", "met", 0.5, 0.25), ("2026-12-31", "open", None, 0.25)]
+    earlier = cli.json("report", "targets", "--as-of", "2026-05-29")["targets"]
+    assert [(t["outcome"], t["rate"]) for t in earlier] == [("missed", 0.5), ("met", 0.5), ("open", 0.5)]
+    lines = cli("report", "targets").stdout.splitlines()
+    assert [line.split()[-1] for line in lines[3:6]] == ["missed", "met", "open"]
+    zh = cli("report", "targets", lang="zh").stdout
+    assert "完成情况" in zh and "未达成" in zh and "已达成" in zh and "进行中" in zh
 
 
 # --------------------------------------------------------------------------------------------- the ledger
@@ -275,6 +385,47 @@ def test_cadres_ledger(cli, org):
     assert measures(past["C01"], "portfolio", "founded", "stalled", "escalations") == (4, 1, 1, 2)
     r = cli("report", "cadres", "--from", "2026-07-01", expect=1)
     assert r.stderr.strip() == "Error: --from 2026-07-01 is after --as-of 2026-06-15"
+
+
+def test_ledger_says_founded_as_coverage_does(cli, dataset):
+    """"Founded" is founded or active in both reports; the status column is named for what it counts."""
+    assert measures(cli.json("report", "cadres")["cadres"][0], "cadre", "founded", "active", "covered") == (
+        "C01", 2, 1, 3)
+    coverage = cli("report", "coverage", "--by", "cadre").stdout.splitlines()
+    ledger = cli("report", "cadres").stdout.splitlines()
+    assert coverage[1].split()[:5] == ["Cadre", "Name", "Enterprises", "Founded", "Founding"]
+    assert ledger[1].split()[:4] == ["Cadre", "Name", "Portfolio", "Founded"]
+    c01 = next(line.split() for line in ledger if line.startswith("C01"))
+    assert c01[:4] == ["C01", "王芳", "3", "3"]  # as `coverage --by cadre`: 甲 founded, 乙 active, 己 joint
+    headers = cli("report", "cadres", "--format", "csv", lang="zh").stdout.lstrip("\ufeff").splitlines()[0].split(",")
+    assert headers[:5] == ["包干干部", "姓名", "园区", "包干企业数", "已建会企业数"]
+    assert "已建会（未规范运行）" in headers and "规范运行" in headers
+    assert cli("report", "coverage", "--by", "cadre", lang="zh").stdout.splitlines()[1].split()[:2] == [
+        "包干干部", "姓名"]
+
+
+def test_empty_keys_are_named_in_human_formats(cli, dataset):
+    add_enterprise(dataset, U[8], "无人负责", status="prospect", employees=30)
+    cli("target", "set", "90%", "--by", "2026-12-31", "--park", "SJ", user="A01")
+    table = cli("report", "coverage", "--by", "cadre").stdout
+    assert "(unassigned)" in table
+    assert [line.split()[:2] for line in cli("report", "coverage", "--by", "mode").stdout.splitlines()[3:6]] == [
+        ["joint", "1"], ["standalone", "2"], ["(not", "recorded)"]]
+    zh = cli("report", "coverage", "--by", "mode", "--format", "csv", lang="zh").stdout
+    assert "\n（未记录）,5,1," in zh
+    page = cli("report", "coverage", "--by", "cadre", "--format", "html").stdout
+    assert "<td>(unassigned)</td>" in page
+    assert cli.json("report", "coverage", "--by", "cadre")["rows"][-1]["group"] is None  # JSON keeps null
+
+    targets = cli.json("report", "targets")["targets"][0]["cadres"]
+    assert (targets[-1]["cadre"], targets[-1]["share"]) == (None, 1)
+    assert "(unassigned)" in cli("report", "targets").stdout
+    ledger = cli.json("report", "cadres")["cadres"]
+    assert measures(ledger[-1], "cadre", "portfolio", "target_rate", "gap_share") == (None, 1, 0.9, 1)
+    unassigned = next(line for line in cli("report", "cadres").stdout.splitlines() if line.startswith("("))
+    assert unassigned.split()[:2] == ["(unassigned)", "1"] and unassigned.split()[-2:] == ["1", "0"]
+    park = {r["cadre"]: r["gap_share"] for r in cli.json("report", "cadres", "--park", "SJ")["cadres"]}
+    assert park[None] == 1 and "（未分配）" in cli("report", "cadres", lang="zh").stdout
 
 
 def test_stalled_as_of_a_past_day_uses_the_stay_of_that_day(cli, org):
@@ -342,6 +493,12 @@ def test_incentive_and_constraint_lists(cli, org):
     ]
     xp = cli.json("report", "incentives", "--park", "XP")
     assert xp["eligible"] == [] and [c["uscc"] for c in xp["constraints"]] == [U[7]]
+    # Words, not codes, in every human format and language; --json keeps the codes.
+    table = cli("report", "incentives", "--sheet", "constraints").stdout
+    assert "stalled, more than 6 months after opening" in table and "past_6_months" not in table
+    csv_text = cli("report", "incentives", "--sheet", "constraints", "--format", "csv").stdout
+    assert ",more than 6 months after opening," in csv_text and "past_6" not in csv_text
+    assert "停滞、开业已超过 6 个月" in cli("report", "incentives", lang="zh").stdout
 
 
 # --------------------------------------------------------------------------------------------- sign-ups

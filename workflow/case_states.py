@@ -5,37 +5,84 @@ Today's status is the case row. An earlier day's status is reconstructed from th
 whose history starts after the day did not exist yet. A case with no recorded history at all is taken
 as it stands, from its `status_since` on.
 
-Only the status is reconstructed; park, industry, grid, mode, cadre and member counts are today's.
+On an earlier day the facts that change over a case's life are reconstructed too (`facts_at`, one
+more grouped query over the events that record them); park, industry, grid and employees are today's.
+
+- Cadre: an `assignment` event records `from` and `to` (cadre codes). On the day the case was held by
+  the `to` of its latest assignment on or before the day; before its first assignment, by that
+  assignment's `from` (usually nobody). A case never assigned through `assign` keeps its current cadre.
+- Founding mode: chosen only at `prepare`, whose event records `mode`. On the day: the mode of the
+  latest `prepare` on or before the day; before its first `prepare`, none (null). A case whose history
+  has no `prepare` with a mode keeps its current mode (e.g. data loaded without events).
+- Members: a `found` event records `members` when the count is given. On the day: the count of the
+  latest such `found` on or before the day. Before a case's first recorded count the history cannot
+  tell (the founding overwrote the enterprise's count): while the case had no union on the day its
+  members are taken as 0 (members are recruited for the founding); if it already had one (imported
+  with a union, later set back and founded again), the earliest recorded count is used. A case whose
+  history records no count keeps the enterprise's current count on every day (e.g. an enterprise
+  imported with its union and members before any event, or covered by a joint union without a count).
+  A re-import that changes the count writes no event: its change shows from today on only.
 """
 
 from __future__ import annotations
 
 import calendar as _calendar
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import and_, exists, func, select, text, union_all
+from sqlalchemy import Integer, and_, case, cast, exists, func, literal, null, or_, select, text, union_all
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from templates.i18n import _
+from workflow.db import reading
 from workflow.errors import InvalidInput
-from workflow.tables import CASE, ENT, ESC, EVENT, OV
-from workflow.vocabulary import LEVELS
+from workflow.tables import CADRE, CASE, ENT, ESC, EVENT, OV
+from workflow.vocabulary import COVERED_STATUSES, LEVELS
 from workflow.workdays import WorkdayCalendar
 
 STATE_EVENT_KINDS = ("transition", "import")
+REPORT_WORK_MEM = "64MB"
+
+
+def report_settings(conn) -> None:
+    """The server settings of a report's snapshot on PostgreSQL (the benchmark's baselines use them too):
+    memory to sort the event history in, and no JIT, whose compiling cost seconds at a million cases for
+    queries that run once."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        conn.exec_driver_sql("SET LOCAL jit = off")
+
+
+@contextmanager
+def report_reading(engine):
+    """`reading` with the report settings."""
+    with reading(engine) as conn:
+        report_settings(conn)
+        yield conn
+
+
+FACTS = ("cadre", "mode", "members")
 
 
 @dataclass(frozen=True)
 class CasesAt:
-    """Cases as of a day: a FROM clause (founding_case joined with enterprise) and the status columns."""
+    """Cases as of a day: a FROM clause (founding_case joined with enterprise) and the status columns.
+
+    The responsible cadre, the founding mode and the members of the day (`cadre_id`, `mode`, `members`)
+    are today's columns on today's `CasesAt`; on an earlier day, a query asks for the ones it uses with
+    `with_facts(...)`, which joins in only their reconstruction (using one it did not ask for is a bug).
+    """
 
     source: FromClause
     status: ColumnElement
     since: ColumnElement
     as_of: date
     historic: bool
+    dialect: str = "sqlite"
+    base: FromClause | None = None  # the source before any facts were joined in
+    facts: dict = field(default_factory=dict, compare=False)  # {name: column} once `with_facts` joined them
 
     def stalled(self) -> ColumnElement:
         """The case has a remind/overdue/meeting escalation in the stay it was in on the day."""
@@ -47,6 +94,34 @@ class CasesAt:
             ESC.c.case_id == CASE.c.id, ESC.c.status == self.status, ESC.c.as_of >= self.since,
             ESC.c.as_of <= self.as_of, levels,
         ))
+
+    def with_facts(self, *names: str) -> CasesAt:
+        """These cases with the day's `names` (of FACTS) joined in; today's need nothing joined."""
+        if not self.historic:
+            return self
+        wanted = tuple(n for n in FACTS if n in names or n in self.facts)
+        base = self.base if self.base is not None else self.source
+        source, columns = join_facts(base, self.status, self.as_of, self.dialect, wanted)
+        return replace(self, source=source, base=base, facts=columns)
+
+    def fact(self, name: str) -> ColumnElement:
+        if not self.historic:
+            return {"cadre": CASE.c.cadre_id, "mode": CASE.c.mode, "members": ENT.c.members}[name]
+        if name not in self.facts:
+            raise RuntimeError(f"the {name} of a past day is used without with_facts({name!r})")
+        return self.facts[name]
+
+    @property
+    def cadre_id(self) -> ColumnElement:
+        return self.fact("cadre")
+
+    @property
+    def mode(self) -> ColumnElement:
+        return self.fact("mode")
+
+    @property
+    def members(self) -> ColumnElement:
+        return self.fact("members")
 
 
 def status_history_at(as_of: date, dialect: str = "sqlite"):
@@ -79,6 +154,90 @@ def status_history_at(as_of: date, dialect: str = "sqlite"):
     return union_all(last, without_history).subquery("state")
 
 
+def _last_per_group(inner, keys: tuple, order: tuple, dialect: str):
+    """The first row of each `keys` group of `inner` in `order`: DISTINCT ON on PostgreSQL, a window elsewhere."""
+    cols = list(inner.c)
+    if dialect == "postgresql":
+        return select(*cols).distinct(*keys).order_by(*keys, *order).subquery("picked")
+    rn = func.row_number().over(partition_by=keys, order_by=order).label("rn")
+    ranked = select(*cols, rn).subquery("ranked_fact")
+    return select(*(ranked.c[c.name] for c in cols)).where(ranked.c.rn == 1).subquery("picked")
+
+
+def facts_at(as_of: date, dialect: str = "sqlite", names: tuple[str, ...] = FACTS):
+    """Per case with any event recording one of `names` (cadre, mode, members): what those events say on
+    `as_of` (the rules are in the module docstring). Columns: case_id, and per fact `has_<fact>` (1 when
+    the history records it) and its values: cadre_code; mode; members_on_day and members_first."""
+    kind, event, data = EVENT.c.kind, EVENT.c.event, EVENT.c.data
+    to_code, from_code = data["to"].as_string(), data["from"].as_string()
+    mode, members = data["mode"].as_string(), data["members"].as_string()
+    recording = {  # the events that may record each fact
+        "cadre": kind == "assignment",
+        "members": and_(kind == "transition", event == "found"),
+        "mode": and_(kind == "transition", event == "prepare"),
+    }
+    # The JSON is read only for those events (inside the CASE): reading it for every event costs most.
+    value = case((kind == "assignment", to_code), (event == "found", members), else_=mode)
+    inner = (
+        select(
+            EVENT.c.case_id,
+            case((kind == "assignment", literal("cadre")), (event == "found", literal("members")),
+                 else_=literal("mode")).label("fact"),
+            value.label("value"),
+            case((kind == "assignment", from_code), else_=null()).label("before"),
+            EVENT.c.occurred_on, EVENT.c.id,
+        )
+        .where(or_(*(recording[n] for n in names)), value.isnot(None))
+        .subquery("fact_event")
+    )
+    on_day = inner.c.occurred_on <= as_of
+    # The latest observation on or before the day; failing that, the earliest after it.
+    order = (case((on_day, 0), else_=1), case((on_day, inner.c.occurred_on)).desc(), case((on_day, inner.c.id)).desc(),
+             inner.c.occurred_on, inner.c.id)
+    single = len(names) == 1
+    p = _last_per_group(inner, (inner.c.case_id,) if single else (inner.c.case_id, inner.c.fact), order, dialect)
+    recent = p.c.occurred_on <= as_of
+
+    def of(fact: str, value, when=None):
+        if single:  # one row per case already: no pivot
+            return value if when is None else case((when, value))
+        return func.max(case((p.c.fact == fact if when is None else and_(p.c.fact == fact, when), value)))
+
+    columns = {
+        "cadre": [of("cadre", literal(1)).label("has_cadre"),
+                  of("cadre", case((recent, p.c.value), else_=p.c.before)).label("cadre_code")],
+        "mode": [of("mode", literal(1)).label("has_mode"), of("mode", p.c.value, recent).label("mode")],
+        "members": [of("members", literal(1)).label("has_members"),
+                    of("members", cast(p.c.value, Integer), recent).label("members_on_day"),
+                    of("members", cast(p.c.value, Integer), ~recent).label("members_first")],
+    }
+    q = select(p.c.case_id, *(c for n in names for c in columns[n]))
+    return (q if single else q.group_by(p.c.case_id)).subquery("facts")
+
+
+def join_facts(source: FromClause, status: ColumnElement, as_of: date, dialect: str, names: tuple[str, ...]):
+    """`source` outer-joined with the reconstruction of `names` on `as_of`, and {name: the day's column}."""
+    if not names:
+        return source, {}
+    f = facts_at(as_of, dialect, names)
+    source = source.outerjoin(f, f.c.case_id == CASE.c.id)
+    columns = {}
+    if "cadre" in names:
+        holder = CADRE.alias("holder_then")
+        source = source.outerjoin(holder, holder.c.code == f.c.cadre_code)
+        columns["cadre"] = case((f.c.has_cadre.is_(None), CASE.c.cadre_id), else_=holder.c.id)
+    if "mode" in names:
+        columns["mode"] = case((f.c.has_mode.is_(None), CASE.c.mode), else_=f.c.mode)
+    if "members" in names:
+        columns["members"] = case(
+            (f.c.has_members.is_(None), ENT.c.members),
+            (f.c.members_on_day.isnot(None), f.c.members_on_day),
+            (status.in_(COVERED_STATUSES), f.c.members_first),
+            else_=0,
+        )
+    return source, columns
+
+
 def cases_at(as_of: date | None, today: date, dialect: str = "sqlite") -> CasesAt:
     as_of = as_of or today
     if as_of > today:
@@ -86,9 +245,9 @@ def cases_at(as_of: date | None, today: date, dialect: str = "sqlite") -> CasesA
             as_of=as_of.isoformat(), today=today.isoformat()))
     base = CASE.join(ENT, ENT.c.id == CASE.c.enterprise_id)
     if as_of == today:
-        return CasesAt(base, CASE.c.status, CASE.c.status_since, as_of, False)
+        return CasesAt(base, CASE.c.status, CASE.c.status_since, as_of, False, dialect)
     st = status_history_at(as_of, dialect)
-    return CasesAt(base.join(st, st.c.case_id == CASE.c.id), st.c.status, st.c.since, as_of, True)
+    return CasesAt(base.join(st, st.c.case_id == CASE.c.id), st.c.status, st.c.since, as_of, True, dialect)
 
 
 def cases_for(ctx, as_of: date | None) -> CasesAt:

@@ -19,9 +19,9 @@ from workflow.case_states import (
     cases_for,
     months_back,
     park_and_subparks,
+    report_reading,
     workday_calendar,
 )
-from workflow.db import reading
 from workflow.errors import InvalidInput
 from workflow.flags import NO_UNION_STATUSES
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
@@ -44,17 +44,17 @@ def _period(at: CasesAt, from_: date | None) -> date:
     return start
 
 
-def _applicable_target(targets: list[dict], park: str | None, as_of: date) -> dict | None:
-    """The earliest target still ahead that covers the cadre's park (a park's own before the federation's)."""
-    ahead = [t for t in targets if t["by"] >= as_of.isoformat() and t["park"] in (park, None)]
-    ahead.sort(key=lambda t: (t["by"], t["park"] is None))
+def _applicable_target(targets: list[dict], parks: tuple, as_of: date) -> dict | None:
+    """The earliest target still ahead that covers one of `parks` (a park's own before the federation's)."""
+    ahead = [t for t in targets if t["by"] >= as_of.isoformat() and t["park"] in (*parks, None)]
+    ahead.sort(key=lambda t: (t["by"], t["park"] is None, t["park"] or ""))
     return ahead[0] if ahead else None
 
 
 def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, park: str | None = None) -> dict:
     """The contract-responsibility ledger: per cadre, portfolio, cases by status, founded in the period,
     stalled, escalations, and their share of the target gap against what they achieved."""
-    at = cases_for(ctx, as_of)
+    at = cases_for(ctx, as_of).with_facts("cadre")
     start = _period(at, from_)
     rows: dict[int | None, dict] = {}
 
@@ -62,13 +62,13 @@ def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, par
         return rows.setdefault(cid, {"portfolio": 0, **dict.fromkeys(STATUSES, 0), "founded_in_period": 0,
                                      "stalled": 0, "escalations": 0})
 
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         by_status = (
-            select(CASE.c.cadre_id, at.status.label("status"), func.count().label("n"),
+            select(at.cadre_id.label("cadre_id"), at.status.label("status"), func.count().label("n"),
                    func.coalesce(func.sum(case((and_(at.status != "closed", at.stalled()), 1), else_=0)), 0)
                    .label("stalled"))
-            .select_from(at.source).where(*_in_park(park_ids)).group_by(CASE.c.cadre_id, at.status)
+            .select_from(at.source).where(*_in_park(park_ids)).group_by(at.cadre_id, at.status)
         )
         for r in conn.execute(by_status):
             d = row(r.cadre_id)
@@ -76,20 +76,21 @@ def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, par
             d["stalled"] += int(r.stalled)
             if r.status != "closed":
                 d["portfolio"] += r.n
+        # Credited to the cadre who held the case on the as-of day, like its place in the portfolio.
         founded = (
-            select(CASE.c.cadre_id, func.count(distinct(EVENT.c.case_id)))
-            .select_from(EVENT.join(CASE, CASE.c.id == EVENT.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id))
+            select(at.cadre_id, func.count(distinct(EVENT.c.case_id)))
+            .select_from(at.source.join(EVENT, EVENT.c.case_id == CASE.c.id))
             .where(EVENT.c.kind == "transition", EVENT.c.to_status == "founded",
                    EVENT.c.occurred_on.between(start, at.as_of), *_in_park(park_ids))
-            .group_by(CASE.c.cadre_id)
+            .group_by(at.cadre_id)
         )
         for cid, n in conn.execute(founded):
             row(cid)["founded_in_period"] = n
         escalations = (
-            select(CASE.c.cadre_id, func.count())
-            .select_from(ESC.join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id))
+            select(at.cadre_id, func.count())
+            .select_from(at.source.join(ESC, ESC.c.case_id == CASE.c.id))
             .where(ESC.c.level.in_(LEVELS), ESC.c.as_of.between(start, at.as_of), *_in_park(park_ids))
-            .group_by(CASE.c.cadre_id)
+            .group_by(at.cadre_id)
         )
         for cid, n in conn.execute(escalations):
             row(cid)["escalations"] = n
@@ -100,13 +101,16 @@ def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, par
     for c in cadres.values():
         if c.active and c.role in LEDGER_ROLES and (park_ids is None or c.park_id in park_ids):
             row(c.id)
+    # Unassigned cases have no cadre's park: they answer to the report's park, or to any park's target.
+    unassigned_parks = (park,) if park else tuple({t["park"] for t in targets})
     out = []
     for cid, d in rows.items():
         c = cadres.get(cid)
-        t = _applicable_target(targets, c.park if c else None, at.as_of)
+        t = _applicable_target(targets, (c.park,) if c else unassigned_parks, at.as_of)
         code = c.code if c else None
         share = next((s["share"] for s in t["cadres"] if s["cadre"] == code), 0) if t else None
         out.append({"cadre": code, "name": c.name if c else None, "park": c.park if c else None, **d,
+                    "covered": d["founded"] + d["active"],
                     "target_id": t["id"] if t else None, "target_rate": t["target_rate"] if t else None,
                     "target_by": t["by"] if t else None, "gap_share": share, "achieved": d["founded_in_period"]})
     out.sort(key=lambda r: (r["cadre"] is None, r["cadre"] or ""))
@@ -135,7 +139,7 @@ def funnel(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     counts: Counter = Counter()
     done: dict[str, Counter] = defaultdict(Counter)
     running: dict[str, Counter] = defaultdict(Counter)
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         cal = workday_calendar(conn)
         park_ids = park_and_subparks(conn, park) if park else None
         current = (select(at.status.label("status"), at.since.label("since"), func.count().label("n"))
@@ -168,16 +172,16 @@ def incentives(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     """Incentives and constraints (激励约束): enterprises with a union are eligible for the talent-apartment
     and member-supermarket programmes; those with 25+ employees, no union, and a stalled case or more than
     the allowed months since opening face constraints."""
-    at = cases_for(ctx, as_of)
+    at = cases_for(ctx, as_of).with_facts("cadre", "mode")
     months = int(ctx.config.get("allowances", "new_enterprise_months"))
     cutoff = months_back(at.as_of, months)
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
-        src = (at.source.join(PARK, PARK.c.id == ENT.c.park_id).outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id)
+        src = (at.source.join(PARK, PARK.c.id == ENT.c.park_id).outerjoin(CADRE, CADRE.c.id == at.cadre_id)
                .outerjoin(JU, JU.c.id == CASE.c.joint_union_id))
         base = [ENT.c.uscc, ENT.c.name.label("enterprise"), PARK.c.code.label("park"), at.status.label("status"),
                 CADRE.c.code.label("cadre")]
-        eligible_q = (select(*base, CASE.c.mode, JU.c.code.label("joint_union"), CASE.c.founded_on,
+        eligible_q = (select(*base, at.mode.label("mode"), JU.c.code.label("joint_union"), CASE.c.founded_on,
                              CASE.c.activated_on)
                       .select_from(src).where(at.status.in_(COVERED_STATUSES), *_in_park(park_ids))
                       .order_by(PARK.c.code, ENT.c.uscc))

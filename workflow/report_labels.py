@@ -13,6 +13,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "grid": ("Grid", "网格"),
     "mode": ("Founding mode", "建会方式"),
     "name": ("Name", "名称"),
+    "person_name": ("Name", "姓名"),
     # coverage
     "enterprises": ("Enterprises", "企业数"),
     "covered": ("Founded", "已建会企业数"),
@@ -25,6 +26,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "covered_membership_rate": ("Membership rate (founded)", "已建会企业入会率"),
     "month": ("Month", "月份"),
     "as_of": ("As of", "截至日期"),
+    "period": ("Period", "期间"),
     # targets
     "id": ("Target", "目标编号"),
     "basis": ("Basis", "口径"),
@@ -36,6 +38,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "open_cases": ("Open cases", "未建会企业数"),
     "share": ("Share of the gap", "分担缺口"),
     "share_exact": ("Share (exact)", "分担缺口（精确）"),
+    "outcome": ("Outcome", "完成情况"),
+    "rate_on_due_day": ("Rate on the due day", "期限日建会率"),
     # funnel
     "status": ("Status", "状态"),
     "cases": ("Cases", "企业数"),
@@ -47,10 +51,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "prospect": ("Prospect", "摸排"),
     "contacted": ("Contacted", "已对接"),
     "preparatory": ("Preparatory", "筹备"),
-    "founded": ("Founded", "已建会"),
+    "founded": ("Founded, not yet active", "已建会（未规范运行）"),  # the status; "covered" is founded or active
     "active": ("Active", "规范运行"),
     "closed": ("Closed", "已注销"),
     "founded_in_period": ("Founded in period", "期内建会数"),
+    "from": ("Period from", "统计起始日"),
     "stalled": ("Stalled", "停滞"),
     "escalations": ("Escalations", "督办次数"),
     "target_by": ("Target due", "目标期限"),
@@ -76,9 +81,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "title_constraints": ("Constraints", "约束名单"),
     "total": ("Total", "合计"),
     "none": ("(none)", "（无）"),
+    "unassigned": ("(unassigned)", "（未分配）"),
+    "not_recorded": ("(not recorded)", "（未记录）"),
+    "all_parks": ("(all)", "（全部）"),
     "basis_all": ("all enterprises", "全部企业"),
     "basis_shuangshi": ("双实 enterprises", "双实企业"),
 }
+
+
+# A target's outcome (English shows the code, itself a word).
+OUTCOMES_ZH = {"met": "已达成", "missed": "未达成", "open": "进行中"}
+
+
+def outcome_label(outcome: str | None, lang: str) -> str | None:
+    return OUTCOMES_ZH.get(outcome, outcome) if lang == "zh" and outcome else outcome
 
 
 def status_label(status: str | None, lang: str) -> str | None:

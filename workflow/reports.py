@@ -3,6 +3,11 @@
 Founding rate = enterprises whose case is founded or active ÷ enterprises whose case is not closed
 (a joint union's members count as founded once it is). Basis `all` or `shuangshi` (双实 enterprises only).
 Membership rate = union members ÷ employees, of all enterprises in scope and of the founded ones.
+
+On a past day (`--as-of`, each month end of `--monthly`) every case is taken as it stood that day: its
+status, responsible cadre, founding mode and union members are reconstructed from its event history
+(`workflow/case_states.py` documents the rules, e.g. where the history cannot tell a member count);
+park, industry, grid and employees are today's.
 """
 
 from __future__ import annotations
@@ -12,8 +17,15 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 
 from templates.i18n import _
-from workflow.case_states import CasesAt, cases_at, cases_for, month_end, park_and_subparks, rate
-from workflow.db import reading
+from workflow.case_states import (
+    CasesAt,
+    cases_at,
+    cases_for,
+    month_end,
+    park_and_subparks,
+    rate,
+    report_reading,
+)
 from workflow.errors import InvalidInput
 from workflow.tables import CADRE, CASE, ENT, PARK
 from workflow.vocabulary import BASES, COVERED_STATUSES
@@ -26,20 +38,20 @@ def check_basis(basis: str) -> None:
         raise InvalidInput(_("--basis must be one of {bases}, not {basis!r}").format(bases=", ".join(BASES), basis=basis))
 
 
-def _group_columns(by: str | None):
-    """(group column, name column or None, extra join) for a grouping."""
+def _group_columns(by: str | None, at: CasesAt | None = None):
+    """(group column, name column or None, extra join) for a grouping (`at`: the day's cadre and mode)."""
     if by is None:
         return None, None, None
     if by == "park":
         return PARK.c.code, PARK.c.name, ("park", PARK, PARK.c.id == ENT.c.park_id)
     if by == "cadre":
-        return CADRE.c.code, CADRE.c.name, ("cadre", CADRE, CADRE.c.id == CASE.c.cadre_id)
+        return CADRE.c.code, CADRE.c.name, ("cadre", CADRE, CADRE.c.id == (CASE.c.cadre_id if at is None else at.cadre_id))
     if by == "industry":
         return ENT.c.industry, None, None
     if by == "grid":
         return ENT.c.grid, None, None
     if by == "mode":
-        return CASE.c.mode, None, None
+        return (CASE.c.mode if at is None else at.mode), None, None
     raise InvalidInput(_("--by must be one of {groupings}, not {by!r}").format(groupings=", ".join(GROUPINGS), by=by))
 
 
@@ -54,9 +66,10 @@ def scope_filters(at: CasesAt, basis: str, park_ids: list[int] | None) -> list:
 
 
 def coverage_query(at: CasesAt, by: str | None, basis: str, park_ids: list[int] | None = None):
-    group, name, join = _group_columns(by)
+    at = at.with_facts("members", *(("cadre",) if by == "cadre" else ()), *(("mode",) if by == "mode" else ()))
+    group, name, join = _group_columns(by, at)
     is_covered = at.status.in_(COVERED_STATUSES)
-    members, employees = func.coalesce(ENT.c.members, 0), func.coalesce(ENT.c.employees, 0)
+    members, employees = func.coalesce(at.members, 0), func.coalesce(ENT.c.employees, 0)
     measures = [
         func.count().label("enterprises"),
         func.coalesce(func.sum(case((is_covered, 1), else_=0)), 0).label("covered"),
@@ -106,7 +119,7 @@ def coverage(ctx, by: str | None = None, as_of: date | None = None, basis: str =
     check_basis(basis)
     _group_columns(by)
     at = cases_for(ctx, as_of)
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         result = coverage_on(conn, at, by, basis, park_ids)
     return {"as_of": at.as_of.isoformat(), "basis": basis, "by": by, "park": park, **result}
@@ -135,7 +148,7 @@ def coverage_monthly(ctx, from_: date, to: date, by: str | None = None, basis: s
     _group_columns(by)
     today = ctx.clock.today()
     points = []
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         park_ids = park_and_subparks(conn, park) if park else None
         for day in month_ends(from_, to, today):
             result = coverage_on(conn, cases_at(day, today, conn.dialect.name), by, basis, park_ids)

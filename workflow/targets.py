@@ -2,6 +2,10 @@
 
 For each target: the rate now, the enterprises still needed, the working days left, the pace needed
 per week, and each cadre's share of the gap in proportion to their open portfolio (包干).
+
+A target is set for a day still ahead. Its outcome as of a day: `met` once the rate has reached it (for a
+target whose due day has passed, the rate on the due day decides), `missed` when the due day passed
+below it, `open` otherwise.
 """
 
 from __future__ import annotations
@@ -14,14 +18,21 @@ from datetime import date
 from sqlalchemy import and_, func, insert, select, update
 
 from templates.i18n import N_, _
-from workflow.case_states import CasesAt, cases_for, park_and_subparks, workday_calendar
+from workflow.case_states import (
+    CasesAt,
+    cases_at,
+    cases_for,
+    park_and_subparks,
+    report_reading,
+    workday_calendar,
+)
 from workflow.db import reading, transaction
 from workflow.errors import InvalidInput
 from workflow.flags import NO_UNION_STATUSES
 from workflow.people import park_id
 from workflow.permissions import require_actor, require_role
 from workflow.reports import check_basis, coverage_on, scope_filters
-from workflow.tables import CADRE, CASE, PARK, TARGET
+from workflow.tables import CADRE, PARK, TARGET
 
 log = logging.getLogger(__name__)
 _NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
@@ -48,6 +59,10 @@ def set_target(ctx, rate: str | float, by: date, park: str | None = None, basis:
     """Set (or change) the target for a park — or the whole federation — due on `by` (admins)."""
     check_basis(basis)
     value = parse_rate(rate)
+    today = ctx.clock.today()
+    if by < today:
+        raise InvalidInput(_("--by {by} is in the past (today is {today}): a target is due on a day still ahead").format(
+            by=by.isoformat(), today=today.isoformat()))
     with transaction(ctx.ready_engine) as conn:
         require_role(require_actor(conn, ctx.actor_code), N_("set a target"), "admin")
         pid = park_id(conn, park) if park else None
@@ -94,9 +109,10 @@ def split_gap(needed: int, portfolios: list[int]) -> list[int]:
 
 def cadre_shares(conn, at: CasesAt, basis: str, park_ids: list[int] | None, needed: int) -> list[dict]:
     """Each cadre's open (no union yet) portfolio in the target's scope and their share of the gap."""
+    at = at.with_facts("cadre")
     q = (
         select(CADRE.c.code, CADRE.c.name, func.count().label("open_cases"))
-        .select_from(at.source.outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id))
+        .select_from(at.source.outerjoin(CADRE, CADRE.c.id == at.cadre_id))
         .where(*scope_filters(at, basis, park_ids), at.status.in_(NO_UNION_STATUSES))
         .group_by(CADRE.c.code, CADRE.c.name)
     )
@@ -130,17 +146,31 @@ def targets_on(conn, at: CasesAt, park: str | None = None) -> list[dict]:
         days_left = cal.workdays_after(at.as_of, t.by_date)
         pace = round(needed * 5 / days_left, 2) if days_left else (0.0 if needed == 0 else None)
         shares = cadre_shares(conn, at, t.basis, park_ids, needed)
+        on_due_day = _on_due_day(conn, at, t, park_ids)
+        if on_due_day is not None:
+            outcome = "met" if enterprises_needed(t.rate, on_due_day["enterprises"], on_due_day["covered"]) == 0 \
+                else "missed"
+        else:
+            outcome = "met" if needed == 0 else "open"
         out.append({
             "id": t.id, "park": t.park, "basis": t.basis, "target_rate": t.rate, "by": t.by_date.isoformat(),
             "enterprises": total["enterprises"], "covered": total["covered"], "rate": total["rate"],
             "needed": needed, "working_days_left": days_left, "pace_per_week": pace,
             "open_cases": sum(s["open_cases"] for s in shares), "cadres": shares,
+            "outcome": outcome, "rate_on_due_day": on_due_day["rate"] if on_due_day else None,
         })
     return out
+
+
+def _on_due_day(conn, at: CasesAt, t, park_ids) -> dict | None:
+    """The coverage on a target's due day when that day is before `at`'s (None for a target still open)."""
+    if t.by_date >= at.as_of:
+        return None
+    return coverage_on(conn, cases_at(t.by_date, at.as_of, conn.dialect.name), None, t.basis, park_ids)["total"]
 
 
 def targets_report(ctx, as_of: date | None = None, park: str | None = None) -> dict:
     """`report targets`: {as_of, targets[{…, needed, working_days_left, pace_per_week, cadres[…]}]}."""
     at = cases_for(ctx, as_of)
-    with reading(ctx.ready_engine) as conn:
+    with report_reading(ctx.ready_engine) as conn:
         return {"as_of": at.as_of.isoformat(), "park": park, "targets": targets_on(conn, at, park)}
