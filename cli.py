@@ -1281,8 +1281,8 @@ def target_set(state, rate, by, park, basis, as_json):
 
     \b
     Examples:
-      unionflow --as A01 target set 70% --by 2018-12-31 --park SJ
-      unionflow --as A01 target set 0.8 --by 2019-12-31 --basis shuangshi
+      unionflow --as A01 target set 70% --by 2027-12-31 --park SJ
+      unionflow --as A01 target set 0.8 --by 2028-12-31 --basis shuangshi
     """
     from workflow.targets import set_target
 
