@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from workflow.vocabulary import MAX_COUNT, MAX_ID
+
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -43,8 +45,25 @@ class IsoDateTime(click.ParamType):
                       param, ctx)
 
 
+class CaseRef(click.ParamType):
+    """REF: a case id, or an enterprise's USCC (18 characters, even when they are all digits)."""
+
+    name = "REF"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if len(text) != 18 and text.isdigit() and not 1 <= int(text) <= MAX_ID:
+            self.fail(_t("{value!r} is neither a case id (1 to {max}) nor a USCC (18 characters)").format(
+                value=text, max=MAX_ID), param, ctx)
+        return text
+
+
 DATE = IsoDate()
 DATETIME = IsoDateTime()
+REF = CaseRef()
+LIMIT = click.IntRange(1, MAX_ID)  # --limit N
+COUNT = click.IntRange(0, MAX_COUNT)  # employees, members, sign-ups: more is a typo
+ID = click.IntRange(1, MAX_ID)  # a row id
 
 
 class UnionflowGroup(click.Group):
@@ -435,7 +454,7 @@ def case_group():
 @click.option("--park", metavar="CODE", help="Only this park's cases.")
 @click.option("--stalled", is_flag=True, help="Only stalled cases, with working days in status and the level reached.")
 @as_of_option
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--limit", type=LIMIT, help="At most this many rows.")
 @json_option
 @pass_state
 def case_list(state, mine, status, cadre, park, stalled, as_of, limit, as_json):
@@ -455,7 +474,7 @@ def case_list(state, mine, status, cadre, park, stalled, as_of, limit, as_json):
 
 
 @case_group.command("show")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @json_option
 @pass_state
 def case_show(state, ref, as_json):
@@ -466,7 +485,7 @@ def case_show(state, ref, as_json):
 
 
 @case_group.command("history")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @json_option
 @pass_state
 def case_history(state, ref, as_json):
@@ -491,7 +510,7 @@ def _step(state, ref, event, as_json, **facts):
 
 
 @case_group.command("contact")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @on_option
 @click.option("--person", help="The employer's contact person you met.")
 @note_option
@@ -503,7 +522,7 @@ def case_contact(state, ref, on, person, note, as_json):
 
 
 @case_group.command("prepare")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--mode", required=True, type=click.Choice(["standalone", "joint"]), help="Founding path.")
 @on_option
 @click.option("--group-leader", help="Leader of the preparatory group (standalone).")
@@ -525,12 +544,12 @@ def case_prepare(state, ref, mode, on, group_leader, applied_on, joint_union, no
 
 
 @case_group.command("found")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @on_option
 @click.option("--congress-on", type=DATE, help="Day of the member assembly / election.")
 @click.option("--approval-ref", help="Approval reference of the higher union (批复文号), e.g. 松总工〔2018〕12号.")
 @click.option("--chair", help="The elected chair.")
-@click.option("--members", type=click.IntRange(min=0), help="Number of union members.")
+@click.option("--members", type=COUNT, help="Number of union members (at most the employees).")
 @note_option
 @json_option
 @pass_state
@@ -546,7 +565,7 @@ def case_found(state, ref, on, congress_on, approval_ref, chair, members, note, 
 
 
 @case_group.command("activate")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @on_option
 @click.option("--legal-cert", help="Reference of the union's legal-person certificate.")
 @note_option
@@ -558,7 +577,7 @@ def case_activate(state, ref, on, legal_cert, note, as_json):
 
 
 @case_group.command("setback")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--reason", required=True, help="Why the case goes one step back.")
 @on_option
 @json_option
@@ -569,7 +588,7 @@ def case_setback(state, ref, reason, on, as_json):
 
 
 @case_group.command("close")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--reason", required=True, type=click.Choice(["deregistered", "moved_out", "merged", "out_of_scope"]),
               help="Why the enterprise leaves: deregistered, moved out, merged, or out of scope.")
 @on_option
@@ -582,7 +601,7 @@ def case_close(state, ref, reason, on, note, as_json):
 
 
 @case_group.command("reopen")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @on_option
 @note_option
 @json_option
@@ -593,7 +612,7 @@ def case_reopen(state, ref, on, note, as_json):
 
 
 @case_group.command("log")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--kind", required=True, type=click.Choice(["visit", "call", "meeting", "other"]),
               help="What kind of contact it was.")
 @click.option("--note", required=True, help="What happened.")
@@ -728,7 +747,7 @@ def enterprise_import(state, file, park, dry_run, as_json):
 @click.option("--park", metavar="CODE", help="Only this park's enterprises.")
 @click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
               help="Only enterprises whose case has this status.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--limit", type=LIMIT, help="At most this many rows.")
 @json_option
 @pass_state
 def enterprise_list(state, park, status, limit, as_json):
@@ -797,7 +816,7 @@ def outbox_group():
 
 @outbox_group.command("list")
 @click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only messages in this state.")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many, newest first.")
+@click.option("--limit", type=LIMIT, default=100, show_default=True, help="At most this many, newest first.")
 @json_option
 @pass_state
 def outbox_list(state, status, limit, as_json):
@@ -817,7 +836,7 @@ def outbox_list(state, status, limit, as_json):
 
 
 @outbox_group.command("send")
-@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many (default: all that are due).")
+@click.option("--limit", type=LIMIT, help="Send at most this many (default: all that are due).")
 @json_option
 @pass_state
 def outbox_send(state, limit, as_json):
@@ -1249,7 +1268,7 @@ def report_incentives(state, as_of, park, fmt, out, as_json):
 
 @enterprise_group.command("signups")
 @click.argument("uscc")
-@click.argument("n", type=click.IntRange(min=1))
+@click.argument("n", type=click.IntRange(1, MAX_COUNT))
 @on_option
 @json_option
 @pass_state
@@ -1330,7 +1349,7 @@ def meeting_list(state, park, status, as_json):
 
 @meeting_group.command("add")
 @click.argument("meeting")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--reason", required=True, help="Why the meeting should discuss the case.")
 @json_option
 @pass_state
@@ -1386,7 +1405,7 @@ def meeting_agenda(state, meeting, fmt, out, as_of):
 
 @meeting_group.command("resolve")
 @click.argument("meeting")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--decision", required=True, help="What the meeting decided.")
 @click.option("--owner-party", metavar="PARTY",
               help="The party that acts: party_committee, administration, regulators, union, chamber_of_commerce, "
@@ -1506,7 +1525,7 @@ def party_list(state, park, as_json):
 
 
 @party_group.command("remove")
-@click.argument("rep_id", type=int, metavar="ID")
+@click.argument("rep_id", type=ID, metavar="ID")
 @pass_state
 def party_remove(state, rep_id):
     """Take a representative off the park's list (planned meetings keep their participants)."""

@@ -124,3 +124,38 @@ def test_states_diagram_from_the_machine(cli):
     out = cli("states", "diagram").stdout
     assert out.startswith("stateDiagram-v2") and "preparatory --> founded: found" in out
     assert "digraph founding" in cli("states", "diagram", "--format", "dot").stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["case", "show", "99999999999999999999999"], "Invalid value for 'REF': '99999999999999999999999' is neither a "
+                                                  "case id (1 to 2147483647) nor a USCC (18 characters)"),
+    (["case", "history", "0"], "Invalid value for 'REF': '0' is neither a case id"),
+    (["case", "found", U1, "--members", "99999999999999999999999"],
+     "Invalid value for '--members': 99999999999999999999999 is not in the range 0<=x<=10000000."),
+    (["case", "list", "--limit", "99999999999999999999999"],
+     "Invalid value for '--limit': 99999999999999999999999 is not in the range 1<=x<=2147483647."),
+    (["enterprise", "signups", U1, "99999999999999999999999"],
+     "Invalid value for 'N': 99999999999999999999999 is not in the range 1<=x<=10000000."),
+])
+def test_a_huge_number_is_a_usage_error_naming_the_argument(cli, case1, args, message):
+    r = cli(*args, user="C01", expect=2)
+    assert message in r.stderr.splitlines()[-1]
+
+
+def test_a_case_id_beyond_any_row_is_not_found_in_the_engine_too(make_ctx, case1):
+    from workflow.cases import show
+    from workflow.errors import NotFound
+
+    with pytest.raises(NotFound, match="no case '99999999999999999999999'"):
+        show(make_ctx(), "99999999999999999999999")
+
+
+ALL_DIGITS = "913101170000000433"  # a valid USCC of 18 digits: a USCC, not a case id
+
+
+def test_an_all_digit_uscc_is_a_uscc(cli, org):
+    case_id = add_enterprise(org, ALL_DIGITS, "数字代码公司", cadre="C01", status_since="2026-06-01")
+    assert cli.json("case", "show", ALL_DIGITS)["id"] == case_id
+    assert cli.json("case", "contact", ALL_DIGITS, "--note", "见了", user="C01")["status"] == "contacted"
+    assert [h["event"] for h in cli.json("case", "history", ALL_DIGITS)] == ["contact"]
+    assert cli.json("case", "show", str(case_id))["uscc"] == ALL_DIGITS

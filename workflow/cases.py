@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, false, func, insert, or_, select, update
 
 from states.guards import CLOSE_REASONS, MISSING
 from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
@@ -22,7 +22,8 @@ from workflow.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from workflow.flags import signup_flagged, signup_threshold
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
-from workflow.vocabulary import ACTIVITY_KINDS, STATUSES
+from workflow.uscc import normalise_uscc
+from workflow.vocabulary import ACTIVITY_KINDS, MAX_ID, STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,12 @@ def _build_case_query():
 
 
 def ref_clause(ref: str):
+    """REF is a case id, or an enterprise's USCC: 18 characters, which may all be digits."""
     ref = str(ref).strip()
-    if ref.isdigit():
-        return CASE.c.id == int(ref)
-    return ENT.c.uscc == ref.upper()
+    if ref.isdigit() and len(ref) != 18:
+        case_id = int(ref)
+        return CASE.c.id == case_id if case_id <= MAX_ID else false()  # a larger id cannot exist
+    return ENT.c.uscc == normalise_uscc(ref)
 
 
 def load_case(conn, ref: str):

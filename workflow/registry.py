@@ -49,7 +49,7 @@ from workflow.permissions import require_actor, require_role
 from workflow.registry_file import DuplicateGuard, RowError, parse_row, read_rows
 from workflow.sqlfn import json_object
 from workflow.tables import CASE, ENT, EVENT, PARK
-from workflow.vocabulary import STATUSES
+from workflow.vocabulary import MAX_COUNT, STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ CHUNK = 5000  # rows per staging batch: bounds memory whatever the file size
 PROGRESS_EVERY = 1000
 MAX_ERRORS = 1000  # errors kept for the report; the total is always counted
 MAX_CONFLICTS = 1000
-MAX_COUNT = 10_000_000  # employees / members beyond this are a typo, and would overflow INTEGER
 # Enterprise columns a registry row sets; an empty cell (NULL in staging) keeps the stored value.
 PROFILE = ("name", "park_id", "industry", "employees", "shuangshi", "grid", "source", "opened_on", "members",
            "contact_name", "contact_phone")  # fmt: skip
