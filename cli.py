@@ -342,6 +342,7 @@ def init(state, admin, name, email):
     from workflow.people import init as do_init
 
     result = do_init(state.ctx, admin=admin, name=name, email=email)
+    admin = result["admin"]
     if result["created"]:
         click.echo(_t("Database ready at {database}; admin {admin} created.").format(database=result["database"],
                                                                                      admin=admin))
@@ -383,8 +384,8 @@ def park_add(state, code, name, level, parent):
     """Add a park. Example: unionflow --as A01 park add SJ 松江经开区 --level national"""
     from workflow.people import add_park
 
-    add_park(state.ctx, code=code, name=name, level=level, parent=parent)
-    click.echo(_t("Park {code} added.").format(code=code))
+    added = add_park(state.ctx, code=code, name=name, level=level, parent=parent)
+    click.echo(_t("Park {code} added.").format(code=added["code"]))
 
 
 @park_group.command("list")
@@ -422,8 +423,8 @@ def cadre_add(state, code, name, email, role, park, supervisor):
     """
     from workflow.people import add_cadre
 
-    add_cadre(state.ctx, code=code, name=name, email=email, role=role, park=park, supervisor=supervisor)
-    click.echo(_t("Cadre {code} ({role}) added.").format(code=code, role=_coded("role", role)))
+    added = add_cadre(state.ctx, code=code, name=name, email=email, role=role, park=park, supervisor=supervisor)
+    click.echo(_t("Cadre {code} ({role}) added.").format(code=added["code"], role=_coded("role", role)))
 
 
 @cadre_group.command("list")
@@ -1012,9 +1013,9 @@ def joint_union_add(state, code, name, kind, park):
     """
     from workflow.joint_unions import add_joint_union
 
-    add_joint_union(state.ctx, code, name, kind, park)
+    added = add_joint_union(state.ctx, code, name, kind, park)
     click.echo(_t("Joint union {code} ({kind}) added to park {park}.").format(
-        code=code, kind=_coded("joint kind", kind), park=park))
+        code=added["code"], kind=_coded("joint kind", kind), park=park))
 
 
 @joint_union_group.command("found")

@@ -16,7 +16,7 @@ from templates.i18n import N_, _
 from workflow.cases import check_event_day
 from workflow.db import reading, transaction
 from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, TransitionRefused
-from workflow.people import park_id
+from workflow.people import clean_code, clean_name, code_taken, park_id, refuse_taken
 from workflow.permissions import Actor, require_actor
 from workflow.tables import CASE, EVENT, JU, PARK
 from workflow.vocabulary import COVERED_STATUSES, JOINT_KINDS
@@ -45,15 +45,16 @@ def _joint_union(conn, code: str):
 
 def add_joint_union(ctx, code: str, name: str, kind: str, park: str) -> dict:
     """Register a joint union of a park (admin, or a supervisor of that park)."""
-    code, name = (code or "").strip(), (name or "").strip()
-    if not code or not name:
-        raise InvalidInput(_("a joint union needs a CODE and a NAME"))
+    code = clean_code(code, N_("the joint union's CODE"), JU.c.code.type.length)
+    name = clean_name(name, N_("the joint union's NAME"), JU.c.name.type.length)
     if kind not in JOINT_KINDS:
         raise InvalidInput(_("--kind must be one of {kinds}, not {kind!r}").format(kinds=", ".join(JOINT_KINDS), kind=kind))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         pid = park_id(conn, park)
         _require_park_manager(actor, N_("add a joint union"), pid, park)
+        if taken := code_taken(conn, JU.c.code, code):
+            raise refuse_taken(taken, code, _("a joint union with code {code!r} already exists"))
         try:
             with conn.begin_nested():
                 conn.execute(insert(JU).values(code=code, name=name, kind=kind, park_id=pid))
