@@ -46,15 +46,31 @@ def test_contact_needs_person_or_note(cli, case1):
 def test_prepare_standalone_needs_group_leader_and_application(cli, case1):
     cli("case", "contact", U1, "--note", "见了人事", user="C01")
     r = cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", user="C01", expect=1)
-    assert "preparatory-group leader (--group-leader) and the application date (--applied-on)" in r.stderr
+    assert r.stderr.strip() == (f"Error: cannot prepare case {case1} ({U1}): missing for a standalone founding, the "
+                                "application date (--applied-on)")
+    r = cli("case", "prepare", U1, "--mode", "standalone", user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing for a standalone founding, the preparatory-group leader "
+                                     "(--group-leader) and the application date (--applied-on)")
+
+
+def test_found_names_only_the_missing_facts(cli, case1):
+    cli("case", "contact", U1, "--note", "ok", user="C01")
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-15", user="C01")
+    r = cli("case", "found", U1, "--chair", "陈静", user="C01", expect=1)
+    assert r.stderr.strip().endswith(": missing for a standalone founding, the assembly date (--congress-on), the "
+                                     "approval reference (--approval-ref) and the number of members (--members, at "
+                                     "least 1)")
+    r = cli("case", "found", U1, "--chair", "陈静", "--congress-on", "2026-06-15", "--members", "3", user="C01",
+            lang="zh", expect=1)
+    assert r.stderr.strip().endswith("缺少单独建会所需的上级工会批复文号（--approval-ref）")
 
 
 def test_found_requires_approval_reference(cli, case1):
     cli("case", "contact", U1, "--note", "ok", user="C01")
-    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-03", user="C01")
-    r = cli("case", "found", U1, "--congress-on", "2026-06-10", "--chair", "陈静", "--members", "28", user="C01", expect=1)
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-15", user="C01")
+    r = cli("case", "found", U1, "--congress-on", "2026-06-15", "--chair", "陈静", "--members", "28", user="C01", expect=1)
     assert "the approval reference (--approval-ref)" in r.stderr
-    r = cli("case", "found", U1, "--congress-on", "2026-06-10", "--approval-ref", "x", "--chair", "陈静", "--members", "0",
+    r = cli("case", "found", U1, "--congress-on", "2026-06-15", "--approval-ref", "x", "--chair", "陈静", "--members", "0",
             user="C01", expect=1)
     assert "at least 1" in r.stderr
 
@@ -159,3 +175,53 @@ def test_an_all_digit_uscc_is_a_uscc(cli, org):
     assert cli.json("case", "contact", ALL_DIGITS, "--note", "见了", user="C01")["status"] == "contacted"
     assert [h["event"] for h in cli.json("case", "history", ALL_DIGITS)] == ["contact"]
     assert cli.json("case", "show", str(case_id))["uscc"] == ALL_DIGITS
+
+
+@pytest.fixture
+def contacted(cli, case1):
+    cli("case", "contact", U1, "--note", "ok", "--on", "2026-06-03", user="C01")
+    return case1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--applied-on", "2026-06-16"], "--applied-on 2026-06-16 is in the future (today is 2026-06-15)"),
+    (["--applied-on", "2026-06-02"], "--applied-on 2026-06-02 is before 2026-06-03, the day the case entered its "
+                                     "current status"),
+    (["--applied-on", "2026-06-12", "--on", "2026-06-10"],
+     "--applied-on 2026-06-12 is after 2026-06-10, the day of the step (--on): it comes first, or on the same day"),
+    (["--joint-union", "JU-G01"], "--joint-union is for --mode joint, not --mode standalone"),
+])
+def test_prepare_refuses_impossible_facts(cli, contacted, args, message):
+    extra = [] if "--applied-on" in args else ["--applied-on", "2026-06-10"]
+    r = cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", *extra, *args, user="C01", expect=1)
+    assert r.stderr.strip() == f"Error: {message}"
+    assert cli.json("case", "show", U1)["status"] == "contacted"
+
+
+def test_the_application_may_be_filed_on_the_day_of_the_step(cli, contacted):
+    r = cli("case", "prepare", U1, "--mode", "joint", "--group-leader", "李强", "--applied-on", "2026-06-10", user="C01",
+            expect=1)
+    assert r.stderr.strip() == "Error: --group-leader and --applied-on are for --mode standalone, not --mode joint"
+    shown = cli.json("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on",
+                     "2026-06-10", "--on", "2026-06-10", user="C01")
+    assert shown["status_since"] == "2026-06-10"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--congress-on", "2030-01-01", "--members", "20"], "--congress-on 2030-01-01 is in the future (today is 2026-06-15)"),
+    (["--congress-on", "2026-06-09", "--members", "20"],
+     "--congress-on 2026-06-09 is before 2026-06-10, the day the case entered its current status"),
+    (["--congress-on", "2026-06-12", "--members", "99999"],
+     "--members: 99999 members but only 30 employees; give the number of members, or correct the employees in the "
+     "registry (`unionflow enterprise import`)"),
+])
+def test_found_refuses_impossible_facts_and_writes_nothing(cli, contacted, args, message):
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-10",
+        "--on", "2026-06-10", user="C01")
+    r = cli("case", "found", U1, "--approval-ref", "松总工〔2026〕12号", "--chair", "陈静", *args, user="C01", expect=1)
+    assert r.stderr.strip() == f"Error: {message}"
+    assert cli.json("case", "show", U1)["status"] == "preparatory"
+    assert cli.json("enterprise", "show", U1)["members"] is None
+    shown = cli.json("case", "found", U1, "--approval-ref", "x", "--chair", "陈静", "--congress-on", "2026-06-10",
+                     "--members", "30", user="C01")
+    assert shown["status"] == "founded" and cli.json("enterprise", "show", U1)["members"] == 30

@@ -13,17 +13,18 @@ from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, false, func, insert, or_, select, update
 
-from states.guards import CLOSE_REASONS, MISSING
+from states.guards import CLOSE_REASONS, MISSING, missing_facts
 from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
-from templates.i18n import N_, _
+from templates.i18n import N_, _, ngettext
 from templates.labels import value as coded
 from workflow.db import reading, transaction
 from workflow.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from workflow.flags import signup_flagged, signup_threshold
+from workflow.people import park_and_parents
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
 from workflow.uscc import normalise_uscc
-from workflow.vocabulary import ACTIVITY_KINDS, MAX_ID, STATUSES
+from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -188,23 +189,102 @@ def fire(row, event: str, facts: dict) -> SimpleNamespace:
     if not ok:
         probe = SimpleNamespace(kwargs=facts, model=model)
         # The guards' texts are English, marked in states/guards.py; they are translated here.
-        missing = [_(MISSING[gd]).format(reasons=", ".join(CLOSE_REASONS))
+        missing = [_(MISSING[gd]).format(reasons=", ".join(CLOSE_REASONS),
+                                         facts=spoken_list([_(f) for f in missing_facts(gd, probe)]))
                    for gd in guards_for(event, row.status) if gd in MISSING and not gd(probe)]
         raise TransitionRefused(_("cannot {event} case {id} ({uscc}): missing {facts}").format(
             event=event, id=row.id, uscc=row.uscc, facts=_("; ").join(missing or [_("a required fact")])))
     return model
 
 
+# Case columns a `prepare` clears (the timeline keeps them): the other founding path's facts, and those of an
+# earlier founding that did not hold (a case prepared again went back to contacted).
+FOUNDING_COLUMNS = ("congress_on", "approval_ref", "chair", "founded_on", "legal_cert", "activated_on")
+CLEARED_BY_PREPARE = {
+    "standalone": ("joint_union_id", *FOUNDING_COLUMNS),
+    "joint": ("group_leader", "applied_on", *FOUNDING_COLUMNS),
+}
+# The day facts: each happened between the day the case entered its current status and the day of the step.
+FACT_DAYS = {"applied_on": "--applied-on", "congress_on": "--congress-on"}
+
+
+# The options of one founding path's `prepare`: given with the other mode, they are a mistake.
+PATH_OPTIONS = {"standalone": {"group_leader": "--group-leader", "applied_on": "--applied-on"},
+                "joint": {"joint_union": "--joint-union"}}
+
+
+def check_facts(row, facts: dict, on: date, today: date) -> None:
+    """Facts that cannot be: another path's options; a day in the future, before the case entered its status
+    or after the step; more members than employees (the import's rule, in its words)."""
+    mode = facts.get("mode")
+    for path, options in PATH_OPTIONS.items():
+        wrong = [option for key, option in options.items() if key in facts]
+        if mode in PATH_OPTIONS and path != mode and wrong:
+            raise InvalidInput(ngettext("{options} is for --mode {path}, not --mode {mode}",
+                                        "{options} are for --mode {path}, not --mode {mode}", len(wrong)).format(
+                options=spoken_list(wrong), path=path, mode=mode))
+    for key, option in FACT_DAYS.items():
+        day = facts.get(key)
+        if day is None:
+            continue
+        if day > today:
+            raise InvalidInput(_("{option} {day} is in the future (today is {today})").format(
+                option=option, day=day.isoformat(), today=today.isoformat()))
+        if day < row.status_since:
+            raise InvalidInput(_("{option} {day} is before {since}, the day the case entered its current status").format(
+                option=option, day=day.isoformat(), since=row.status_since.isoformat()))
+        if day > on:
+            raise InvalidInput(_("{option} {day} is after {on}, the day of the step (--on): it comes first, or on the "
+                                 "same day").format(option=option, day=day.isoformat(), on=on.isoformat()))
+    members = facts.get("members")
+    if members is None:
+        return
+    if isinstance(members, bool) or not isinstance(members, int) or not 0 <= members <= MAX_COUNT:
+        raise InvalidInput(_("--members must be a whole number from 0 to {max}, not {members!r}").format(
+            max=MAX_COUNT, members=members))
+    if row.employees is not None and members > row.employees:
+        raise InvalidInput(_("--members: {problem}; give the number of members, or correct the employees in the "
+                             "registry (`unionflow enterprise import`)").format(
+            problem=_("{members} members but only {employees} employees").format(members=members,
+                                                                                  employees=row.employees)))
+
+
+def spoken_list(items: list[str]) -> str:
+    """"a, b and c" (Chinese: a、b和c)."""
+    if len(items) < 2:
+        return "".join(items)
+    return _("{items} and {last}").format(items=_(", ").join(items[:-1]), last=items[-1])
+
+
 def _resolve_joint_union(conn, row, facts: dict) -> None:
+    """The joint union named with --joint-union (prepare) or the one the case is attached to (found)."""
     code = facts.get("joint_union")
     if code:
         ju = conn.execute(select(JU.c.id, JU.c.park_id, JU.c.founded_on).where(JU.c.code == code)).first()
         if ju is None:
             raise NotFound(_("no joint union {code!r}: add it with `unionflow joint-union add`").format(code=code))
+    elif row.joint_union_id is not None and row.mode == "joint":
+        ju = conn.execute(select(JU.c.id, JU.c.park_id, JU.c.founded_on).where(JU.c.id == row.joint_union_id)).one()
+        code = row.joint_union
+    else:
+        return
+    check_joint_union_park(conn, row, ju.park_id, code)
+    if facts.get("joint_union"):
         facts["joint_union_id"] = ju.id
-        facts["joint_union_founded"] = ju.founded_on is not None
-    elif row.joint_union_id is not None:
-        facts["joint_union_founded"] = row.joint_union_founded_on is not None
+    facts["joint_union_founded"] = ju.founded_on is not None
+
+
+def check_joint_union_park(conn, row, ju_park_id: int, code: str) -> None:
+    """A case joins a joint union of its enterprise's park, or of a park that park belongs to (a park-level
+    union covers its sub-parks; a sub-park's union does not cover the rest of the park)."""
+    if ju_park_id in park_and_parents(conn, row.park_id):
+        return
+    ju_park = conn.execute(select(PARK.c.code).where(PARK.c.id == ju_park_id)).scalar()
+    raise InvalidInput(
+        _("joint union {code} belongs to park {ju_park}, and case {id} ({uscc}) is in park {park}: a case joins a joint "
+          "union of its own park or of a park above it (see `unionflow joint-union list`)").format(
+            code=code, ju_park=ju_park, id=row.id, uscc=row.uscc, park=row.park)
+    )
 
 
 def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str | None = None, **facts) -> dict:
@@ -221,6 +301,7 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
         if event not in allowed_events(row.status):
             raise refuse_step(row, event)
         check_event_day(on, today, row.status_since, what=N_("a transition"))
+        check_facts(row, facts, on, today)
         log.debug("case %s read at version %s for %s by %s", row.id, row.version, event, actor.code)
         if event in ("prepare", "found"):
             _resolve_joint_union(conn, row, facts)
@@ -228,6 +309,8 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
         facts["note"] = note
     model = fire(row, event, facts)
     values = {col: facts[key] for key, col in FACT_COLUMNS.get(event, {}).items() if key in facts}
+    if event == "prepare":  # a new preparation: what belonged to the other path, or to an earlier founding, goes
+        values = {**dict.fromkeys(CLEARED_BY_PREPARE.get(facts.get("mode"), ()), None), **values}
     if event == "found":
         values["founded_on"] = on
         if "members" in facts:

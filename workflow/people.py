@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from templates.i18n import N_, _
@@ -20,6 +20,15 @@ def park_id(conn, code: str) -> int:
     if pid is None:
         raise NotFound(_("no park with code {code!r}: see `unionflow park list`").format(code=code))
     return pid
+
+
+def park_and_parents(conn, pid: int) -> list[int]:
+    """A park's id and those of the parks above it, however high (the park table is small)."""
+    rows = conn.execute(text(
+        "WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM park WHERE id = :pid "
+        "UNION SELECT p.id, p.parent_id FROM park p JOIN up ON p.id = up.parent_id) SELECT id FROM up"
+    ), {"pid": pid})
+    return [r[0] for r in rows]
 
 
 def cadre_row(conn, code: str):
