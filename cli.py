@@ -804,6 +804,9 @@ def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_
     result = assign(state.ctx, cadre, usccs, park=park, grid=grid, industry=industry, only_unassigned=only_unassigned)
     if as_json:
         echo_json(result)
+    elif not result["cases"]:
+        click.echo(_t("All {matched} matching cases already have a cadre (--only-unassigned): none assigned to "
+                      "{cadre}.").format(**result))
     else:
         click.echo(_t("{assigned} of {cases} cases assigned to {cadre}; {unchanged} were already theirs.").format(
             **result))

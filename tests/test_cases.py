@@ -225,3 +225,16 @@ def test_found_refuses_impossible_facts_and_writes_nothing(cli, contacted, args,
     shown = cli.json("case", "found", U1, "--approval-ref", "x", "--chair", "陈静", "--congress-on", "2026-06-10",
                      "--members", "30", user="C01")
     assert shown["status"] == "founded" and cli.json("enterprise", "show", U1)["members"] == 30
+
+
+def test_list_mine_without_a_user_and_unknown_cadre_or_park_are_errors(cli, case1):
+    for stalled in ([], ["--stalled"]):
+        r = cli("case", "list", "--mine", *stalled, expect=1)
+        assert r.stderr.strip() == ("Error: --mine lists the cases you are responsible for: say who you are with --as "
+                                    "CODE or UNIONFLOW_USER")
+        r = cli("case", "list", "--cadre", "NOPE", *stalled, expect=1)
+        assert r.stderr.strip() == "Error: no cadre with code 'NOPE': see `unionflow cadre list`"
+        r = cli("case", "list", "--park", "NOPE", *stalled, expect=1)
+        assert r.stderr.strip() == "Error: no park with code 'NOPE': see `unionflow park list`"
+    assert [c["id"] for c in cli.json("case", "list", "--park", "SJ", "--cadre", "C01")] == [case1]
+    assert cli.json("case", "list", "--park", "XP") == []

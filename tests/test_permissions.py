@@ -144,3 +144,12 @@ def test_database_without_schema_says_run_init(tmp_path):
 
     r = Cli(f"sqlite:///{tmp_path}/empty.db")("case", "list", expect=1)
     assert "has no unionflow schema: run `unionflow init" in r.stderr
+
+
+def test_a_refusal_on_an_unassigned_case_says_who_may_act(cli, org):
+    case_id = add_enterprise(org, USCCS[1], "乙公司", status_since="2026-06-01")
+    r = cli("case", "contact", USCCS[1], "--note", "x", user="C01", expect=1)
+    assert r.stderr.strip() == (
+        f"Error: C01 (cadre) may not contact case {case_id} ({USCCS[1]}): no cadre is responsible for the case yet: "
+        "until it is assigned (`unionflow assign`), only an admin or a supervisor of park SJ acts on it")
+    assert cli.json("case", "contact", USCCS[1], "--note", "走访", user="S01")["status"] == "contacted"

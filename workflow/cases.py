@@ -18,7 +18,7 @@ from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
 from templates.i18n import N_, _, ngettext
 from templates.labels import value as coded
 from workflow.db import reading, transaction
-from workflow.errors import Conflict, InvalidInput, NotFound, TransitionRefused
+from workflow.errors import Conflict, InvalidInput, NoActingUser, NotFound, TransitionRefused
 from workflow.flags import signup_flagged, signup_threshold
 from workflow.people import park_and_parents
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
@@ -119,18 +119,31 @@ def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=Non
             status=status, statuses=", ".join(STATUSES)))
     q = case_query()
     with reading(ctx.ready_engine) as conn:
-        if mine:
-            q = q.where(CASE.c.cadre_id == require_actor(conn, ctx.actor_code).id)
+        q = q.where(*list_filters(conn, ctx, CASE.c.cadre_id, ENT.c.park_id, mine=mine, cadre=cadre, park=park))
         if status:
             q = q.where(CASE.c.status == status)
-        if cadre:
-            q = q.where(CADRE.c.code == cadre)
-        if park:
-            q = q.where(PARK.c.code == park)
         q = q.order_by(CASE.c.id)
         if limit:
             q = q.limit(limit)
         return [case_dict(r) for r in conn.execute(q)]
+
+
+def list_filters(conn, ctx, cadre_col, park_col, *, mine=False, cadre=None, park=None) -> list:
+    """WHERE clauses for --mine, --cadre and --park of a case list; an unknown cadre or park is an error,
+    not an empty list."""
+    from workflow.people import cadre_row, park_id
+
+    where = []
+    if mine:
+        if not ctx.actor_code:
+            raise NoActingUser(_("--mine lists the cases you are responsible for: say who you are with --as CODE or "
+                                 "UNIONFLOW_USER"))
+        where.append(cadre_col == require_actor(conn, ctx.actor_code).id)
+    if cadre:
+        where.append(cadre_col == cadre_row(conn, cadre).id)
+    if park:
+        where.append(park_col == park_id(conn, park))
+    return where
 
 
 def history(ctx, ref: str) -> list[dict]:
