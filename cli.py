@@ -691,7 +691,8 @@ class _ImportProgress:
 
 @enterprise_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--park", metavar="CODE", help="Park of the rows whose 所属园区/park cell is empty.")
+@click.option("--park", metavar="CODE",
+              help="Park of the new enterprises whose 所属园区/park cell is empty (never moves an existing one).")
 @click.option("--dry-run", is_flag=True, help="Check the file and count what would change; write nothing.")
 @json_option
 @pass_state
@@ -699,14 +700,18 @@ def enterprise_import(state, file, park, dry_run, as_json):
     """Import or update enterprises from a .csv (UTF-8, UTF-8 BOM, GB18030) or .xlsx file (admins).
 
     \b
-    Headers in Chinese or English; 统一社会信用代码/uscc and 企业名称/name are required:
-      所属园区/park 行业/industry 职工人数/employees 是否双实/shuangshi 网格/grid 来源/source
+    Headers in Chinese or English; 统一社会信用代码/uscc is required, and a new enterprise needs
+    企业名称/name and a park (所属园区/park, or --park). The other columns:
+      行业/industry 职工人数/employees 是否双实/shuangshi 网格/grid 来源/source
       成立日期/opened_on 工会会员数/members 建会状态/status 状态日期/status_since
       联系人/contact_name 联系电话/contact_phone
+    Other columns are ignored (with a warning naming them).
     Any error: each is listed as `row N, column C: message` and nothing is written.
     A new enterprise gets a prospect case, or the historic 建会状态/status since 状态日期/status_since.
-    Re-importing updates by USCC; empty cells keep stored values. For an existing enterprise a
-    different status is reported, never applied: cases move only by the case commands.
+    Re-importing updates by USCC; empty cells keep stored values. A filled 所属园区/park that differs
+    moves the enterprise: written on its case's timeline, and a cadre of the old park no longer holds
+    the case. For an existing enterprise a different status or status day is reported, never applied:
+    cases move only by the case commands.
 
     \b
     Example:
@@ -719,29 +724,51 @@ def enterprise_import(state, file, park, dry_run, as_json):
         with _ImportProgress(file) as progress:
             result = import_registry(state.ctx, file, park=park, dry_run=dry_run, progress=progress)
     except ImportFailed as exc:
-        errors = [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors]
+        errors = [{"row": e.row, "column": e.column, "message": e.message, "field": e.field or e.column}
+                  for e in exc.errors]
         if as_json:
             echo_json({"file": os.path.basename(file), "dry_run": dry_run, "created": 0, "updated": 0,
                        "unchanged": 0, "errors": errors, "message": str(exc)})
         for e in errors:
-            click.echo(_t("row {row}, column {column}: {message}").format(**e), err=True)
+            said = _t("row {row}, column {column}: {message}") if e["column"] else _t("row {row}: {message}")
+            click.echo(said.format(**e), err=True)
         raise click.ClickException(str(exc)) from exc
-    for c in result["status_conflicts"]:
-        # "Warning:" stays English in every language, like "Error:" (scripts look for it).
-        click.echo("Warning: " + _t("row {row} ({uscc}): the file says {file_status} but case {case_id} is "
-                                    "{case_status}; not changed (use the case commands)").format(
-            row=c["row"], uscc=c["uscc"], case_id=c["case_id"], file_status=_coded("status", c["file_status"]),
-            case_status=_coded("status", c["case_status"])), err=True)
-    if result["status_conflicts_total"] > len(result["status_conflicts"]):
-        click.echo("Warning: " + _t("{n} more status differences not listed").format(
-            n=result["status_conflicts_total"] - len(result["status_conflicts"])), err=True)
+    _import_warnings(result, dry_run)
     if as_json:
         echo_json(result)
     elif dry_run:
         click.echo(_t("Dry run, nothing written: {file} has {rows} rows: {created} to create, {updated} to update, "
                       "{unchanged} unchanged.").format(**result))
+        if result["moved"]:
+            click.echo(_t("{moved} would move to another park.").format(**result))
     else:
         click.echo(_t("Imported {file}: {created} created, {updated} updated, {unchanged} unchanged.").format(**result))
+        if result["moved"]:
+            click.echo(_t("{moved} moved to another park (see their case history).").format(**result))
+
+
+def _import_warnings(result: dict, dry_run: bool) -> None:
+    # "Warning:" stays English in every language, like "Error:" (scripts look for it).
+    if result["ignored_columns"]:
+        click.echo("Warning: " + _t("columns not known, ignored: {columns}").format(
+            columns=", ".join(result["ignored_columns"])), err=True)
+    for c in result["status_conflicts"]:
+        said = (_t("row {row} ({uscc}): the file says {file_status} since {file_since} but case {case_id} is "
+                   "{case_status} since {case_since}; not changed (use the case commands)") if c["file_status_since"]
+                else _t("row {row} ({uscc}): the file says {file_status} but case {case_id} is {case_status}; not "
+                        "changed (use the case commands)"))
+        click.echo("Warning: " + said.format(
+            row=c["row"], uscc=c["uscc"], case_id=c["case_id"], file_status=_coded("status", c["file_status"]),
+            case_status=_coded("status", c["case_status"]), file_since=c["file_status_since"],
+            case_since=c["case_status_since"]), err=True)
+    if result["status_conflicts_total"] > len(result["status_conflicts"]):
+        click.echo("Warning: " + _t("{n} more status differences not listed").format(
+            n=result["status_conflicts_total"] - len(result["status_conflicts"])), err=True)
+    if result["released"]:
+        said = (_t("{released} of the cases moving park would lose their cadre of the old park") if dry_run else
+                _t("{released} of the moved cases had a cadre of the old park and are now unassigned: assign them "
+                   "with `unionflow assign CADRE --park CODE --only-unassigned`"))
+        click.echo("Warning: " + said.format(**result), err=True)
 
 
 @enterprise_group.command("list")

@@ -50,7 +50,7 @@ VALUES: dict[str, tuple[str, ...]] = {
     "event kind": ("import", "transition", "activity", "assignment", "escalation", "agenda", "resolution", "signup",
                    "update", "next_action"),
     "event": ("contact", "prepare", "found", "activate", "setback", "close", "reopen", "assign", "import", "signup",
-              "visit", "call", "meeting", "other", "remind", "overdue", "next_action", "resolve", "agenda"),
+              "visit", "call", "meeting", "other", "remind", "overdue", "next_action", "resolve", "agenda", "move"),
     "joint kind": ("grid", "cluster", "park_in_park"),
     "day kind": ("holiday", "workday"),
     "day source": ("chinese-calendar", "loaded", "park", "fallback"),
