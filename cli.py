@@ -798,9 +798,12 @@ def enterprise_show(state, uscc, as_json):
     if as_json:
         echo_json(data)
         return
-    case = data.pop("case") or {}
-    show_record({**data, **{f"case {k}": v for k, v in case.items()}},
-                values={"source": "source", "case status": "status", "case mode": "mode"})
+    case = data.pop("case")
+    show_record({**data, **{k: short_time(state.ctx, data[k]) for k in ("created_at", "updated_at")}})
+    click.echo()
+    click.echo(_t("Founding case:") if case else _t("Founding case: none"))
+    if case:
+        show_record(case)
 
 
 @main.command("assign")

@@ -370,8 +370,21 @@ def test_show_and_list_errors(cli, org, tmp_path):
     assert cli.json("enterprise", "list", "--park", "XP") == []
     cli("enterprise", "list", "--status", "dormant", expect=2)
     shown = cli("enterprise", "show", U[0].lower()).stdout  # the table form, by a lower-case USCC
-    fields = dict(line.split(None, 1) for line in shown.replace("case ", "case_").splitlines() if " " in line.strip())
-    assert (fields["uscc"], fields["name"], fields["case_status"]) == (U[0], "Company 0", "prospect")
+    profile, case = shown.split("\n\nFounding case:\n")
+    fields = dict(line.split(None, 1) for line in profile.splitlines() if " " in line.strip())
+    assert (fields["uscc"], fields["name"], fields["shuangshi"]) == (U[0], "Company 0", "no")
+    assert dict(line.split(None, 1) for line in case.splitlines() if " " in line.strip())["status"] == "prospect"
+
+
+def test_enterprise_show_speaks_chinese_and_local_time(cli, org, tmp_path):
+    imp(cli, simple_csv(tmp_path, 1))
+    shown = cli("enterprise", "show", U[0], lang="zh").stdout
+    profile, case = shown.split("\n\n建会案件：\n")
+    assert "是否双实" in profile and "否" in profile and "case" not in shown
+    assert case.splitlines()[:2] == ["编号          1", "状态          摸排"]
+    data = cli.json("enterprise", "show", U[0])
+    assert data["created_at"].endswith("+08:00") and data["created_at"][:16].replace("T", " ") in profile
+    assert cli.json("case", "history", U[0])[0]["recorded_at"].endswith("+08:00")
 
 
 

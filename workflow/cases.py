@@ -158,7 +158,7 @@ def history(ctx, ref: str) -> list[dict]:
         out = []
         for r in rows:
             d = dict(r._mapping)
-            d["recorded_at"] = d["recorded_at"].isoformat()
+            d["recorded_at"] = ctx.clock.local(d["recorded_at"]).isoformat()  # stored in UTC, shown local
             out.append(_iso(d))
         return out
 
