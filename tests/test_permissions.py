@@ -153,3 +153,15 @@ def test_a_refusal_on_an_unassigned_case_says_who_may_act(cli, org):
         f"Error: C01 (cadre) may not contact case {case_id} ({USCCS[1]}): no cadre is responsible for the case yet: "
         "until it is assigned (`unionflow assign`), only an admin or a supervisor of park SJ acts on it")
     assert cli.json("case", "contact", USCCS[1], "--note", "走访", user="S01")["status"] == "contacted"
+
+
+@pytest.mark.parametrize("args", [["report", "coverage"], ["case", "list"], ["escalate", "--dry-run"]])
+def test_a_command_on_a_missing_database_creates_no_folder(tmp_path, args):
+    from tests.conftest import Cli
+
+    folder = tmp_path / "nonexist-x"
+    cli = Cli(f"sqlite:///{folder}/x.db")
+    assert "has no unionflow schema: run `unionflow init" in cli(*args, expect=1).stderr
+    assert not folder.exists()
+    cli("db", "upgrade")
+    assert (folder / "x.db").is_file()
