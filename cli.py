@@ -309,7 +309,7 @@ def main(ctx, db, actor, config, lang):
       unionflow demo                         replay the Songjiang pilot on a demo database
       unionflow init --admin A01 --name 管理员 --email admin@example.org
       unionflow --as A01 enterprise import registry.xlsx --park SJ
-      unionflow --as C01 case contact 91310117MA1J00001X --person 王经理
+      unionflow --as C01 case contact 91310117MA1000009T --person 王经理
     """
     level = os.environ.get("UNIONFLOW_LOG_LEVEL")
     if level:
@@ -392,7 +392,7 @@ def park_add(state, code, name, level, parent):
 @json_option
 @pass_state
 def park_list(state, as_json):
-    """List parks."""
+    """List parks with their level and parent park. Example: unionflow park list --json"""
     from workflow.people import list_parks
 
     render(as_json, list_parks(state.ctx), values={"level": "park level"})
@@ -431,7 +431,7 @@ def cadre_add(state, code, name, email, role, park, supervisor):
 @json_option
 @pass_state
 def cadre_list(state, as_json):
-    """List cadres with their role, park and supervisor."""
+    """List cadres with their role, park and supervisor. Example: unionflow cadre list --json"""
     from workflow.people import list_cadres
 
     render(as_json, list_cadres(state.ctx))
@@ -479,7 +479,13 @@ def case_list(state, mine, status, cadre, park, stalled, as_of, limit, as_json):
 @json_option
 @pass_state
 def case_show(state, ref, as_json):
-    """Show a case (REF is a case id or a USCC), with the recommended founding mode and allowed actions."""
+    """Show a case (REF is a case id or a USCC), with the recommended founding mode and allowed actions.
+
+    \b
+    Examples:
+      unionflow case show 91310117MA1000009T
+      unionflow case show 12 --json
+    """
     from workflow.cases import show
 
     render(as_json, show(state.ctx, ref))
@@ -490,7 +496,11 @@ def case_show(state, ref, as_json):
 @json_option
 @pass_state
 def case_history(state, ref, as_json):
-    """The case's timeline: transitions, activities, assignments, escalations, resolutions."""
+    """The case's timeline: transitions, activities, assignments, escalations, resolutions.
+
+    \b
+    Example: unionflow case history 91310117MA1000009T --json
+    """
     from workflow.cases import history
 
     render(as_json, history(state.ctx, ref),
@@ -518,7 +528,7 @@ def _step(state, ref, event, as_json, **facts):
 @json_option
 @pass_state
 def case_contact(state, ref, on, person, note, as_json):
-    """prospect → contacted: you have met the employer. Example: case contact 91310117MA1J00001X --person 王经理"""
+    """prospect → contacted: you have met the employer. Example: case contact 91310117MA1000009T --person 王经理"""
     _step(state, ref, "contact", as_json, on=on, person=person, note=note)
 
 
@@ -573,7 +583,13 @@ def case_found(state, ref, on, congress_on, approval_ref, chair, members, note, 
 @json_option
 @pass_state
 def case_activate(state, ref, on, legal_cert, note, as_json):
-    """founded → active: legal-person certificate obtained (standalone) or covered and running (joint)."""
+    """founded → active: legal-person certificate obtained (standalone) or covered and running (joint).
+
+    \b
+    Examples:
+      case activate REF --legal-cert 沪工法字00123号
+      case activate REF --note "联合工会覆盖运行"
+    """
     _step(state, ref, "activate", as_json, on=on, legal_cert=legal_cert, note=note)
 
 
@@ -584,7 +600,11 @@ def case_activate(state, ref, on, legal_cert, note, as_json):
 @json_option
 @pass_state
 def case_setback(state, ref, reason, on, as_json):
-    """One step back, with a reason (e.g. the preparatory group fell apart)."""
+    """One step back, with a reason (e.g. the preparatory group fell apart).
+
+    \b
+    Example: case setback REF --reason "筹备组组长离职" --on 2018-09-03
+    """
     _step(state, ref, "setback", as_json, on=on, reason=reason)
 
 
@@ -597,7 +617,11 @@ def case_setback(state, ref, reason, on, as_json):
 @json_option
 @pass_state
 def case_close(state, ref, reason, on, note, as_json):
-    """Close a case (admins): the enterprise leaves the denominator of the founding rate."""
+    """Close a case (admins): the enterprise leaves the denominator of the founding rate.
+
+    \b
+    Example: unionflow --as A01 case close REF --reason moved_out --note "迁往青浦"
+    """
     _step(state, ref, "close", as_json, on=on, reason=reason, note=note)
 
 
@@ -608,7 +632,11 @@ def case_close(state, ref, reason, on, note, as_json):
 @json_option
 @pass_state
 def case_reopen(state, ref, on, note, as_json):
-    """Reopen a closed case (admins): it returns to the status it had when closed."""
+    """Reopen a closed case (admins): it returns to the status it had when closed.
+
+    \b
+    Example: unionflow --as A01 case reopen REF --note "企业迁回园区"
+    """
     _step(state, ref, "reopen", as_json, on=on, note=note)
 
 
@@ -791,7 +819,7 @@ def enterprise_list(state, park, status, limit, as_json):
 @json_option
 @pass_state
 def enterprise_show(state, uscc, as_json):
-    """Show an enterprise's registry profile and its founding case. Example: enterprise show 91350100M000100Y43"""
+    """Show an enterprise's registry profile and its founding case. Example: enterprise show 91310117MA1000009T"""
     from workflow.enterprises import show_enterprise
 
     data = show_enterprise(state.ctx, uscc)
@@ -824,7 +852,7 @@ def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_
 
     \b
     Examples:
-      unionflow --as A01 assign C01 91350100M000100Y43
+      unionflow --as A01 assign C01 91310117MA1000009T
       unionflow --as S01 assign C02 --park SJ --grid 网格3 --only-unassigned
     """
     if not (usccs or park or grid or industry):
@@ -1079,7 +1107,11 @@ def joint_union_found(state, code, approval_ref, on, as_json):
 @json_option
 @pass_state
 def joint_union_list(state, as_json):
-    """List joint unions with their attached cases and how many are covered (founded or active)."""
+    """List joint unions with their attached cases and how many are covered (founded or active).
+
+    \b
+    Example: unionflow joint-union list --json
+    """
     from workflow.joint_unions import list_joint_unions
 
     render(as_json, list_joint_unions(state.ctx),
@@ -1312,7 +1344,7 @@ def enterprise_signups(state, uscc, n, on, as_json):
     \b
     An enterprise without a union whose sign-ups reach [general] signup_threshold is flagged
     (`case show` signup_flag).
-    Example: unionflow --as C01 enterprise signups 91310117MA1J00001X 6 --on 2018-08-02
+    Example: unionflow --as C01 enterprise signups 91310117MA1005272U 6 --on 2018-08-02
     """
     from workflow.signups import record_signups
 
@@ -1392,7 +1424,7 @@ def meeting_add(state, meeting, ref, reason, as_json):
 
     \b
     Example:
-      unionflow --as SEC1 meeting add 3 91310117MA1J00001X --reason "职工联名要求建会"
+      unionflow --as SEC1 meeting add 3 91310117MA1005272U --reason "职工联名要求建会"
     """
     from workflow.meetings import add_item
 
@@ -1452,7 +1484,7 @@ def meeting_resolve(state, meeting, ref, decision, owner_party, due, as_json):
 
     \b
     Example:
-      unionflow --as SEC1 meeting resolve 3 91310117MA1J00001X --decision "执法监管部门会同工会上门宣讲" \\
+      unionflow --as SEC1 meeting resolve 3 91310117MA1005272U --decision "执法监管部门会同工会上门宣讲" \\
           --owner-party regulators --due 2026-07-15
     """
     from workflow.meetings import resolve

@@ -283,7 +283,7 @@ def test_root_help_in_both_languages(zh_catalog):
     zh = help_in("zh")
     assert "用法:" in zh and "选项:" in zh and "命令:" in zh
     assert "园区非公企业建会案件管理" in zh and "显示本帮助并退出" in zh
-    assert "unionflow --as C01 case contact 91310117MA1J00001X --person 王经理" in zh  # examples kept
+    assert "unionflow --as C01 case contact 91310117MA1000009T --person 王经理" in zh  # examples kept
     assert_no_english_sentence(zh, zh_catalog)
     en = help_in("en")
     assert "Usage: unionflow" in en and "union founding cases for the non-public enterprises" in en
