@@ -538,7 +538,8 @@ def case_contact(state, ref, on, person, note, as_json):
 @on_option
 @click.option("--group-leader", help="Leader of the preparatory group (standalone).")
 @click.option("--applied-on", type=DATE, help="Day the application went to the higher union (standalone).")
-@click.option("--joint-union", metavar="CODE", help="The joint union the enterprise will join (joint).")
+@click.option("--joint-union", metavar="CODE",
+              help="The joint union the enterprise will join (joint): one of its park, or of a park above it.")
 @note_option
 @json_option
 @pass_state
