@@ -3,9 +3,8 @@
 Two phases on one connection:
 1. Validation: every row is read, parsed and checked (parks against the database, duplicates within
    the file, field lengths); valid rows are streamed in chunks into a TEMP staging table, and checked
-   there against the stored registry (a new enterprise needs a name and a park; members against the
-   stored employees). Any error raises `ImportFailed` with every error (the first 1,000 listed, all
-   counted): nothing is written.
+   there against the stored registry (workflow/registry_checks.py). Any error raises `ImportFailed`
+   with every error (the first 1,000 listed, all counted): nothing is written.
 2. Write, in one transaction: new enterprises, changed enterprises, a case and an `import` event per
    new enterprise, the park moves (workflow/registry_moves.py) — each one INSERT … SELECT or
    UPDATE … FROM over the staging table.
@@ -54,6 +53,7 @@ from templates.i18n import N_, _, ngettext
 from templates.labels import value as coded
 from workflow.errors import ImportFailed, NotFound
 from workflow.permissions import require_actor, require_role
+from workflow.registry_checks import Failures, check_against_registry
 from workflow.registry_file import DuplicateGuard, RegistryReader, RowError, parse_row
 from workflow.registry_moves import count_moves, write_moves
 from workflow.sqlfn import json_object
@@ -65,7 +65,6 @@ log = logging.getLogger(__name__)
 
 CHUNK = 5000  # rows per staging batch: bounds memory whatever the file size
 PROGRESS_EVERY = 1000
-MAX_ERRORS = 1000  # errors kept for the report; the total is always counted
 MAX_CONFLICTS = 1000
 # Enterprise columns a registry row sets; an empty cell (NULL in staging) keeps the stored value.
 PROFILE = ("name", "park_id", "industry", "employees", "shuangshi", "grid", "source", "opened_on", "members",
@@ -165,7 +164,7 @@ def import_registry(ctx, path, *, park: str | None = None, dry_run: bool = False
                 _drop_staging(conn)
                 STAGE.create(conn)
                 rows, failed = _validate_and_stage(conn, reader, parks, today, progress)
-                failed.add(_check_against_registry(conn, default_park))
+                failed.add(check_against_registry(conn, STAGE, default_park))
             if failed.total:
                 errors = [reader.named(e) for e in failed.listed()]
                 raise ImportFailed(_failure_message(path, failed.total, failed.rows, errors), errors)
@@ -185,28 +184,6 @@ def import_registry(ctx, path, *, park: str | None = None, dry_run: bool = False
 
 
 # ---------------------------------------------------------------- phase 1: validate and stage
-
-
-class Failures:
-    """The errors of a file: the first MAX_ERRORS kept, all counted, with the number of rows they are in."""
-
-    def __init__(self) -> None:
-        self.errors: list[RowError] = []
-        self.total = 0
-        self.rows = 0
-
-    def row(self, row_errors: list[RowError]) -> None:
-        self.total += len(row_errors)
-        self.rows += 1
-        self.errors += row_errors[: max(MAX_ERRORS - len(self.errors), 0)]
-
-    def add(self, other: Failures) -> None:
-        self.total += other.total
-        self.rows += other.rows
-        self.errors += other.errors
-
-    def listed(self) -> list[RowError]:
-        return sorted(self.errors, key=lambda e: e.row)[:MAX_ERRORS]
 
 
 def _validate_and_stage(conn, reader, parks: ParkLookup, today, progress) -> tuple[int, Failures]:
@@ -240,47 +217,6 @@ def _validate_and_stage(conn, reader, parks: ParkLookup, today, progress) -> tup
     if progress is not None:
         progress(rows)
     return rows, failed
-
-
-def _check_against_registry(conn, default_park: int | None) -> Failures:
-    """The rules that depend on what is stored, over the whole staging table: a new enterprise needs a name
-    and a park (its own or --park); members may not exceed employees, counting the stored value of the one
-    the row leaves empty."""
-    S = STAGE
-    new = ENT.c.id.is_(None)
-    checks = {
-        "name": and_(new, S.c.name.is_(None)),
-        "park": and_(new, S.c.park_id.is_(None)) if default_park is None else false(),
-        "members": and_(S.c.employees.is_(None), ENT.c.employees.is_not(None), S.c.members > ENT.c.employees),
-        "employees": and_(S.c.members.is_(None), ENT.c.members.is_not(None), ENT.c.members > S.c.employees),
-    }
-    joined = S.outerjoin(ENT, ENT.c.uscc == S.c.uscc)
-    failed = Failures()
-    counts = conn.execute(select(*(func.count().filter(c) for c in checks.values()), func.count())
-                          .select_from(joined).where(or_(*checks.values()))).one()
-    failed.total, failed.rows = sum(counts[:-1]), counts[-1]
-    if not failed.total:
-        return failed
-    found = conn.execute(
-        select(S.c.rownum, *(c.label(f"is_{k}") for k, c in checks.items()), S.c.members, S.c.employees,
-               ENT.c.members.label("stored_members"), ENT.c.employees.label("stored_employees"))
-        .select_from(joined).where(or_(*checks.values())).order_by(S.c.rownum).limit(MAX_ERRORS)
-    )
-    for r in found:
-        if r.is_name:
-            failed.errors.append(RowError(r.rownum, "name", _("required for a new enterprise")))
-        if r.is_park:
-            failed.errors.append(RowError(r.rownum, "park", _("no park for a new enterprise: fill 所属园区/park or give "
-                                                              "--park")))
-        if r.is_members:
-            failed.errors.append(RowError(r.rownum, "members", _("{members} members but only {employees} employees (the "
-                                                                 "employees already in the registry)").format(
-                members=r.members, employees=r.stored_employees)))
-        if r.is_employees:
-            failed.errors.append(RowError(r.rownum, "employees", _("{members} members but only {employees} employees "
-                                                                   "(the members already in the registry)").format(
-                members=r.stored_members, employees=r.employees)))
-    return failed
 
 
 def _park_text(value) -> str | None:
