@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from workflow.vocabulary import MAX_COUNT, MAX_ID
+
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -49,8 +51,25 @@ class IsoDateTime(click.ParamType):
         return parsed
 
 
+class CaseRef(click.ParamType):
+    """REF: a case id, or an enterprise's USCC (18 characters, even when they are all digits)."""
+
+    name = "REF"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if len(text) != 18 and text.isdigit() and not 1 <= int(text) <= MAX_ID:
+            self.fail(_t("{value!r} is neither a case id (1 to {max}) nor a USCC (18 characters)").format(
+                value=text, max=MAX_ID), param, ctx)
+        return text
+
+
 DATE = IsoDate()
 DATETIME = IsoDateTime()
+REF = CaseRef()
+LIMIT = click.IntRange(1, MAX_ID)  # --limit N
+COUNT = click.IntRange(0, MAX_COUNT)  # employees, members, sign-ups: more is a typo
+ID = click.IntRange(1, MAX_ID)  # a row id
 
 
 class UnionflowGroup(click.Group):
@@ -480,6 +499,7 @@ def init(state, admin, name, email):
     from workflow.people import init as do_init
 
     result = do_init(state.ctx, admin=admin, name=name, email=email)
+    admin = result["admin"]
     if result["created"]:
         click.echo(_t("Database ready at {database}; admin {admin} created.").format(database=result["database"],
                                                                                      admin=admin))
@@ -521,15 +541,15 @@ def park_add(state, code, name, level, parent):
     """Add a park. Example: unionflow --as A01 park add SJ 松江经开区 --level national"""
     from workflow.people import add_park
 
-    add_park(state.ctx, code=code, name=name, level=level, parent=parent)
-    click.echo(_t("Park {code} added.").format(code=code))
+    added = add_park(state.ctx, code=code, name=name, level=level, parent=parent)
+    click.echo(_t("Park {code} added.").format(code=added["code"]))
 
 
 @park_group.command("list")
 @json_option
 @pass_state
 def park_list(state, as_json):
-    """List parks."""
+    """List parks with their level and parent park. Example: unionflow park list --json"""
     from workflow.people import list_parks
 
     render(as_json, list_parks(state.ctx), values={"level": "park level"})
@@ -560,15 +580,15 @@ def cadre_add(state, code, name, email, role, park, supervisor):
     """
     from workflow.people import add_cadre
 
-    add_cadre(state.ctx, code=code, name=name, email=email, role=role, park=park, supervisor=supervisor)
-    click.echo(_t("Cadre {code} ({role}) added.").format(code=code, role=_coded("role", role)))
+    added = add_cadre(state.ctx, code=code, name=name, email=email, role=role, park=park, supervisor=supervisor)
+    click.echo(_t("Cadre {code} ({role}) added.").format(code=added["code"], role=_coded("role", role)))
 
 
 @cadre_group.command("list")
 @json_option
 @pass_state
 def cadre_list(state, as_json):
-    """List cadres with their role, park and supervisor."""
+    """List cadres with their role, park and supervisor. Example: unionflow cadre list --json"""
     from workflow.people import list_cadres
 
     render(as_json, list_cadres(state.ctx))
@@ -592,7 +612,7 @@ def case_group():
 @click.option("--park", metavar="CODE", help="Only this park's cases.")
 @click.option("--stalled", is_flag=True, help="Only stalled cases, with working days in status and the level reached.")
 @as_of_option
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--limit", type=LIMIT, help="At most this many rows.")
 @json_option
 @pass_state
 def case_list(state, mine, status, cadre, park, stalled, as_of, limit, as_json):
@@ -612,22 +632,32 @@ def case_list(state, mine, status, cadre, park, stalled, as_of, limit, as_json):
 
 
 @case_group.command("show")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @json_option
 @pass_state
 def case_show(state, ref, as_json):
-    """Show a case (REF is a case id or a USCC), with the recommended founding mode and allowed actions."""
+    """Show a case (REF is a case id or a USCC), with the recommended founding mode and allowed actions.
+
+    \b
+    Examples:
+      unionflow case show 91310117MA1000009T
+      unionflow case show 12 --json
+    """
     from workflow.cases import show
 
     render(as_json, show(state.ctx, ref))
 
 
 @case_group.command("history")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @json_option
 @pass_state
 def case_history(state, ref, as_json):
-    """The case's timeline: transitions, activities, assignments, escalations, resolutions."""
+    """The case's timeline: transitions, activities, assignments, escalations, resolutions.
+
+    \b
+    Example: unionflow case history 91310117MA1000009T --json
+    """
     from workflow.cases import history
 
     rows = history(state.ctx, ref)
@@ -650,24 +680,25 @@ def _step(state, ref, event, as_json, **facts):
 
 
 @case_group.command("contact")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @on_option
 @click.option("--person", help="The employer's contact person you met.")
 @note_option
 @json_option
 @pass_state
 def case_contact(state, ref, on, person, note, as_json):
-    """prospect → contacted: you have met the employer. Example: case contact 91310117MA1J00001X --person 王经理"""
+    """prospect → contacted: you have met the employer. Example: case contact 91310117MA1000009T --person 王经理"""
     _step(state, ref, "contact", as_json, on=on, person=person, note=note)
 
 
 @case_group.command("prepare")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--mode", required=True, type=click.Choice(["standalone", "joint"]), help="Founding path.")
 @on_option
 @click.option("--group-leader", help="Leader of the preparatory group (standalone).")
 @click.option("--applied-on", type=DATE, help="Day the application went to the higher union (standalone).")
-@click.option("--joint-union", metavar="CODE", help="The joint union the enterprise will join (joint).")
+@click.option("--joint-union", metavar="CODE",
+              help="The joint union the enterprise will join (joint): one of its park, or of a park above it.")
 @note_option
 @json_option
 @pass_state
@@ -684,12 +715,12 @@ def case_prepare(state, ref, mode, on, group_leader, applied_on, joint_union, no
 
 
 @case_group.command("found")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @on_option
 @click.option("--congress-on", type=DATE, help="Day of the member assembly / election.")
 @click.option("--approval-ref", help="Approval reference of the higher union (批复文号), e.g. 松总工〔2018〕12号.")
 @click.option("--chair", help="The elected chair.")
-@click.option("--members", type=click.IntRange(min=0), help="Number of union members.")
+@click.option("--members", type=COUNT, help="Number of union members (at most the employees).")
 @note_option
 @json_option
 @pass_state
@@ -705,30 +736,40 @@ def case_found(state, ref, on, congress_on, approval_ref, chair, members, note, 
 
 
 @case_group.command("activate")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @on_option
 @click.option("--legal-cert", help="Reference of the union's legal-person certificate.")
 @note_option
 @json_option
 @pass_state
 def case_activate(state, ref, on, legal_cert, note, as_json):
-    """founded → active: legal-person certificate obtained (standalone) or covered and running (joint)."""
+    """founded → active: legal-person certificate obtained (standalone) or covered and running (joint).
+
+    \b
+    Examples:
+      case activate REF --legal-cert 沪工法字00123号
+      case activate REF --note "联合工会覆盖运行"
+    """
     _step(state, ref, "activate", as_json, on=on, legal_cert=legal_cert, note=note)
 
 
 @case_group.command("setback")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--reason", required=True, help="Why the case goes one step back.")
 @on_option
 @json_option
 @pass_state
 def case_setback(state, ref, reason, on, as_json):
-    """One step back, with a reason (e.g. the preparatory group fell apart)."""
+    """One step back, with a reason (e.g. the preparatory group fell apart).
+
+    \b
+    Example: case setback REF --reason "筹备组组长离职" --on 2018-09-03
+    """
     _step(state, ref, "setback", as_json, on=on, reason=reason)
 
 
 @case_group.command("close")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--reason", required=True, type=click.Choice(["deregistered", "moved_out", "merged", "out_of_scope"]),
               help="Why the enterprise leaves: deregistered, moved out, merged, or out of scope.")
 @on_option
@@ -736,23 +777,31 @@ def case_setback(state, ref, reason, on, as_json):
 @json_option
 @pass_state
 def case_close(state, ref, reason, on, note, as_json):
-    """Close a case (admins): the enterprise leaves the denominator of the founding rate."""
+    """Close a case (admins): the enterprise leaves the denominator of the founding rate.
+
+    \b
+    Example: unionflow --as A01 case close REF --reason moved_out --note "迁往青浦"
+    """
     _step(state, ref, "close", as_json, on=on, reason=reason, note=note)
 
 
 @case_group.command("reopen")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @on_option
 @note_option
 @json_option
 @pass_state
 def case_reopen(state, ref, on, note, as_json):
-    """Reopen a closed case (admins): it returns to the status it had when closed."""
+    """Reopen a closed case (admins): it returns to the status it had when closed.
+
+    \b
+    Example: unionflow --as A01 case reopen REF --note "企业迁回园区"
+    """
     _step(state, ref, "reopen", as_json, on=on, note=note)
 
 
 @case_group.command("log")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--kind", required=True, type=click.Choice(["visit", "call", "meeting", "other"]),
               help="What kind of contact it was.")
 @click.option("--note", required=True, help="What happened.")
@@ -836,7 +885,8 @@ class _ImportProgress:
 
 @enterprise_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--park", metavar="CODE", help="Park of the rows whose 所属园区/park cell is empty.")
+@click.option("--park", metavar="CODE",
+              help="Park of the new enterprises whose 所属园区/park cell is empty (never moves an existing one).")
 @click.option("--dry-run", is_flag=True, help="Check the file and count what would change; write nothing.")
 @json_option
 @pass_state
@@ -844,14 +894,18 @@ def enterprise_import(state, file, park, dry_run, as_json):
     """Import or update enterprises from a .csv (UTF-8, UTF-8 BOM, GB18030) or .xlsx file (admins).
 
     \b
-    Headers in Chinese or English; 统一社会信用代码/uscc and 企业名称/name are required:
-      所属园区/park 行业/industry 职工人数/employees 是否双实/shuangshi 网格/grid 来源/source
+    Headers in Chinese or English; 统一社会信用代码/uscc is required, and a new enterprise needs
+    企业名称/name and a park (所属园区/park, or --park). The other columns:
+      行业/industry 职工人数/employees 是否双实/shuangshi 网格/grid 来源/source
       成立日期/opened_on 工会会员数/members 建会状态/status 状态日期/status_since
       联系人/contact_name 联系电话/contact_phone
+    Other columns are ignored (with a warning naming them).
     Any error: each is listed as `row N, column C: message` and nothing is written.
     A new enterprise gets a prospect case, or the historic 建会状态/status since 状态日期/status_since.
-    Re-importing updates by USCC; empty cells keep stored values. For an existing enterprise a
-    different status is reported, never applied: cases move only by the case commands.
+    Re-importing updates by USCC; empty cells keep stored values. A filled 所属园区/park that differs
+    moves the enterprise: written on its case's timeline, and a cadre of the old park no longer holds
+    the case. For an existing enterprise a different status or status day is reported, never applied:
+    cases move only by the case commands.
 
     \b
     Example:
@@ -864,36 +918,58 @@ def enterprise_import(state, file, park, dry_run, as_json):
         with _ImportProgress(file) as progress:
             result = import_registry(state.ctx, file, park=park, dry_run=dry_run, progress=progress)
     except ImportFailed as exc:
-        errors = [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors]
+        errors = [{"row": e.row, "column": e.column, "message": e.message, "field": e.field or e.column}
+                  for e in exc.errors]
         if as_json:
             echo_json({"file": os.path.basename(file), "dry_run": dry_run, "created": 0, "updated": 0,
                        "unchanged": 0, "errors": errors, "message": str(exc)})
         for e in errors:
-            click.echo(_t("row {row}, column {column}: {message}").format(**e), err=True)
+            said = _t("row {row}, column {column}: {message}") if e["column"] else _t("row {row}: {message}")
+            click.echo(said.format(**e), err=True)
         raise click.ClickException(str(exc)) from exc
-    for c in result["status_conflicts"]:
-        # "Warning:" stays English in every language, like "Error:" (scripts look for it).
-        click.echo("Warning: " + _t("row {row} ({uscc}): the file says {file_status} but case {case_id} is "
-                                    "{case_status}; not changed (use the case commands)").format(
-            row=c["row"], uscc=c["uscc"], case_id=c["case_id"], file_status=_coded("status", c["file_status"]),
-            case_status=_coded("status", c["case_status"])), err=True)
-    if result["status_conflicts_total"] > len(result["status_conflicts"]):
-        click.echo("Warning: " + _t("{n} more status differences not listed").format(
-            n=result["status_conflicts_total"] - len(result["status_conflicts"])), err=True)
+    _import_warnings(result, dry_run)
     if as_json:
         echo_json(result)
     elif dry_run:
         click.echo(_t("Dry run, nothing written: {file} has {rows} rows: {created} to create, {updated} to update, "
                       "{unchanged} unchanged.").format(**result))
+        if result["moved"]:
+            click.echo(_t("{moved} would move to another park.").format(**result))
     else:
         click.echo(_t("Imported {file}: {created} created, {updated} updated, {unchanged} unchanged.").format(**result))
+        if result["moved"]:
+            click.echo(_t("{moved} moved to another park (see their case history).").format(**result))
+
+
+def _import_warnings(result: dict, dry_run: bool) -> None:
+    # "Warning:" stays English in every language, like "Error:" (scripts look for it).
+    if result["ignored_columns"]:
+        click.echo("Warning: " + _t("columns not known, ignored: {columns}").format(
+            columns=", ".join(result["ignored_columns"])), err=True)
+    for c in result["status_conflicts"]:
+        said = (_t("row {row} ({uscc}): the file says {file_status} since {file_since} but case {case_id} is "
+                   "{case_status} since {case_since}; not changed (use the case commands)") if c["file_status_since"]
+                else _t("row {row} ({uscc}): the file says {file_status} but case {case_id} is {case_status}; not "
+                        "changed (use the case commands)"))
+        click.echo("Warning: " + said.format(
+            row=c["row"], uscc=c["uscc"], case_id=c["case_id"], file_status=_coded("status", c["file_status"]),
+            case_status=_coded("status", c["case_status"]), file_since=c["file_status_since"],
+            case_since=c["case_status_since"]), err=True)
+    if result["status_conflicts_total"] > len(result["status_conflicts"]):
+        click.echo("Warning: " + _t("{n} more status differences not listed").format(
+            n=result["status_conflicts_total"] - len(result["status_conflicts"])), err=True)
+    if result["released"]:
+        said = (_t("{released} of the cases moving park would lose their cadre of the old park") if dry_run else
+                _t("{released} of the moved cases had a cadre of the old park and are now unassigned: assign them "
+                   "with `unionflow assign CADRE --park CODE --only-unassigned`"))
+        click.echo("Warning: " + said.format(**result), err=True)
 
 
 @enterprise_group.command("list")
 @click.option("--park", metavar="CODE", help="Only this park's enterprises.")
 @click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
               help="Only enterprises whose case has this status.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--limit", type=LIMIT, help="At most this many rows.")
 @json_option
 @pass_state
 def enterprise_list(state, park, status, limit, as_json):
@@ -909,16 +985,19 @@ def enterprise_list(state, park, status, limit, as_json):
 @json_option
 @pass_state
 def enterprise_show(state, uscc, as_json):
-    """Show an enterprise's registry profile and its founding case. Example: enterprise show 91350100M000100Y43"""
+    """Show an enterprise's registry profile and its founding case. Example: enterprise show 91310117MA1000009T"""
     from workflow.enterprises import show_enterprise
 
     data = show_enterprise(state.ctx, uscc)
     if as_json:
         echo_json(data)
         return
-    case = data.pop("case") or {}
-    show_record({**data, **{f"case {k}": v for k, v in case.items()}},
-                values={"source": "source", "case status": "status", "case mode": "mode"})
+    case = data.pop("case")
+    show_record({**data, **{k: short_time(state.ctx, data[k]) for k in ("created_at", "updated_at")}})
+    click.echo()
+    click.echo(_t("Founding case:") if case else _t("Founding case: none"))
+    if case:
+        show_record(case)
 
 
 @main.command("assign")
@@ -939,7 +1018,7 @@ def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_
 
     \b
     Examples:
-      unionflow --as A01 assign C01 91350100M000100Y43
+      unionflow --as A01 assign C01 91310117MA1000009T
       unionflow --as S01 assign C02 --park SJ --grid 网格3 --only-unassigned
     """
     if not (usccs or park or grid or industry):
@@ -949,6 +1028,9 @@ def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_
     result = assign(state.ctx, cadre, usccs, park=park, grid=grid, industry=industry, only_unassigned=only_unassigned)
     if as_json:
         echo_json(result)
+    elif not result["cases"]:
+        click.echo(_t("All {matched} matching cases already have a cadre (--only-unassigned): none assigned to "
+                      "{cadre}.").format(**result))
     else:
         click.echo(_t("{assigned} of {cases} cases assigned to {cadre}; {unchanged} were already theirs.").format(
             **result))
@@ -962,7 +1044,7 @@ def outbox_group():
 
 @outbox_group.command("list")
 @click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only messages in this state.")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many, newest first.")
+@click.option("--limit", type=LIMIT, default=100, show_default=True, help="At most this many, newest first.")
 @json_option
 @pass_state
 def outbox_list(state, status, limit, as_json):
@@ -982,7 +1064,7 @@ def outbox_list(state, status, limit, as_json):
 
 
 @outbox_group.command("send")
-@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many (default: all that are due).")
+@click.option("--limit", type=LIMIT, help="Send at most this many (default: all that are due).")
 @json_option
 @pass_state
 def outbox_send(state, limit, as_json):
@@ -1222,9 +1304,9 @@ def joint_union_add(state, code, name, kind, park):
     """
     from workflow.joint_unions import add_joint_union
 
-    add_joint_union(state.ctx, code, name, kind, park)
+    added = add_joint_union(state.ctx, code, name, kind, park)
     click.echo(_t("Joint union {code} ({kind}) added to park {park}.").format(
-        code=code, kind=_coded("joint kind", kind), park=park))
+        code=added["code"], kind=_coded("joint kind", kind), park=park))
 
 
 @joint_union_group.command("found")
@@ -1255,7 +1337,11 @@ def joint_union_found(state, code, approval_ref, on, as_json):
 @json_option
 @pass_state
 def joint_union_list(state, as_json):
-    """List joint unions with their attached cases and how many are covered (founded or active)."""
+    """List joint unions with their attached cases and how many are covered (founded or active).
+
+    \b
+    Example: unionflow joint-union list --json
+    """
     from workflow.joint_unions import list_joint_unions
 
     render(as_json, list_joint_unions(state.ctx),
@@ -1508,7 +1594,7 @@ def report_incentives(state, sheet, as_of, park, fmt, out, as_json):
 
 @enterprise_group.command("signups")
 @click.argument("uscc")
-@click.argument("n", type=click.IntRange(min=1))
+@click.argument("n", type=click.IntRange(1, MAX_COUNT))
 @on_option
 @json_option
 @pass_state
@@ -1518,7 +1604,7 @@ def enterprise_signups(state, uscc, n, on, as_json):
     \b
     An enterprise without a union whose sign-ups reach [general] signup_threshold is flagged
     (`case show` signup_flag).
-    Example: unionflow --as C01 enterprise signups 91310117MA1J00001X 6 --on 2018-08-02
+    Example: unionflow --as C01 enterprise signups 91310117MA1005272U 6 --on 2018-08-02
     """
     from workflow.signups import record_signups
 
@@ -1589,7 +1675,7 @@ def meeting_list(state, park, status, as_json):
 
 @meeting_group.command("add")
 @click.argument("meeting")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--reason", required=True, help="Why the meeting should discuss the case.")
 @json_option
 @pass_state
@@ -1598,7 +1684,7 @@ def meeting_add(state, meeting, ref, reason, as_json):
 
     \b
     Example:
-      unionflow --as SEC1 meeting add 3 91310117MA1J00001X --reason "职工联名要求建会"
+      unionflow --as SEC1 meeting add 3 91310117MA1005272U --reason "职工联名要求建会"
     """
     from workflow.meetings import add_item
 
@@ -1644,7 +1730,7 @@ def meeting_agenda(state, meeting, fmt, out, as_of):
 
 @meeting_group.command("resolve")
 @click.argument("meeting")
-@click.argument("ref")
+@click.argument("ref", type=REF)
 @click.option("--decision", required=True, help="What the meeting decided.")
 @click.option("--owner-party", metavar="PARTY",
               help="The party that acts: party_committee, administration, regulators, union, chamber_of_commerce, "
@@ -1662,7 +1748,7 @@ def meeting_resolve(state, meeting, ref, decision, owner_party, due, no_owner_pa
 
     \b
     Example:
-      unionflow --as SEC1 meeting resolve 3 91310117MA1J00001X --decision "执法监管部门会同工会上门宣讲" \\
+      unionflow --as SEC1 meeting resolve 3 91310117MA1005272U --decision "执法监管部门会同工会上门宣讲" \\
           --owner-party regulators --due 2026-07-15
     """
     if (owner_party and no_owner_party) or (due and no_due):
@@ -1782,7 +1868,7 @@ def party_list(state, park, as_json):
 
 
 @party_group.command("remove")
-@click.argument("rep_id", type=int, metavar="ID")
+@click.argument("rep_id", type=ID, metavar="ID")
 @pass_state
 def party_remove(state, rep_id):
     """Take a representative off the park's list (planned meetings keep their participants)."""

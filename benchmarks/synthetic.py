@@ -293,6 +293,8 @@ def rows(spec: Spec, block: int, *, sqlite: bool = False) -> Iterator[tuple[tupl
         for _ in range(steps):
             days.append(days[-1] - one * (7 + int(expo(1 / 35))))
         days.reverse()  # days[0] = import day, days[j] = day of step j
+        if opened_on is not None and opened_on > days[0]:
+            opened_on = days[0]  # opened before its case began: the import refuses a union founded before opening
         holders = spec.case_cadres[p.id]
         cadre = None if status == "prospect" and r() < 0.04 else holders[int(r() * len(holders))]
         name = f"上海{SYLLABLES[int(r() * 31)]}{SYLLABLES[int(r() * 31)]}{word}有限公司"

@@ -38,11 +38,33 @@ def has_founding_mode(event) -> bool:
     return _mode(event) in MODES
 
 
+def _given(name):
+    return lambda event: _fact(event, name) not in (None, "")
+
+
+def _members_given(event) -> bool:
+    members = _fact(event, "members")
+    return members is not None and int(members) >= 1
+
+
+# The facts a standalone step needs, each with what to say when it is missing (only the missing ones are named).
+STANDALONE_PREPARE_FACTS = (
+    (_given("group_leader"), N_("the preparatory-group leader (--group-leader)")),
+    (_given("applied_on"), N_("the application date (--applied-on)")),
+)
+STANDALONE_FOUND_FACTS = (
+    (_given("congress_on"), N_("the assembly date (--congress-on)")),
+    (_given("approval_ref"), N_("the approval reference (--approval-ref)")),
+    (_given("chair"), N_("the chair (--chair)")),
+    (_members_given, N_("the number of members (--members, at least 1)")),
+)
+
+
 def standalone_has_group_and_application(event) -> bool:
     """prepare (standalone): a preparatory-group leader and the application date to the higher union."""
     if _mode(event) != "standalone":
         return True
-    return bool(_fact(event, "group_leader") and _fact(event, "applied_on"))
+    return all(given(event) for given, _what in STANDALONE_PREPARE_FACTS)
 
 
 def joint_has_joint_union(event) -> bool:
@@ -56,14 +78,7 @@ def standalone_has_congress_and_approval(event) -> bool:
     """found (standalone): member assembly date, approval reference (批复文号), chair, members ≥ 1."""
     if _mode(event) != "standalone":
         return True
-    members = _fact(event, "members")
-    return bool(
-        _fact(event, "congress_on")
-        and _fact(event, "approval_ref")
-        and _fact(event, "chair")
-        and members is not None
-        and int(members) >= 1
-    )
+    return all(given(event) for given, _what in STANDALONE_FOUND_FACTS)
 
 
 def joint_union_is_founded(event) -> bool:
@@ -94,16 +109,22 @@ def reason_is_a_closing_reason(event) -> bool:
 MISSING = {
     has_contact_person_or_note: N_("a contact person (--person) or a note (--note)"),
     has_founding_mode: N_("a founding mode (--mode standalone|joint)"),
-    standalone_has_group_and_application: N_(
-        "for a standalone founding, the preparatory-group leader (--group-leader) and the application date (--applied-on)"
-    ),
+    standalone_has_group_and_application: N_("for a standalone founding, {facts}"),
     joint_has_joint_union: N_("for a joint founding, the joint union (--joint-union CODE)"),
-    standalone_has_congress_and_approval: N_(
-        "for a standalone founding, the assembly date (--congress-on), the approval reference (--approval-ref), "
-        "the chair (--chair) and the number of members (--members, at least 1)"
-    ),
+    standalone_has_congress_and_approval: N_("for a standalone founding, {facts}"),
     joint_union_is_founded: N_("a founded joint union: found the joint union first (`unionflow joint-union found CODE`)"),
     has_legal_person_certificate: N_("the union's legal-person certificate reference (--legal-cert)"),
     has_reason: N_("a reason (--reason)"),
     reason_is_a_closing_reason: N_("a closing reason: one of {reasons}"),
 }
+
+# The guards whose message lists facts ({facts}): only the missing ones.
+FACTS_OF = {
+    standalone_has_group_and_application: STANDALONE_PREPARE_FACTS,
+    standalone_has_congress_and_approval: STANDALONE_FOUND_FACTS,
+}
+
+
+def missing_facts(guard, event) -> list[str]:
+    """What `guard` lacks in `event`, as N_() texts (empty for a guard that names one fact in MISSING)."""
+    return [what for given, what in FACTS_OF.get(guard, ()) if not given(event)]

@@ -50,7 +50,7 @@ VALUES: dict[str, tuple[str, ...]] = {
     "event kind": ("import", "transition", "activity", "assignment", "escalation", "agenda", "resolution", "signup",
                    "update", "next_action"),
     "event": ("contact", "prepare", "found", "activate", "setback", "close", "reopen", "assign", "import", "signup",
-              "visit", "call", "meeting", "other", "remind", "overdue", "next_action", "resolve", "agenda"),
+              "visit", "call", "meeting", "other", "remind", "overdue", "next_action", "resolve", "agenda", "move"),
     "joint kind": ("grid", "cluster", "park_in_park"),
     "day kind": ("holiday", "workday"),
     "day source": ("chinese-calendar", "loaded", "park", "fallback"),
@@ -79,8 +79,14 @@ def value(context: str | None, raw):
     return value_in(context, raw, active_lang())
 
 
+# Booleans in English: words, not Python's True/False (Chinese: 是/否, from the catalog).
+BOOL_EN = {"True": "yes", "False": "no"}
+
+
 def value_in(context: str | None, raw, lang: str):
     """A coded value in `lang` (documents: a report file is written in its own language)."""
+    if context == "bool" and lang == "en" and raw is not None:
+        return BOOL_EN.get(str(raw), raw)
     if context is None or raw is None or lang == "en":
         return raw
     text = str(raw)

@@ -44,7 +44,7 @@ def assignments(cli, uscc) -> list:
 
 def test_assign_by_uscc_list_records_from_to_and_by_whom(cli, registry):
     result = cli.json("assign", "C01", U[0], U[1].lower(), user="A01")
-    assert result == {"cadre": "C01", "assigned": 2, "unchanged": 0, "cases": 2}
+    assert result == {"cadre": "C01", "assigned": 2, "unchanged": 0, "cases": 2, "matched": 2}
     assert cadres(cli) == {U[0]: "C01", U[1]: "C01", U[2]: None, U[3]: None, U[4]: None}
     assert assignments(cli, U[0]) == [
         ("2026-06-15", "A01", {"from": None, "to": "C01", "by": "A01"}, "assigned to C01 by A01 (was unassigned)")]
@@ -67,8 +67,15 @@ def test_assign_by_grid_and_by_industry(cli, registry):
     assert cli.json("assign", "C01", "--grid", "G1", user="A01")["assigned"] == 3  # U0, U1 and U4 (XP)
     assert cli.json("assign", "C02", "--industry", "电子", "--park", "SJ", user="A01")["assigned"] == 2  # U0, U2
     assert cadres(cli) == {U[0]: "C02", U[1]: "C01", U[2]: "C02", U[3]: None, U[4]: "C01"}
-    result = cli.json("assign", "C02", "--grid", "nowhere", user="A01")
-    assert result == {"cadre": "C02", "assigned": 0, "unchanged": 0, "cases": 0}
+    before = event_count(registry)
+    r = cli("assign", "C02", "--grid", "nowhere", user="A01", expect=1)
+    assert r.stderr == "Error: no case matches --grid nowhere: nothing was assigned (see `unionflow enterprise list`)\n"
+    r = cli("assign", "C02", "--park", "SJ", "--industry", "不存在", user="A01", expect=1)
+    assert r.stderr == ("Error: no case matches --park SJ --industry 不存在: nothing was assigned "
+                        "(see `unionflow enterprise list`)\n")
+    r = cli("assign", "C02", U[1], "--industry", "电子", user="A01", expect=1)
+    assert r.stderr.startswith(f"Error: no case matches {U[1]} --industry 电子: nothing was assigned")
+    assert event_count(registry) == before
 
 
 def test_only_unassigned_leaves_held_cases_alone(cli, registry):
@@ -77,6 +84,8 @@ def test_only_unassigned_leaves_held_cases_alone(cli, registry):
     assert (result["assigned"], result["cases"]) == (2, 2)
     assert cadres(cli)[U[0]] == "C02" and cadres(cli)[U[1]] == "C01"
     assert len(assignments(cli, U[0])) == 1
+    r = cli("assign", "C01", "--park", "SJ", "--only-unassigned", user="A01")
+    assert r.stdout == "All 3 matching cases already have a cadre (--only-unassigned): none assigned to C01.\n"
 
 
 def test_reassignment_is_explicit_and_recorded_and_repeating_it_changes_nothing(cli, registry):
@@ -94,7 +103,7 @@ def test_reassignment_is_explicit_and_recorded_and_repeating_it_changes_nothing(
     cli("case", "log", U[0], "--kind", "call", "--note", "跟进", user="C02")
     before, version = event_count(registry), cli.json("case", "show", U[0])["version"]
     result = cli.json("assign", "C02", U[0], user="A01")
-    assert result == {"cadre": "C02", "assigned": 0, "unchanged": 1, "cases": 1}
+    assert result == {"cadre": "C02", "assigned": 0, "unchanged": 1, "cases": 1, "matched": 1}
     assert event_count(registry) == before and cli.json("case", "show", U[0])["version"] == version
 
 
@@ -146,8 +155,12 @@ def test_no_selector_is_a_usage_error(cli, registry):
 
 def test_target_must_be_an_active_case_holder(cli, registry):
     r = cli("assign", "SEC1", U[0], user="A01", expect=1)
-    assert r.stderr == ("Error: SEC1 is a secretary: cases go to a cadre, social worker or supervisor "
+    assert r.stderr == ("Error: SEC1 has the role secretary: cases go to a cadre, social worker or supervisor "
                         "(cadre, social_worker, supervisor)\n")  # fmt: skip
+    r = cli("assign", "A01", U[0], user="A01", expect=1)
+    assert r.stderr.startswith("Error: A01 has the role admin: cases go to")
+    r = cli("assign", "A01", U[0], user="A01", lang="zh", expect=1)
+    assert r.stderr.startswith("Error: A01 的角色是管理员：")
     r = cli("assign", "NOBODY", U[0], user="A01", expect=1)
     assert r.stderr == "Error: no cadre with code 'NOBODY': see `unionflow cadre list`\n"
     result = cli.json("assign", "S01", U[0], user="A01")  # a supervisor may hold cases too

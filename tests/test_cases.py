@@ -46,15 +46,31 @@ def test_contact_needs_person_or_note(cli, case1):
 def test_prepare_standalone_needs_group_leader_and_application(cli, case1):
     cli("case", "contact", U1, "--note", "见了人事", user="C01")
     r = cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", user="C01", expect=1)
-    assert "preparatory-group leader (--group-leader) and the application date (--applied-on)" in r.stderr
+    assert r.stderr.strip() == (f"Error: cannot prepare case {case1} ({U1}): missing for a standalone founding, the "
+                                "application date (--applied-on)")
+    r = cli("case", "prepare", U1, "--mode", "standalone", user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing for a standalone founding, the preparatory-group leader "
+                                     "(--group-leader) and the application date (--applied-on)")
+
+
+def test_found_names_only_the_missing_facts(cli, case1):
+    cli("case", "contact", U1, "--note", "ok", user="C01")
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-15", user="C01")
+    r = cli("case", "found", U1, "--chair", "陈静", user="C01", expect=1)
+    assert r.stderr.strip().endswith(": missing for a standalone founding, the assembly date (--congress-on), the "
+                                     "approval reference (--approval-ref) and the number of members (--members, at "
+                                     "least 1)")
+    r = cli("case", "found", U1, "--chair", "陈静", "--congress-on", "2026-06-15", "--members", "3", user="C01",
+            lang="zh", expect=1)
+    assert r.stderr.strip().endswith("缺少单独建会所需的上级工会批复文号（--approval-ref）")
 
 
 def test_found_requires_approval_reference(cli, case1):
     cli("case", "contact", U1, "--note", "ok", user="C01")
-    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-03", user="C01")
-    r = cli("case", "found", U1, "--congress-on", "2026-06-10", "--chair", "陈静", "--members", "28", user="C01", expect=1)
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-15", user="C01")
+    r = cli("case", "found", U1, "--congress-on", "2026-06-15", "--chair", "陈静", "--members", "28", user="C01", expect=1)
     assert "the approval reference (--approval-ref)" in r.stderr
-    r = cli("case", "found", U1, "--congress-on", "2026-06-10", "--approval-ref", "x", "--chair", "陈静", "--members", "0",
+    r = cli("case", "found", U1, "--congress-on", "2026-06-15", "--approval-ref", "x", "--chair", "陈静", "--members", "0",
             user="C01", expect=1)
     assert "at least 1" in r.stderr
 
@@ -124,3 +140,101 @@ def test_states_diagram_from_the_machine(cli):
     out = cli("states", "diagram").stdout
     assert out.startswith("stateDiagram-v2") and "preparatory --> founded: found" in out
     assert "digraph founding" in cli("states", "diagram", "--format", "dot").stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["case", "show", "99999999999999999999999"], "Invalid value for 'REF': '99999999999999999999999' is neither a "
+                                                  "case id (1 to 2147483647) nor a USCC (18 characters)"),
+    (["case", "history", "0"], "Invalid value for 'REF': '0' is neither a case id"),
+    (["case", "found", U1, "--members", "99999999999999999999999"],
+     "Invalid value for '--members': 99999999999999999999999 is not in the range 0<=x<=10000000."),
+    (["case", "list", "--limit", "99999999999999999999999"],
+     "Invalid value for '--limit': 99999999999999999999999 is not in the range 1<=x<=2147483647."),
+    (["enterprise", "signups", U1, "99999999999999999999999"],
+     "Invalid value for 'N': 99999999999999999999999 is not in the range 1<=x<=10000000."),
+])
+def test_a_huge_number_is_a_usage_error_naming_the_argument(cli, case1, args, message):
+    r = cli(*args, user="C01", expect=2)
+    assert message in r.stderr.splitlines()[-1]
+
+
+def test_a_case_id_beyond_any_row_is_not_found_in_the_engine_too(make_ctx, case1):
+    from workflow.cases import show
+    from workflow.errors import NotFound
+
+    with pytest.raises(NotFound, match="no case '99999999999999999999999'"):
+        show(make_ctx(), "99999999999999999999999")
+
+
+ALL_DIGITS = "913101170000000433"  # a valid USCC of 18 digits: a USCC, not a case id
+
+
+def test_an_all_digit_uscc_is_a_uscc(cli, org):
+    case_id = add_enterprise(org, ALL_DIGITS, "数字代码公司", cadre="C01", status_since="2026-06-01")
+    assert cli.json("case", "show", ALL_DIGITS)["id"] == case_id
+    assert cli.json("case", "contact", ALL_DIGITS, "--note", "见了", user="C01")["status"] == "contacted"
+    assert [h["event"] for h in cli.json("case", "history", ALL_DIGITS)] == ["contact"]
+    assert cli.json("case", "show", str(case_id))["uscc"] == ALL_DIGITS
+
+
+@pytest.fixture
+def contacted(cli, case1):
+    cli("case", "contact", U1, "--note", "ok", "--on", "2026-06-03", user="C01")
+    return case1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--applied-on", "2026-06-16"], "--applied-on 2026-06-16 is in the future (today is 2026-06-15)"),
+    (["--applied-on", "2026-06-02"], "--applied-on 2026-06-02 is before 2026-06-03, the day the case entered its "
+                                     "current status"),
+    (["--applied-on", "2026-06-12", "--on", "2026-06-10"],
+     "--applied-on 2026-06-12 is after 2026-06-10, the day of the step (--on): it comes first, or on the same day"),
+    (["--joint-union", "JU-G01"], "--joint-union is for --mode joint, not --mode standalone"),
+])
+def test_prepare_refuses_impossible_facts(cli, contacted, args, message):
+    extra = [] if "--applied-on" in args else ["--applied-on", "2026-06-10"]
+    r = cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", *extra, *args, user="C01", expect=1)
+    assert r.stderr.strip() == f"Error: {message}"
+    assert cli.json("case", "show", U1)["status"] == "contacted"
+
+
+def test_the_application_may_be_filed_on_the_day_of_the_step(cli, contacted):
+    r = cli("case", "prepare", U1, "--mode", "joint", "--group-leader", "李强", "--applied-on", "2026-06-10", user="C01",
+            expect=1)
+    assert r.stderr.strip() == "Error: --group-leader and --applied-on are for --mode standalone, not --mode joint"
+    shown = cli.json("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on",
+                     "2026-06-10", "--on", "2026-06-10", user="C01")
+    assert shown["status_since"] == "2026-06-10"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--congress-on", "2030-01-01", "--members", "20"], "--congress-on 2030-01-01 is in the future (today is 2026-06-15)"),
+    (["--congress-on", "2026-06-09", "--members", "20"],
+     "--congress-on 2026-06-09 is before 2026-06-10, the day the case entered its current status"),
+    (["--congress-on", "2026-06-12", "--members", "99999"],
+     "--members: 99999 members but only 30 employees; give the number of members, or correct the employees in the "
+     "registry (`unionflow enterprise import`)"),
+])
+def test_found_refuses_impossible_facts_and_writes_nothing(cli, contacted, args, message):
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-10",
+        "--on", "2026-06-10", user="C01")
+    r = cli("case", "found", U1, "--approval-ref", "松总工〔2026〕12号", "--chair", "陈静", *args, user="C01", expect=1)
+    assert r.stderr.strip() == f"Error: {message}"
+    assert cli.json("case", "show", U1)["status"] == "preparatory"
+    assert cli.json("enterprise", "show", U1)["members"] is None
+    shown = cli.json("case", "found", U1, "--approval-ref", "x", "--chair", "陈静", "--congress-on", "2026-06-10",
+                     "--members", "30", user="C01")
+    assert shown["status"] == "founded" and cli.json("enterprise", "show", U1)["members"] == 30
+
+
+def test_list_mine_without_a_user_and_unknown_cadre_or_park_are_errors(cli, case1):
+    for stalled in ([], ["--stalled"]):
+        r = cli("case", "list", "--mine", *stalled, expect=1)
+        assert r.stderr.strip() == ("Error: --mine lists the cases you are responsible for: say who you are with --as "
+                                    "CODE or UNIONFLOW_USER")
+        r = cli("case", "list", "--cadre", "NOPE", *stalled, expect=1)
+        assert r.stderr.strip() == "Error: no cadre with code 'NOPE': see `unionflow cadre list`"
+        r = cli("case", "list", "--park", "NOPE", *stalled, expect=1)
+        assert r.stderr.strip() == "Error: no park with code 'NOPE': see `unionflow park list`"
+    assert [c["id"] for c in cli.json("case", "list", "--park", "SJ", "--cadre", "C01")] == [case1]
+    assert cli.json("case", "list", "--park", "XP") == []

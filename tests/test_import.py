@@ -155,16 +155,21 @@ def test_every_bad_row_is_named_with_row_and_column_and_nothing_is_written(cli, 
     assert counts(org) == before
 
 
-def test_bad_header_and_missing_file(cli, org, tmp_path):
-    path = write(tmp_path / "h.csv", ["uscc,name,colour", f"{U[0]},A,red"])
+def test_unknown_columns_are_ignored_and_said_missing_file(cli, org, tmp_path):
+    path = write(tmp_path / "h.csv", ["uscc,name,park,colour,备注", f"{U[0]},A,SJ,red,新建"])
+    r = cli("enterprise", "import", str(path), user="A01")
+    assert r.stderr == "Warning: columns not known, ignored: colour (D), 备注 (E)\n"
+    assert r.stdout == "Imported h.csv: 1 created, 0 updated, 0 unchanged.\n"
+    assert imp(cli, path)["ignored_columns"] == ["colour (D)", "备注 (E)"]
+    path = write(tmp_path / "h2.csv", ["统一代码,name", f"{U[1]},B"])
     r = cli("enterprise", "import", str(path), user="A01", expect=1)
     assert r.stderr.splitlines() == [
-        "row 1, column C: unknown column header 'colour' in column C",
-        "Error: unknown column header 'colour' in column C",
+        "row 1, column 统一社会信用代码/uscc: required column missing: 统一社会信用代码/uscc (columns not known: 统一代码 (A))",
+        "Error: required column missing: 统一社会信用代码/uscc (columns not known: 统一代码 (A))",
     ]
     r = cli("enterprise", "import", str(tmp_path / "nope.csv"), user="A01", expect=1)
     assert r.stderr == f"Error: no such file: {tmp_path / 'nope.csv'}\n"
-    assert counts(org)["enterprise"] == 0
+    assert counts(org)["enterprise"] == 1
 
 
 def test_unknown_default_park_is_refused(cli, org, tmp_path):
@@ -285,9 +290,13 @@ def test_reimport_with_another_status_is_reported_and_not_applied(cli, org, tmp_
     result = json.loads(r.stdout)
     case_id = cli.json("case", "show", U[0])["id"]
     assert result["status_conflicts"] == [
-        {"row": 2, "uscc": U[0], "case_id": case_id, "file_status": "founded", "case_status": "contacted"}]
+        {"row": 2, "uscc": U[0], "case_id": case_id, "file_status": "founded", "case_status": "contacted",
+         "file_status_since": "2026-06-01", "case_status_since": "2026-06-15"}]
     assert result["status_conflicts_total"] == 1 and (result["updated"], result["unchanged"]) == (0, 2)
-    assert r.stderr == (f"Warning: row 2 ({U[0]}): the file says founded but case {case_id} is contacted; "
+    assert r.stderr == (f"Warning: row 2 ({U[0]}): the file says founded since 2026-06-01 but case {case_id} is "
+                        "contacted since 2026-06-15; not changed (use the case commands)\n")  # fmt: skip
+    r = cli("enterprise", "import", str(write(tmp_path / "c.csv", ["uscc,status", f"{U[0]},筹备"])), user="A01")
+    assert r.stderr == (f"Warning: row 2 ({U[0]}): the file says preparatory but case {case_id} is contacted; "
                         "not changed (use the case commands)\n")  # fmt: skip
     assert cli.json("case", "show", U[0])["status"] == "contacted"
     assert cli.json("case", "history", U[0]) == history and counts(org) == before
@@ -361,5 +370,108 @@ def test_show_and_list_errors(cli, org, tmp_path):
     assert cli.json("enterprise", "list", "--park", "XP") == []
     cli("enterprise", "list", "--status", "dormant", expect=2)
     shown = cli("enterprise", "show", U[0].lower()).stdout  # the table form, by a lower-case USCC
-    fields = dict(line.split(None, 1) for line in shown.replace("case ", "case_").splitlines() if " " in line.strip())
-    assert (fields["uscc"], fields["name"], fields["case_status"]) == (U[0], "Company 0", "prospect")
+    profile, case = shown.split("\n\nFounding case:\n")
+    fields = dict(line.split(None, 1) for line in profile.splitlines() if " " in line.strip())
+    assert (fields["uscc"], fields["name"], fields["shuangshi"]) == (U[0], "Company 0", "no")
+    assert dict(line.split(None, 1) for line in case.splitlines() if " " in line.strip())["status"] == "prospect"
+
+
+def test_enterprise_show_speaks_chinese_and_local_time(cli, org, tmp_path):
+    imp(cli, simple_csv(tmp_path, 1))
+    shown = cli("enterprise", "show", U[0], lang="zh").stdout
+    profile, case = shown.split("\n\n建会案件：\n")
+    assert "是否双实" in profile and "否" in profile and "case" not in shown
+    assert case.splitlines()[:2] == ["编号          1", "状态          摸排"]
+    data = cli.json("enterprise", "show", U[0])
+    assert data["created_at"].endswith("+08:00") and data["created_at"][:16].replace("T", " ") in profile
+    assert cli.json("case", "history", U[0])[0]["recorded_at"].endswith("+08:00")
+
+
+
+# ---------------------------------------------------------------- re-import: parks, names, empty cells
+
+
+def test_park_default_is_for_new_rows_and_a_park_cell_moves_an_enterprise_on_its_timeline(cli, org, tmp_path):
+    imp(cli, write(tmp_path / "a.csv", ["uscc,name,park", f"{U[0]},A,SJ", f"{U[1]},B,SJ", f"{U[2]},C,SJ"]))
+    cli("assign", "C01", U[0], U[1], user="A01")
+    cli("cadre", "add", "A02", "--name", "无园区", "--email", "a02@example.org", "--role", "supervisor", user="A01")
+    cli("assign", "A02", U[2], user="A01")  # a cadre of no park keeps a moved case
+    before = cli.json("case", "history", U[1])
+    # Empty park cells of existing rows keep their park, whatever --park says; a filled cell moves.
+    path = write(tmp_path / "b.csv", ["统一社会信用代码,企业名称,所属园区", f"{U[0]},,新浜园区", f"{U[1]},,", f"{U[2]},,XP",
+                                      f"{U[3]},D,"])
+    dry = imp(cli, path, "--park", "XP", "--dry-run")
+    assert (dry["created"], dry["updated"], dry["unchanged"], dry["moved"], dry["released"]) == (1, 2, 1, 2, 1)
+    r = cli("enterprise", "import", str(path), "--park", "XP", user="A01")
+    assert r.stdout == ("Imported b.csv: 1 created, 2 updated, 1 unchanged.\n"
+                        "2 moved to another park (see their case history).\n")
+    assert r.stderr == ("Warning: 1 of the moved cases had a cadre of the old park and are now unassigned: assign "
+                        "them with `unionflow assign CADRE --park CODE --only-unassigned`\n")
+    shown = {u: cli.json("enterprise", "show", u) for u in U[:4]}
+    assert [(shown[u]["park"], shown[u]["name"], shown[u]["case"]["cadre"]) for u in U[:4]] == [
+        ("XP", "A", None), ("SJ", "B", "C01"), ("XP", "C", "A02"), ("XP", "D", None)]
+    moved = [h for h in cli.json("case", "history", U[0]) if h["kind"] in ("update", "assignment")][-2:]
+    assert [(h["kind"], h["event"], h["actor"], h["data"], h["note"]) for h in moved] == [
+        ("update", "move", "A01", {"file": "b.csv", "row": 2, "from_park": "SJ", "to_park": "XP"},
+         "moved from park SJ to park XP (imported from b.csv, row 2)"),
+        ("assignment", "assign", "A01", {"from": "C01", "to": None, "by": "A01"},
+         "unassigned by A01 (was C01): the enterprise moved to park XP"),
+    ]
+    assert cli.json("case", "history", U[1]) == before
+    assert [h["event"] for h in cli.json("case", "history", U[2])][-1] == "move"
+    # The new park's supervisor may now assign it.
+    assert cli.json("assign", "C03", "--park", "XP", "--only-unassigned", user="S02")["assigned"] == 2
+
+
+def test_an_update_file_needs_neither_names_nor_parks_of_existing_enterprises(cli, org, tmp_path):
+    imp(cli, write(tmp_path / "a.csv", ["uscc,name,park,employees", f"{U[0]},A,SJ,10"]))
+    result = imp(cli, write(tmp_path / "b.csv", ["uscc,name,employees", f"{U[0]},,20"]))
+    assert (result["updated"], result["moved"]) == (1, 0)
+    shown = cli.json("enterprise", "show", U[0])
+    assert (shown["name"], shown["park"], shown["employees"]) == ("A", "SJ", 20)
+    r = cli("enterprise", "import", str(write(tmp_path / "c.csv", ["uscc,employees", f"{U[0]},30", f"{U[1]},5"])),
+            user="A01", expect=1)
+    assert r.stderr.splitlines() == [
+        "row 3, column 企业名称/name: required for a new enterprise",
+        "row 3, column 所属园区/park: no park for a new enterprise: fill 所属园区/park or give --park",
+        "Error: c.csv has 2 errors in 1 row; nothing was imported",
+    ]
+    assert cli.json("enterprise", "show", U[0])["employees"] == 20
+
+
+def test_members_are_checked_against_the_stored_employees(cli, org, tmp_path):
+    imp(cli, write(tmp_path / "a.csv", ["uscc,name,park,employees,members", f"{U[0]},A,SJ,10,5"]))
+    r = cli("enterprise", "import", str(write(tmp_path / "b.csv", ["统一社会信用代码,工会会员数", f"{U[0]},500"])),
+            user="A01", expect=1)
+    assert r.stderr.splitlines()[0] == ("row 2, column 工会会员数: 500 members but only 10 employees (the employees "
+                                        "already in the registry)")
+    r = cli("enterprise", "import", str(write(tmp_path / "c.csv", ["uscc,employees", f"{U[0]},3"])), user="A01",
+            expect=1)
+    assert r.stderr.splitlines()[0] == ("row 2, column employees: 5 members but only 3 employees (the members "
+                                        "already in the registry)")
+    assert imp(cli, write(tmp_path / "d.csv", ["uscc,employees,members", f"{U[0]},3,2"]))["updated"] == 1
+
+
+def test_errors_name_the_column_as_the_file_has_it_in_both_languages(cli, org, tmp_path):
+    path = write(tmp_path / "zh.csv", ["统一社会信用代码,企业名称,所属园区,职工人数", f"{U[0]},甲,SJ,很多"])
+    r = cli("enterprise", "import", str(path), user="A01", expect=1)
+    assert r.stderr.splitlines()[0] == "row 2, column 职工人数: not a number: '很多'"
+    r = cli("enterprise", "import", str(path), user="A01", lang="zh", expect=1)
+    assert r.stderr.splitlines()[0] == "第 2 行，职工人数 列：不是数字：'很多'"
+    errors = imp(cli, path, expect=1)["errors"]
+    assert errors == [{"row": 2, "column": "职工人数", "field": "employees", "message": "not a number: '很多'"}]
+
+
+def test_names_are_stored_as_written(cli, org, tmp_path):
+    imp(cli, write(tmp_path / "a.csv", ["uscc,name,park,grid", f"{U[0]},上海己食品有限公司（更名）,SJ,网格１"]))
+    shown = cli.json("enterprise", "show", U[0])
+    assert (shown["name"], shown["grid"]) == ("上海己食品有限公司（更名）", "网格１")
+
+
+def test_an_encoding_error_names_the_row_once(cli, org, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"uscc,name\n" + "松江".encode()[:-1] + b"\xff\xfe,x\n")
+    r = cli("enterprise", "import", str(path), user="A01", expect=1)
+    first, last = r.stderr.splitlines()
+    assert first.startswith("row 2: bytes not valid gb18030 (") and ", column" not in first
+    assert last == "Error: " + first

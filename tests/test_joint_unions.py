@@ -123,3 +123,68 @@ def test_founding_is_one_transaction(org, cli, ju, make_ctx, db_url):
     assert [cli.json("case", "show", u)["status"] for u in U[:2]] == ["preparatory", "preparatory"]
     assert cli.json("joint-union", "list")[0]["founded_on"] is None
     assert all(h["event"] != "found" for u in U[:2] for h in cli.json("case", "history", u))
+
+
+def test_a_case_joins_only_a_joint_union_of_its_park_or_a_park_above(cli, org, ju):
+    cli("joint-union", "add", "JU-X1", "新浜联合工会", "--kind", "grid", "--park", "XP", user="A01")
+    add_enterprise(org, U[0], "甲公司", "SJ", status="contacted", status_since="2026-06-01", cadre="C01", employees=8)
+    r = cli("case", "prepare", U[0], "--mode", "joint", "--joint-union", "JU-X1", user="C01", expect=1)
+    case_id = cli.json("case", "show", U[0])["id"]
+    assert r.stderr.strip() == (
+        f"Error: joint union JU-X1 belongs to park XP, and case {case_id} ({U[0]}) is in park SJ: a case joins a joint "
+        "union of its own park or of a park above it (see `unionflow joint-union list`)")
+    assert cli.json("case", "show", U[0])["status"] == "contacted"
+    # A sub-park's enterprise may join its parent park's union, not the other way round.
+    cli("park", "add", "SJ-A", "松江A园", "--parent", "SJ", "--level", "district", user="A01")
+    cli("joint-union", "add", "JU-A1", "A园园中园联合工会", "--kind", "park_in_park", "--park", "SJ-A", user="A01")
+    add_enterprise(org, U[1], "乙公司", "SJ-A", status="contacted", status_since="2026-06-01", cadre="C01", employees=8)
+    assert cli.json("case", "prepare", U[1], "--mode", "joint", "--joint-union", ju, user="C01")["status"] == "preparatory"
+    r = cli("case", "prepare", U[0], "--mode", "joint", "--joint-union", "JU-A1", user="C01", expect=1)
+    assert "joint union JU-A1 belongs to park SJ-A" in r.stderr
+
+
+def test_founding_a_joint_union_leaves_another_parks_stale_link_alone(cli, org, ju, db_url):
+    from sqlalchemy import update
+
+    from workflow.db import make_engine
+    from workflow.tables import CASE
+
+    cli("joint-union", "add", "JU-X1", "新浜联合工会", "--kind", "grid", "--park", "XP", user="A01")
+    attach(cli, org, U[0], "甲公司", ju)
+    engine = make_engine(db_url)  # a link made before `case prepare` checked the park
+    with engine.begin() as conn:
+        conn.execute(update(CASE).values(joint_union_id=select_id(conn, "JU-X1")))
+    engine.dispose()
+    assert cli.json("joint-union", "found", "JU-X1", "--approval-ref", "x", user="A01")["cases_founded"] == 0
+    assert cli.json("case", "show", U[0])["status"] == "preparatory"
+    r = cli("case", "found", U[0], user="C01", expect=1)
+    assert "joint union JU-X1 belongs to park XP" in r.stderr
+
+
+def select_id(conn, code):
+    from sqlalchemy import select
+
+    from workflow.tables import JU
+
+    return conn.execute(select(JU.c.id).where(JU.c.code == code)).scalar_one()
+
+
+def test_preparing_standalone_after_a_joint_preparation_drops_the_joint_union(cli, org, ju):
+    attach(cli, org, U[0], "甲公司", ju)
+    cli("case", "setback", U[0], "--reason", "改为单独建会", user="C01")
+    cli("case", "prepare", U[0], "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-15",
+        user="C01")
+    cli("case", "found", U[0], "--congress-on", "2026-06-15", "--approval-ref", "松总工〔2026〕12号", "--chair", "陈静",
+        "--members", "5", user="C01")
+    shown = cli.json("case", "show", U[0])
+    assert (shown["mode"], shown["joint_union"], shown["status"]) == ("standalone", None, "founded")
+    listed = cli.json("joint-union", "list")[0]
+    assert (listed["cases"], listed["covered"]) == (0, 0)
+    # And back to joint: the standalone facts of the founding that did not hold go too (the timeline keeps them).
+    for _ in range(2):
+        cli("case", "setback", U[0], "--reason", "筹备组解散", user="C01")
+    shown = cli.json("case", "prepare", U[0], "--mode", "joint", "--joint-union", ju, user="C01")
+    shown = cli.json("case", "show", U[0])
+    assert (shown["mode"], shown["joint_union"], shown["group_leader"], shown["applied_on"]) == ("joint", ju, None, None)
+    assert (shown["congress_on"], shown["approval_ref"], shown["chair"], shown["founded_on"]) == (None, None, None, None)
+    assert any(h["data"] and h["data"].get("chair") == "陈静" for h in cli.json("case", "history", U[0]))

@@ -59,7 +59,62 @@ def test_only_admin_adds_parks_and_cadres(cli, org):
 
 def test_supervisor_must_have_supervisor_role(cli, org):
     r = cli("cadre", "add", "C09", "--name", "x", "--email", "c09@example.org", "--supervisor", "C01", user="A01", expect=1)
-    assert r.stderr.strip() == "Error: C01 is a cadre, not a supervisor: a supervisor must have the role supervisor"
+    assert r.stderr.strip() == "Error: C01 has the role cadre: a cadre's supervisor must have the role supervisor or admin"
+
+
+def test_a_supervisor_of_another_park_is_refused(cli, org):
+    r = cli("cadre", "add", "C09", "--name", "x", "--email", "c09@example.org", "--park", "SJ", "--supervisor", "S02",
+            user="A01", expect=1)
+    assert r.stderr.strip() == ("Error: S02 supervises park XP, not SJ: a cadre's supervisor must be of the cadre's "
+                                "park (give a supervisor of SJ)")
+    r = cli("cadre", "add", "C09", "--name", "x", "--email", "c09@example.org", "--supervisor", "S02", user="A01",
+            expect=1)
+    assert r.stderr.strip() == "Error: S02 supervises park XP, and C09 would have no park: give --park XP"
+    assert "C09" not in [c["code"] for c in cli.json("cadre", "list")]
+    cli("cadre", "add", "C09", "--name", "x", "--email", "c09@example.org", "--park", "XP", "--supervisor", "S02",
+        user="A01")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["park", "add", "", "x"], "the park's CODE is empty: a code is one word, e.g. SJ or C01"),
+    (["park", "add", "S J", "x"], "the park's CODE 'S J' has a space in it: a code is one word, e.g. SJ or C01"),
+    (["park", "add", " SJ ", "dup"], "a park with code 'SJ' already exists"),
+    (["park", "add", "sj", "lower"], "a park with code 'SJ' already exists ('sj' differs from it only in case)"),
+    (["park", "add", "NN", "  "], "the park's NAME is empty: give a name"),
+    (["park", "add", "P" * 33, "x"], f"the park's CODE '{'P' * 33}' is too long: at most 32 characters"),
+    (["cadre", "add", "C10", "--name", "", "--email", "c@example.org"], "the cadre's name (--name) is empty: give a name"),
+    (["cadre", "add", "C10", "--name", "  ", "--email", "c@example.org"], "the cadre's name (--name) is empty: give a name"),
+    (["cadre", "add", "C 10", "--name", "x", "--email", "c@example.org"],
+     "the cadre's CODE 'C 10' has a space in it: a code is one word, e.g. SJ or C01"),
+    (["cadre", "add", "c01", "--name", "x", "--email", "c@example.org"],
+     "a cadre with code 'C01' already exists ('c01' differs from it only in case)"),
+    (["joint-union", "add", "JU 1", "x", "--kind", "grid", "--park", "SJ"],
+     "the joint union's CODE 'JU 1' has a space in it: a code is one word, e.g. SJ or C01"),
+])
+def test_codes_are_one_word_unique_whatever_the_case_and_names_are_required(cli, org, args, message):
+    before = (cli.json("park", "list"), cli.json("cadre", "list"))
+    r = cli(*args, user="A01", expect=1)
+    assert r.stderr.strip() == f"Error: {message}"
+    assert (cli.json("park", "list"), cli.json("cadre", "list")) == before
+
+
+def test_codes_and_names_are_stripped(cli, org):
+    assert cli("park", "add", " QP ", " 青浦 ", user="A01").stdout == "Park QP added.\n"
+    assert {"code": "QP", "name": "青浦", "level": "national", "parent": None} in cli.json("park", "list")
+
+
+@pytest.mark.parametrize("admin, name, message", [
+    ("", "管理员", "the admin's code (--admin) is empty: a code is one word, e.g. SJ or C01"),
+    ("A 01", "管理员", "the admin's code (--admin) 'A 01' has a space in it: a code is one word, e.g. SJ or C01"),
+    ("A01", " ", "the admin's name (--name) is empty: give a name"),
+])
+def test_init_refuses_an_empty_or_spaced_admin_and_creates_nothing(tmp_path, admin, name, message):
+    from tests.conftest import Cli
+
+    path = tmp_path / "new" / "uf.db"
+    r = Cli(f"sqlite:///{path}")("init", "--admin", admin, "--name", name, "--email", "a@example.org", expect=1)
+    assert r.stderr.strip() == f"Error: {message}"
+    assert not path.parent.exists()
 
 
 def test_duplicate_codes_and_bad_email(cli, org):
@@ -89,3 +144,24 @@ def test_database_without_schema_says_run_init(tmp_path):
 
     r = Cli(f"sqlite:///{tmp_path}/empty.db")("case", "list", expect=1)
     assert "has no unionflow schema: run `unionflow init" in r.stderr
+
+
+def test_a_refusal_on_an_unassigned_case_says_who_may_act(cli, org):
+    case_id = add_enterprise(org, USCCS[1], "乙公司", status_since="2026-06-01")
+    r = cli("case", "contact", USCCS[1], "--note", "x", user="C01", expect=1)
+    assert r.stderr.strip() == (
+        f"Error: C01 (cadre) may not contact case {case_id} ({USCCS[1]}): no cadre is responsible for the case yet: "
+        "until it is assigned (`unionflow assign`), only an admin or a supervisor of park SJ acts on it")
+    assert cli.json("case", "contact", USCCS[1], "--note", "走访", user="S01")["status"] == "contacted"
+
+
+@pytest.mark.parametrize("args", [["report", "coverage"], ["case", "list"], ["escalate", "--dry-run"]])
+def test_a_command_on_a_missing_database_creates_no_folder(tmp_path, args):
+    from tests.conftest import Cli
+
+    folder = tmp_path / "nonexist-x"
+    cli = Cli(f"sqlite:///{folder}/x.db")
+    assert "has no unionflow schema: run `unionflow init" in cli(*args, expect=1).stderr
+    assert not folder.exists()
+    cli("db", "upgrade")
+    assert (folder / "x.db").is_file()

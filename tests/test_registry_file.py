@@ -9,7 +9,9 @@ from openpyxl import Workbook
 from workflow.errors import ImportFailed
 from workflow.registry_file import (
     DuplicateGuard,
+    Formula,
     Record,
+    RegistryReader,
     RowError,
     detect_encoding,
     parse_row,
@@ -112,9 +114,21 @@ def test_utf8_start_but_gbk_later_is_a_clear_error_with_the_row(tmp_path):
             seen.append(n)
     assert seen[-1] == 2501
     message = str(exc.value)
-    assert message.startswith("row 2502 (line 2502): bytes not valid utf-8")
+    assert message.startswith("row 2502: bytes not valid utf-8 (")
     assert "save the file as UTF-8 or GB18030" in message
-    assert exc.value.errors[0].row == 2502
+    [error] = exc.value.errors
+    assert (error.row, error.column) == (2502, "") and message == f"row 2502: {error.message}"
+
+
+def test_a_bad_byte_after_a_multi_line_cell_names_the_row_and_the_line(tmp_path):
+    many = codes(2501)
+    head = 'uscc,name\n"x","多行\n名称"\n' + "".join(f"{c},松江公司{i}\n" for i, c in enumerate(many[:-1]))
+    path = tmp_path / "multi.csv"
+    path.write_bytes(head.encode("utf-8") + f"{many[-1]},松江新材料有限公司\n".encode("gbk"))
+    assert detect_encoding(path) == "utf-8"
+    with pytest.raises(ImportFailed) as exc:
+        list(read_rows(path))
+    assert str(exc.value).startswith("row 2503: bytes not valid utf-8 (line 2504) (")
 
 
 # ---------------------------------------------------------------- xlsx
@@ -155,22 +169,32 @@ def test_xlsx_uscc_stored_as_a_number(tmp_path):
 # ---------------------------------------------------------------- file-level errors
 
 
-def test_unknown_header_is_named_with_its_column(tmp_path):
-    path = write(tmp_path / "h.csv", "统一社会信用代码,企业名称,职工\nx,y,z\n", "gb18030")
-    with pytest.raises(ImportFailed) as exc:
-        list(read_rows(path))
-    assert exc.value.errors == [RowError(1, "C", "unknown column header '职工' in column C")]
-    assert str(exc.value) == "unknown column header '职工' in column C"
+def test_unknown_columns_are_ignored_and_listed(tmp_path):
+    path = write(tmp_path / "h.csv", "统一社会信用代码,企业名称,职工,备注\nx,y,z,w\n", "gb18030")
+    reader = RegistryReader(path)
+    assert list(reader.rows()) == [(2, {"uscc": "x", "name": "y"})]
+    assert reader.ignored == ["职工 (C)", "备注 (D)"]
+    assert reader.written == {"uscc": "统一社会信用代码", "name": "企业名称"}
 
 
 def test_missing_required_and_duplicate_headers(tmp_path):
-    path = write(tmp_path / "h.csv", "企业名称,name,park\n", "utf-8")
+    path = write(tmp_path / "h.csv", "企业名称,name,park,统一代码\n", "utf-8")
     with pytest.raises(ImportFailed) as exc:
         list(read_rows(path))
     assert exc.value.errors == [
-        RowError(1, "name", "column 'name' appears twice (column B)"),
-        RowError(1, "uscc", "required column missing: 统一社会信用代码/uscc"),
+        RowError(1, "name", "column 'name' appears twice (column B)", "name"),
+        RowError(1, "统一社会信用代码/uscc",
+                 "required column missing: 统一社会信用代码/uscc (columns not known: 统一代码 (D))", "uscc"),
     ]
+
+
+def test_errors_name_the_column_as_the_file_does(tmp_path):
+    path = write(tmp_path / "zh.csv", f"统一社会信用代码,职工人数\n{GOOD},abc\n", "utf-8")
+    reader = RegistryReader(path)
+    [(n, raw)] = list(reader.rows())
+    _, [error] = parse_row(n, raw)
+    assert reader.named(error) == RowError(2, "职工人数", "not a number: 'abc'", "employees")
+    assert reader.named(RowError(2, "name", "required")) == RowError(2, "企业名称/name", "required", "name")
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
@@ -224,12 +248,10 @@ def test_every_error_of_a_row_is_reported():
     record, errors = parse_row(7, raw, today=TODAY)
     assert record is None
     assert [(e.row, e.column) for e in errors] == [
-        (7, "uscc"), (7, "name"), (7, "park"), (7, "employees"), (7, "shuangshi"),
-        (7, "source"), (7, "opened_on"), (7, "status_since"),
+        (7, "uscc"), (7, "employees"), (7, "shuangshi"), (7, "source"), (7, "opened_on"), (7, "status_since"),
     ]  # fmt: skip
     messages = {e.column: e.message for e in errors}
     assert messages["uscc"] == "9135: must be 18 characters, got 4"
-    assert messages["name"] == "required"
     assert messages["employees"] == "must be a whole number, got 12.5"
     assert messages["shuangshi"] == "expected 是/否, Y/N, yes/no, true/false or 1/0, got 'maybe'"
     assert messages["source"].startswith("unknown value '外资'; expected one of 存量/existing")
@@ -249,7 +271,12 @@ def base(**extra):
         ({"employees": "10", "members": "11"}, "members", "11 members but only 10 employees"),
         ({"status": "done"}, "status", "unknown value 'done'; expected one of 摸排/prospect, 已对接/contacted, "
          "筹备/preparatory, 已建会/founded, 规范运行/active, 已注销/closed"),
-        ({"park": None}, "park", "no park: fill 所属园区/park or give a default park"),
+        ({"status": "已建会", "status_since": "2020-01-01", "opened_on": "2024-01-01"}, "status_since",
+         "2020-01-01 is before the opening day 2024-01-01 (成立日期/opened_on)"),
+        ({"employees": Formula("=1+1")}, "employees",
+         "a formula (=1+1) without a saved result: open the file in Excel or WPS, save it, and import it again"),
+        ({"uscc": Formula("=A1")}, "uscc",
+         "a formula (=A1) without a saved result: open the file in Excel or WPS, save it, and import it again"),
         ({"opened_on": 43282}, "opened_on", "a number (43282), not a date: format the cell as a date or write YYYY-MM-DD"),
         ({"opened_on": "1/7/2018"}, "opened_on", "not a date: '1/7/2018' (use YYYY-MM-DD)"),
         ({"opened_on": "2018-7/1"}, "opened_on", "not a date: '2018-7/1' (use YYYY-MM-DD)"),
@@ -338,5 +365,43 @@ def test_values_under_an_empty_header_are_ignored_with_a_warning(tmp_path, caplo
 def test_truncated_last_character_is_reported(tmp_path):
     path = tmp_path / "cut.csv"
     path.write_bytes(f"uscc,name\n{GOOD},松江".encode()[:-1])
-    with pytest.raises(ImportFailed, match=r"^row 2 \(line 2\): bytes not valid utf-8"):
+    with pytest.raises(ImportFailed, match=r"^row 2: bytes not valid utf-8 \("):
         list(read_rows(path))
+
+
+def test_a_prospect_may_be_met_before_the_enterprise_opens():
+    record, errors = parse_row(2, base(status="摸排", status_since="2020-01-01", opened_on="2024-01-01"), today=TODAY)
+    assert errors == [] and record.status_since == date(2020, 1, 1)
+
+
+def test_names_keep_what_the_user_wrote():
+    record, errors = parse_row(2, base(name=" 上海己食品有限公司（更名） ", grid="网格１", contact_phone="１３８００"))
+    assert errors == [] and (record.name, record.grid) == ("上海己食品有限公司（更名）", "网格１")
+    assert record.contact_phone == "13800"
+
+
+def test_a_new_enterprise_name_and_park_are_checked_later_not_here():
+    record, errors = parse_row(2, {"uscc": GOOD, "employees": "5"})
+    assert errors == [] and (record.name, record.park) == (None, None)
+
+
+def test_an_xlsx_formula_cell_gives_its_saved_result_or_an_error(tmp_path):
+    from zipfile import ZipFile
+
+    wb = Workbook()
+    wb.active.append(["uscc", "name", "employees", "members"])
+    wb.active.append([GOOD, "Acme", "=1+1", 1])
+    plain, saved = tmp_path / "never-opened.xlsx", tmp_path / "saved.xlsx"
+    wb.save(plain)
+    # What Excel does on saving: the formula keeps its result (<v>) beside it.
+    with ZipFile(plain) as src, ZipFile(saved, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>1+1</f><v></v>", b"<f>1+1</f><v>2</v>")
+            dst.writestr(item, data)
+    [(_, raw)] = list(read_rows(saved))
+    assert raw["employees"] == 2
+    [(_, record, errors)] = parse_file(plain)
+    assert errors == [RowError(2, "employees", "a formula (=1+1) without a saved result: open the file in Excel or "
+                                               "WPS, save it, and import it again")]

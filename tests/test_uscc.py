@@ -170,3 +170,26 @@ def test_org_check_alone_misses_some_substitutions_the_uscc_check_catches():
         uscc_problem(changed)
         == f"check character (position 18) should be {uscc_check_char(changed[:17])!r} not {code[17]!r}"
     )
+
+
+def _help_texts(command, path="unionflow"):
+    """(where, text) of the help of every command and option of the CLI."""
+    yield path, command.help or ""
+    for param in command.params:
+        yield f"{path} {param.name}", getattr(param, "help", None) or ""
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _help_texts(sub, f"{path} {name}")
+
+
+def test_every_uscc_in_the_help_is_valid_and_in_the_demo_registry():
+    import re
+
+    from cli import main
+    from workflow.demo_data import build_pilot
+
+    demo = {e["uscc"] for e in build_pilot().enterprises}
+    found = [(where, code) for where, text in _help_texts(main)
+             for code in re.findall(r"(?<![0-9A-Za-z_])[0-9][0-9A-Z]{17}(?![0-9A-Za-z_])", text)]
+    assert len(found) >= 8  # the examples of case, enterprise, assign and meeting commands
+    assert [(where, code, uscc_problem(code)) for where, code in found if uscc_problem(code)] == []
+    assert [(where, code) for where, code in found if code not in demo] == []

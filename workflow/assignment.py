@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import String, func, insert, literal, select, update
+from sqlalchemy import String, and_, func, insert, literal, select, update
 
 from templates.i18n import N_, _
 from templates.labels import value as coded
@@ -56,6 +56,7 @@ def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=Non
         case_where = [CASE.c.enterprise_id.in_(select(ENT.c.id).where(*ent_where))]
         if not usccs:
             case_where.append(CASE.c.status != "closed")  # named explicitly, a closed case may be assigned
+        matching = and_(*case_where)
         if only_unassigned:
             case_where.append(CASE.c.cadre_id.is_(None))
         changing = CASE.c.cadre_id.is_distinct_from(target.id)
@@ -64,9 +65,14 @@ def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=Non
             # Lock the selection so the recorded "from" cadre is the one the UPDATE replaces.
             locked = select(CASE.c.id).where(*case_where).with_for_update().subquery()
             conn.execute(select(func.count()).select_from(locked))
-        selected, changes = conn.execute(
-            select(func.count(), func.count().filter(changing)).select_from(CASE).where(*case_where)
+        chosen = and_(*case_where)
+        matched, selected, changes = conn.execute(
+            select(func.count(), func.count().filter(chosen), func.count().filter(chosen, changing))
+            .select_from(CASE).where(matching)
         ).one()
+        if not matched:
+            raise NotFound(_("no case matches {selection}: nothing was assigned (see `unionflow enterprise list`)").format(
+                selection=_selection(usccs, park, grid, industry)))
         now, today = ctx.clock.now(), ctx.clock.today()
         old = CADRE.alias("old")
         # The note in the assigner's language; the previous cadre is filled in by SQL (a NUL marks the spot).
@@ -92,7 +98,15 @@ def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=Non
         if moved != changes:  # the selection was locked: a difference means a bug, so write nothing
             raise RuntimeError(f"assignment counted {changes} changes but moved {moved} cases")
     log.info("%s assigned %d of %d cases to %s", actor.code, moved, selected, target.code)
-    return {"cadre": target.code, "assigned": moved, "unchanged": selected - moved, "cases": selected}
+    return {"cadre": target.code, "assigned": moved, "unchanged": selected - moved, "cases": selected,
+            "matched": matched}
+
+
+def _selection(usccs, park, grid, industry) -> str:
+    """The selectors as the user gave them, e.g. `--park SJ --industry 不存在`."""
+    given = [" ".join(usccs)] if usccs else []
+    given += [f"{option} {v}" for option, v in (("--park", park), ("--grid", grid), ("--industry", industry)) if v]
+    return " ".join(given)
 
 
 def _target(conn, code: str):
@@ -101,7 +115,7 @@ def _target(conn, code: str):
         raise InvalidInput(_("{code} is deactivated: assign the cases to an active cadre").format(code=code))
     if target.role not in HOLDER_ROLES:
         raise InvalidInput(
-            _("{code} is a {role}: cases go to a cadre, social worker or supervisor ({roles})").format(
+            _("{code} has the role {role}: cases go to a cadre, social worker or supervisor ({roles})").format(
                 code=code, role=coded("role", target.role), roles=", ".join(HOLDER_ROLES))
         )
     return target

@@ -11,18 +11,20 @@ from datetime import date
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, false, func, insert, or_, select, update
 
-from states.guards import CLOSE_REASONS, MISSING
+from states.guards import CLOSE_REASONS, MISSING, missing_facts
 from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
-from templates.i18n import N_, _
+from templates.i18n import N_, _, ngettext
 from templates.labels import value as coded
 from workflow.db import reading, transaction
-from workflow.errors import Conflict, InvalidInput, NotFound, TransitionRefused
+from workflow.errors import Conflict, InvalidInput, NoActingUser, NotFound, TransitionRefused
 from workflow.flags import signup_flagged, signup_threshold
+from workflow.people import park_and_parents
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
-from workflow.vocabulary import ACTIVITY_KINDS, STATUSES
+from workflow.uscc import normalise_uscc
+from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +69,12 @@ def _build_case_query():
 
 
 def ref_clause(ref: str):
+    """REF is a case id, or an enterprise's USCC: 18 characters, which may all be digits."""
     ref = str(ref).strip()
-    if ref.isdigit():
-        return CASE.c.id == int(ref)
-    return ENT.c.uscc == ref.upper()
+    if ref.isdigit() and len(ref) != 18:
+        case_id = int(ref)
+        return CASE.c.id == case_id if case_id <= MAX_ID else false()  # a larger id cannot exist
+    return ENT.c.uscc == normalise_uscc(ref)
 
 
 def load_case(conn, ref: str):
@@ -115,18 +119,31 @@ def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=Non
             status=status, statuses=", ".join(STATUSES)))
     q = case_query()
     with reading(ctx.ready_engine) as conn:
-        if mine:
-            q = q.where(CASE.c.cadre_id == require_actor(conn, ctx.actor_code).id)
+        q = q.where(*list_filters(conn, ctx, CASE.c.cadre_id, ENT.c.park_id, mine=mine, cadre=cadre, park=park))
         if status:
             q = q.where(CASE.c.status == status)
-        if cadre:
-            q = q.where(CADRE.c.code == cadre)
-        if park:
-            q = q.where(PARK.c.code == park)
         q = q.order_by(CASE.c.id)
         if limit:
             q = q.limit(limit)
         return [case_dict(r) for r in conn.execute(q)]
+
+
+def list_filters(conn, ctx, cadre_col, park_col, *, mine=False, cadre=None, park=None) -> list:
+    """WHERE clauses for --mine, --cadre and --park of a case list; an unknown cadre or park is an error,
+    not an empty list."""
+    from workflow.people import cadre_row, park_id
+
+    where = []
+    if mine:
+        if not ctx.actor_code:
+            raise NoActingUser(_("--mine lists the cases you are responsible for: say who you are with --as CODE or "
+                                 "UNIONFLOW_USER"))
+        where.append(cadre_col == require_actor(conn, ctx.actor_code).id)
+    if cadre:
+        where.append(cadre_col == cadre_row(conn, cadre).id)
+    if park:
+        where.append(park_col == park_id(conn, park))
+    return where
 
 
 def history(ctx, ref: str) -> list[dict]:
@@ -141,7 +158,7 @@ def history(ctx, ref: str) -> list[dict]:
         out = []
         for r in rows:
             d = dict(r._mapping)
-            d["recorded_at"] = d["recorded_at"].isoformat()
+            d["recorded_at"] = ctx.clock.local(d["recorded_at"]).isoformat()  # stored in UTC, shown local
             out.append(_iso(d))
         return out
 
@@ -185,23 +202,102 @@ def fire(row, event: str, facts: dict) -> SimpleNamespace:
     if not ok:
         probe = SimpleNamespace(kwargs=facts, model=model)
         # The guards' texts are English, marked in states/guards.py; they are translated here.
-        missing = [_(MISSING[gd]).format(reasons=", ".join(CLOSE_REASONS))
+        missing = [_(MISSING[gd]).format(reasons=", ".join(CLOSE_REASONS),
+                                         facts=spoken_list([_(f) for f in missing_facts(gd, probe)]))
                    for gd in guards_for(event, row.status) if gd in MISSING and not gd(probe)]
         raise TransitionRefused(_("cannot {event} case {id} ({uscc}): missing {facts}").format(
             event=event, id=row.id, uscc=row.uscc, facts=_("; ").join(missing or [_("a required fact")])))
     return model
 
 
+# Case columns a `prepare` clears (the timeline keeps them): the other founding path's facts, and those of an
+# earlier founding that did not hold (a case prepared again went back to contacted).
+FOUNDING_COLUMNS = ("congress_on", "approval_ref", "chair", "founded_on", "legal_cert", "activated_on")
+CLEARED_BY_PREPARE = {
+    "standalone": ("joint_union_id", *FOUNDING_COLUMNS),
+    "joint": ("group_leader", "applied_on", *FOUNDING_COLUMNS),
+}
+# The day facts: each happened between the day the case entered its current status and the day of the step.
+FACT_DAYS = {"applied_on": "--applied-on", "congress_on": "--congress-on"}
+
+
+# The options of one founding path's `prepare`: given with the other mode, they are a mistake.
+PATH_OPTIONS = {"standalone": {"group_leader": "--group-leader", "applied_on": "--applied-on"},
+                "joint": {"joint_union": "--joint-union"}}
+
+
+def check_facts(row, facts: dict, on: date, today: date) -> None:
+    """Facts that cannot be: another path's options; a day in the future, before the case entered its status
+    or after the step; more members than employees (the import's rule, in its words)."""
+    mode = facts.get("mode")
+    for path, options in PATH_OPTIONS.items():
+        wrong = [option for key, option in options.items() if key in facts]
+        if mode in PATH_OPTIONS and path != mode and wrong:
+            raise InvalidInput(ngettext("{options} is for --mode {path}, not --mode {mode}",
+                                        "{options} are for --mode {path}, not --mode {mode}", len(wrong)).format(
+                options=spoken_list(wrong), path=path, mode=mode))
+    for key, option in FACT_DAYS.items():
+        day = facts.get(key)
+        if day is None:
+            continue
+        if day > today:
+            raise InvalidInput(_("{option} {day} is in the future (today is {today})").format(
+                option=option, day=day.isoformat(), today=today.isoformat()))
+        if day < row.status_since:
+            raise InvalidInput(_("{option} {day} is before {since}, the day the case entered its current status").format(
+                option=option, day=day.isoformat(), since=row.status_since.isoformat()))
+        if day > on:
+            raise InvalidInput(_("{option} {day} is after {on}, the day of the step (--on): it comes first, or on the "
+                                 "same day").format(option=option, day=day.isoformat(), on=on.isoformat()))
+    members = facts.get("members")
+    if members is None:
+        return
+    if isinstance(members, bool) or not isinstance(members, int) or not 0 <= members <= MAX_COUNT:
+        raise InvalidInput(_("--members must be a whole number from 0 to {max}, not {members!r}").format(
+            max=MAX_COUNT, members=members))
+    if row.employees is not None and members > row.employees:
+        raise InvalidInput(_("--members: {problem}; give the number of members, or correct the employees in the "
+                             "registry (`unionflow enterprise import`)").format(
+            problem=_("{members} members but only {employees} employees").format(members=members,
+                                                                                  employees=row.employees)))
+
+
+def spoken_list(items: list[str]) -> str:
+    """"a, b and c" (Chinese: a、b和c)."""
+    if len(items) < 2:
+        return "".join(items)
+    return _("{items} and {last}").format(items=_(", ").join(items[:-1]), last=items[-1])
+
+
 def _resolve_joint_union(conn, row, facts: dict) -> None:
+    """The joint union named with --joint-union (prepare) or the one the case is attached to (found)."""
     code = facts.get("joint_union")
     if code:
         ju = conn.execute(select(JU.c.id, JU.c.park_id, JU.c.founded_on).where(JU.c.code == code)).first()
         if ju is None:
             raise NotFound(_("no joint union {code!r}: add it with `unionflow joint-union add`").format(code=code))
+    elif row.joint_union_id is not None and row.mode == "joint":
+        ju = conn.execute(select(JU.c.id, JU.c.park_id, JU.c.founded_on).where(JU.c.id == row.joint_union_id)).one()
+        code = row.joint_union
+    else:
+        return
+    check_joint_union_park(conn, row, ju.park_id, code)
+    if facts.get("joint_union"):
         facts["joint_union_id"] = ju.id
-        facts["joint_union_founded"] = ju.founded_on is not None
-    elif row.joint_union_id is not None:
-        facts["joint_union_founded"] = row.joint_union_founded_on is not None
+    facts["joint_union_founded"] = ju.founded_on is not None
+
+
+def check_joint_union_park(conn, row, ju_park_id: int, code: str) -> None:
+    """A case joins a joint union of its enterprise's park, or of a park that park belongs to (a park-level
+    union covers its sub-parks; a sub-park's union does not cover the rest of the park)."""
+    if ju_park_id in park_and_parents(conn, row.park_id):
+        return
+    ju_park = conn.execute(select(PARK.c.code).where(PARK.c.id == ju_park_id)).scalar()
+    raise InvalidInput(
+        _("joint union {code} belongs to park {ju_park}, and case {id} ({uscc}) is in park {park}: a case joins a joint "
+          "union of its own park or of a park above it (see `unionflow joint-union list`)").format(
+            code=code, ju_park=ju_park, id=row.id, uscc=row.uscc, park=row.park)
+    )
 
 
 def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str | None = None, **facts) -> dict:
@@ -218,6 +314,7 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
         if event not in allowed_events(row.status):
             raise refuse_step(row, event)
         check_event_day(on, today, row.status_since, what=N_("a transition"))
+        check_facts(row, facts, on, today)
         log.debug("case %s read at version %s for %s by %s", row.id, row.version, event, actor.code)
         if event in ("prepare", "found"):
             _resolve_joint_union(conn, row, facts)
@@ -225,6 +322,8 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
         facts["note"] = note
     model = fire(row, event, facts)
     values = {col: facts[key] for key, col in FACT_COLUMNS.get(event, {}).items() if key in facts}
+    if event == "prepare":  # a new preparation: what belonged to the other path, or to an earlier founding, goes
+        values = {**dict.fromkeys(CLEARED_BY_PREPARE.get(facts.get("mode"), ()), None), **values}
     if event == "found":
         values["founded_on"] = on
         if "members" in facts:

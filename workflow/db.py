@@ -26,9 +26,6 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -71,10 +68,21 @@ def alembic_config(url: str):
     return cfg
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    url = normalise_url(url)
+    path = url.split("///", 1)[1] if url.startswith("sqlite") and "///" in url else ""
+    return Path(path.split("?", 1)[0]) if path and not path.startswith(":memory:") else None
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Create or upgrade the schema; the only way the schema is made."""
+    """Create or upgrade the schema; the only way the schema is made. A SQLite file's folder is made here
+    (by `init` and `db upgrade`): any other command on a missing database says to run `init`, and leaves
+    nothing behind."""
     from alembic import command
 
+    if (path := sqlite_path(url)) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
 
 

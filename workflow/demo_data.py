@@ -104,6 +104,7 @@ def build_pilot(seed: int = 2018) -> Pilot:
             # Most unions founded before the pilot already run normally; the rest were founded recently.
             status = "active" if rng.random() < 0.8 else "founded"
             since = date(2018, 6, 30) - timedelta(days=rng.randint(0, 900) if status == "active" else rng.randint(0, 25))
+            since = max(since, opened)  # a union is not founded before its enterprise opens (the import checks)
         elif rng.random() < 0.22:
             status = "contacted"
         members = round(sizes[i] * rng.uniform(0.55, 0.95)) if i in founded else 0

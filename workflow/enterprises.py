@@ -62,6 +62,8 @@ def show_enterprise(ctx, uscc: str) -> dict:
         profile = dict(row._mapping)
         for key in ("id", "park_id"):
             profile.pop(key)
+        for key in ("created_at", "updated_at"):  # stored in UTC, shown in the configured time zone
+            profile[key] = ctx.clock.local(profile[key])
         case_row = conn.execute(
             select(CASE.c.id, CASE.c.status, CASE.c.status_since, CASE.c.mode, CADRE.c.code.label("cadre"),
                    CADRE.c.name.label("cadre_name"), CASE.c.next_action_on, CASE.c.founded_on, CASE.c.activated_on,

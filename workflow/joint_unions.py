@@ -13,12 +13,13 @@ from sqlalchemy import and_, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from templates.i18n import N_, _
+from workflow.case_states import park_and_subparks
 from workflow.cases import check_event_day
 from workflow.db import reading, transaction
 from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, TransitionRefused
-from workflow.people import park_id
+from workflow.people import clean_code, clean_name, code_taken, park_id, refuse_taken
 from workflow.permissions import Actor, require_actor
-from workflow.tables import CASE, EVENT, JU, PARK
+from workflow.tables import CASE, ENT, EVENT, JU, PARK
 from workflow.vocabulary import COVERED_STATUSES, JOINT_KINDS
 
 log = logging.getLogger(__name__)
@@ -45,15 +46,16 @@ def _joint_union(conn, code: str):
 
 def add_joint_union(ctx, code: str, name: str, kind: str, park: str) -> dict:
     """Register a joint union of a park (admin, or a supervisor of that park)."""
-    code, name = (code or "").strip(), (name or "").strip()
-    if not code or not name:
-        raise InvalidInput(_("a joint union needs a CODE and a NAME"))
+    code = clean_code(code, N_("the joint union's CODE"), JU.c.code.type.length)
+    name = clean_name(name, N_("the joint union's NAME"), JU.c.name.type.length)
     if kind not in JOINT_KINDS:
         raise InvalidInput(_("--kind must be one of {kinds}, not {kind!r}").format(kinds=", ".join(JOINT_KINDS), kind=kind))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         pid = park_id(conn, park)
         _require_park_manager(actor, N_("add a joint union"), pid, park)
+        if taken := code_taken(conn, JU.c.code, code):
+            raise refuse_taken(taken, code, _("a joint union with code {code!r} already exists"))
         try:
             with conn.begin_nested():
                 conn.execute(insert(JU).values(code=code, name=name, kind=kind, park_id=pid))
@@ -93,7 +95,9 @@ def found_joint_union(ctx, code: str, approval_ref: str, on: date | None = None)
             )
         # A case that entered preparatory after `on` joins on the day it entered.
         day = case((CASE.c.status_since > on, CASE.c.status_since), else_=on)
-        attached = and_(CASE.c.joint_union_id == ju.id, CASE.c.status == "preparatory")
+        # Only cases of the union's park or its sub-parks (`case prepare` refuses others; older links may remain).
+        in_parks = CASE.c.enterprise_id.in_(select(ENT.c.id).where(ENT.c.park_id.in_(park_and_subparks(conn, ju.park))))
+        attached = and_(CASE.c.joint_union_id == ju.id, CASE.c.status == "preparatory", CASE.c.mode == "joint", in_parks)
         # Rows updated here stay locked until commit, so `updated_at = now` marks exactly them below.
         n = conn.execute(
             update(CASE).where(attached).values(
@@ -125,7 +129,7 @@ def list_joint_unions(ctx) -> list[dict]:
         select(JU.c.code, JU.c.name, JU.c.kind, PARK.c.code.label("park"), JU.c.founded_on, JU.c.approval_ref,
                attached.label("cases"), covered.label("covered"))
         .join(PARK, PARK.c.id == JU.c.park_id)
-        .outerjoin(CASE, CASE.c.joint_union_id == JU.c.id)
+        .outerjoin(CASE, and_(CASE.c.joint_union_id == JU.c.id, CASE.c.mode == "joint"))
         .group_by(JU.c.id, JU.c.code, JU.c.name, JU.c.kind, PARK.c.code, JU.c.founded_on, JU.c.approval_ref)
         .order_by(JU.c.code)
     )

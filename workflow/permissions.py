@@ -73,8 +73,9 @@ def check_case_access(conn, actor: Actor, action: str, case) -> None:
         why = _("a secretary manages meetings and reads cases but does not act on them")
     else:
         why = (_("the case is the responsibility of cadre {cadre}, and {code} is not their supervisor") if owner is not None
-               else _("the case is the responsibility of nobody yet (unassigned), and {code} is not their supervisor")
-               ).format(cadre=case.cadre, code=actor.code)
+               else _("no cadre is responsible for the case yet: until it is assigned (`unionflow assign`), only an "
+                      "admin or a supervisor of park {park} acts on it")
+               ).format(cadre=case.cadre, code=actor.code, park=case.park)
     # `action` is an event (contact, prepare, …) or English marked with N_() by the caller.
     action = coded("event", action) if action in VALUES["event"] else _(action)
     raise PermissionDenied(_("{actor} may not {action} case {id} ({uscc}): {why}").format(

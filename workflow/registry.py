@@ -2,24 +2,30 @@
 
 Two phases on one connection:
 1. Validation: every row is read, parsed and checked (parks against the database, duplicates within
-   the file, field lengths); valid rows are streamed in chunks into a TEMP staging table. Any error
-   stops staging and raises `ImportFailed` with every error (the first 1,000 listed, all counted):
-   nothing is written.
+   the file, field lengths); valid rows are streamed in chunks into a TEMP staging table, and checked
+   there against the stored registry (workflow/registry_checks.py). Any error raises `ImportFailed`
+   with every error (the first 1,000 listed, all counted): nothing is written.
 2. Write, in one transaction: new enterprises, changed enterprises, a case and an `import` event per
-   new enterprise — each one INSERT … SELECT or UPDATE … FROM over the staging table.
+   new enterprise, the park moves (workflow/registry_moves.py) — each one INSERT … SELECT or
+   UPDATE … FROM over the staging table.
 
 Re-import rules (documented in `enterprise import --help`):
 - An empty cell, or a column the file lacks, keeps the stored value; a filled cell replaces it.
+  `--park` is the park of the new enterprises whose park cell is empty, never a move.
+- A filled park cell that differs moves the enterprise: applied, counted (`moved`), and written on
+  its case's timeline; a cadre of another park no longer holds the case (`released`).
 - Only rows whose values differ are updated (and get a new `updated_at`); the rest are unchanged.
-- The status columns apply only to new enterprises. For an existing one, a status that differs
-  from its case's current status is not applied (history is never rewritten): it is reported in
+- The status columns apply only to new enterprises. For an existing one, a status (or a status day)
+  that differs from its case's is not applied (history is never rewritten): it is reported in
   `status_conflicts`, and the cadre moves the case with the case commands.
+- Columns the file has but the registry does not know are ignored, and listed (`ignored_columns`).
 """
 
 from __future__ import annotations
 
 import logging
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import (
@@ -30,6 +36,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    and_,
     case,
     cast,
     false,
@@ -46,19 +53,19 @@ from templates.i18n import N_, _, ngettext
 from templates.labels import value as coded
 from workflow.errors import ImportFailed, NotFound
 from workflow.permissions import require_actor, require_role
-from workflow.registry_file import DuplicateGuard, RowError, parse_row, read_rows
+from workflow.registry_checks import Failures, check_against_registry
+from workflow.registry_file import DuplicateGuard, RegistryReader, RowError, parse_row
+from workflow.registry_moves import count_moves, write_moves
 from workflow.sqlfn import json_object
 from workflow.tables import CASE, ENT, EVENT, PARK
-from workflow.vocabulary import STATUSES
+from workflow.vocabulary import MAX_COUNT, STATUSES
 
 log = logging.getLogger(__name__)
 
 
 CHUNK = 5000  # rows per staging batch: bounds memory whatever the file size
 PROGRESS_EVERY = 1000
-MAX_ERRORS = 1000  # errors kept for the report; the total is always counted
 MAX_CONFLICTS = 1000
-MAX_COUNT = 10_000_000  # employees / members beyond this are a typo, and would overflow INTEGER
 # Enterprise columns a registry row sets; an empty cell (NULL in staging) keeps the stored value.
 PROFILE = ("name", "park_id", "industry", "employees", "shuangshi", "grid", "source", "opened_on", "members",
            "contact_name", "contact_phone")  # fmt: skip
@@ -69,8 +76,8 @@ STAGE = Table(
     "uf_import_staging", _md,
     Column("rownum", Integer, primary_key=True),
     Column("uscc", String(18), nullable=False, unique=True),
-    Column("name", String(300), nullable=False),
-    Column("park_id", Integer, nullable=False),
+    Column("name", String(300)),
+    Column("park_id", Integer),  # the park the file names; NULL: --park for a new enterprise, kept for others
     Column("industry", String(100)),
     Column("employees", Integer),
     Column("shuangshi", Boolean),
@@ -89,15 +96,25 @@ _STAGE_COLS = [c.name for c in STAGE.c]
 
 
 class ParkLookup:
-    """All parks in one query; a row's park may be given by code (any case) or by its exact name."""
+    """All parks in one query; a row's park may be given by code (any case) or by its exact name.
+    `above[id]`: the park and the parks above it."""
 
     def __init__(self, conn) -> None:
         self.by_key: dict[str, int] = {}
         names: dict[str, list[int]] = {}
-        for pid, code, name in conn.execute(select(PARK.c.id, PARK.c.code, PARK.c.name)):
+        parents: dict[int, int | None] = {}
+        for pid, code, name, parent in conn.execute(select(PARK.c.id, PARK.c.code, PARK.c.name, PARK.c.parent_id)):
             self.by_key[code] = pid
             self.by_key.setdefault(code.casefold(), pid)
             names.setdefault(name, []).append(pid)
+            parents[pid] = parent
+        self.above: dict[int, list[int]] = {}
+        for pid in parents:
+            chain, up = [], pid
+            while up is not None and up not in chain:
+                chain.append(up)
+                up = parents.get(up)
+            self.above[pid] = chain
         for name, ids in names.items():
             if len(ids) == 1:
                 self.by_key.setdefault(name, ids[0])
@@ -130,7 +147,8 @@ def estimate_rows(path: str | Path) -> int | None:
 
 def import_registry(ctx, path, *, park: str | None = None, dry_run: bool = False, progress=None) -> dict:
     """Import a registry file (admins). Returns counts; raises ImportFailed (nothing written) on any error."""
-    path = Path(path)
+    reader = RegistryReader(path)
+    path = reader.path
     today = ctx.clock.today()
     engine = ctx.ready_engine
     with engine.connect() as conn:
@@ -140,40 +158,45 @@ def import_registry(ctx, path, *, park: str | None = None, dry_run: bool = False
                 actor = require_actor(conn, ctx.actor_code)
                 require_role(actor, N_("import enterprises"), "admin")
                 parks = ParkLookup(conn)
-                if park is not None and parks.get(park) is None:
+                default_park = parks.get(park) if park is not None else None
+                if park is not None and default_park is None:
                     raise NotFound(_("no park with code {code!r}: see `unionflow park list`").format(code=park))
                 _drop_staging(conn)
                 STAGE.create(conn)
-                rows, errors, total_errors, bad_rows = _validate_and_stage(conn, path, parks, park, today, progress)
-            if total_errors:
-                raise ImportFailed(_failure_message(path, total_errors, bad_rows, errors), errors)
+                rows, failed = _validate_and_stage(conn, reader, parks, today, progress)
+                failed.add(check_against_registry(conn, STAGE, default_park))
+            if failed.total:
+                errors = [reader.named(e) for e in failed.listed()]
+                raise ImportFailed(_failure_message(path, failed.total, failed.rows, errors), errors)
             conn.execution_options(uf_readonly=dry_run)
             with conn.begin() as txn:
-                result = _classify(conn)
+                result = _classify(conn, parks)
                 if not dry_run:
-                    _write(conn, today, ctx.clock.now(), actor.id, path.name)
+                    _write(conn, today, ctx.clock.now(), actor, path.name, default_park, parks)
                 else:
                     txn.rollback()
         finally:
             _cleanup(conn)
-    log.info("import of %s by %s: %s", path.name, ctx.actor_code, {k: result[k] for k in ("created", "updated")})
-    return {"file": path.name, "dry_run": dry_run, "rows": rows, **result, "errors": []}
+    log.info("import of %s by %s: %s", path.name, ctx.actor_code,
+             {k: result[k] for k in ("created", "updated", "moved")})
+    return {"file": path.name, "dry_run": dry_run, "rows": rows, **result, "ignored_columns": reader.ignored,
+            "errors": []}
 
 
 # ---------------------------------------------------------------- phase 1: validate and stage
 
 
-def _validate_and_stage(conn, path, parks: ParkLookup, default_park, today, progress):
+def _validate_and_stage(conn, reader, parks: ParkLookup, today, progress) -> tuple[int, Failures]:
     guard = DuplicateGuard()
-    errors: list[RowError] = []
-    total_errors = bad_rows = rows = 0
+    failed = Failures()
+    rows = 0
     batch: list[tuple] = []
-    for rownum, raw in read_rows(path):
+    for rownum, raw in reader.rows():
         rows += 1
-        record, row_errors = parse_row(rownum, raw, default_park=default_park, today=today)
+        record, row_errors = parse_row(rownum, raw, today=today)
         if isinstance(raw.get("uscc"), str) and (dup := guard.check(rownum, raw["uscc"])):
             row_errors.append(dup)
-        park_key = _park_text(raw.get("park")) or default_park
+        park_key = _park_text(raw.get("park"))
         park_id = parks.get(park_key)
         if park_key is not None and park_id is None:
             row_errors.append(RowError(rownum, "park", _("unknown park {park!r}: see `unionflow park list`").format(
@@ -181,23 +204,19 @@ def _validate_and_stage(conn, path, parks: ParkLookup, default_park, today, prog
         if record is not None:
             row_errors += _limits(rownum, record)
         if row_errors:
-            total_errors += len(row_errors)
-            bad_rows += 1
-            errors += row_errors[: max(MAX_ERRORS - len(errors), 0)]
-            batch.clear()  # the file fails: staging more rows would be wasted work
-            continue
-        if not total_errors:
+            failed.row(row_errors)
+        else:
+            # Staged even once the file has failed: the checks against the registry must see every row.
             batch.append(_stage_tuple(conn, rownum, raw, record, park_id))
             if len(batch) >= CHUNK:
                 _flush(conn, batch)
         if progress is not None and rows % PROGRESS_EVERY == 0:
             progress(rows)
-    if batch and not total_errors:
+    if batch:
         _flush(conn, batch)
     if progress is not None:
         progress(rows)
-    errors.sort(key=lambda e: e.row)
-    return rows, errors, total_errors, bad_rows
+    return rows, failed
 
 
 def _park_text(value) -> str | None:
@@ -284,7 +303,7 @@ def _differs():
     return or_(*(func.coalesce(STAGE.c[c], ENT.c[c]).is_distinct_from(ENT.c[c]) for c in PROFILE))
 
 
-def _classify(conn) -> dict:
+def _classify(conn, parks: ParkLookup) -> dict:
     """Match staged rows to existing enterprises and count what the write will do."""
     if conn.dialect.name == "postgresql":
         # Two imports at once would race on new USCCs: queue them (readers are not blocked).
@@ -299,24 +318,33 @@ def _classify(conn) -> dict:
         select(func.count()).select_from(STAGE.join(ENT, ENT.c.id == STAGE.c.ent_id)).where(_differs())
     ).scalar()
     conflict = STAGE.join(CASE, CASE.c.enterprise_id == STAGE.c.ent_id)
-    differs = (STAGE.c.status.is_not(None), STAGE.c.status != CASE.c.status)
-    n_conflicts = conn.execute(select(func.count()).select_from(conflict).where(*differs)).scalar()
+    differs = and_(STAGE.c.status.is_not(None),
+                   or_(STAGE.c.status != CASE.c.status,
+                       and_(STAGE.c.status_since.is_not(None), STAGE.c.status_since != CASE.c.status_since)))
+    n_conflicts = conn.execute(select(func.count()).select_from(conflict).where(differs)).scalar()
     conflicts = conn.execute(
         select(STAGE.c.rownum.label("row"), STAGE.c.uscc, CASE.c.id.label("case_id"),
-               STAGE.c.status.label("file_status"), CASE.c.status.label("case_status"))
-        .select_from(conflict).where(*differs).order_by(STAGE.c.rownum).limit(MAX_CONFLICTS)
+               STAGE.c.status.label("file_status"), CASE.c.status.label("case_status"),
+               STAGE.c.status_since.label("file_status_since"), CASE.c.status_since.label("case_status_since"))
+        .select_from(conflict).where(differs).order_by(STAGE.c.rownum).limit(MAX_CONFLICTS)
     )  # fmt: skip
     return {
-        "created": created, "updated": updated, "unchanged": total - created - updated,
-        "status_conflicts": [dict(r._mapping) for r in conflicts], "status_conflicts_total": n_conflicts,
+        "created": created, "updated": updated, "unchanged": total - created - updated, **count_moves(conn, STAGE, parks),
+        "status_conflicts": [_iso(r._mapping) for r in conflicts], "status_conflicts_total": n_conflicts,
     }  # fmt: skip
 
 
-def _write(conn, today, now, actor_id: int, filename: str) -> None:
+def _iso(row) -> dict:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in row.items()}
+
+
+def _write(conn, today, now, actor, filename: str, default_park: int | None, parks: ParkLookup) -> None:
     S = STAGE
     new = S.c.ent_id.is_(None)
+    actor_id = actor.id
     stamp = literal(now, ENT.c.created_at.type)
     given = {c: S.c[c] for c in PROFILE}
+    given["park_id"] = func.coalesce(S.c.park_id, default_park)
     given["shuangshi"] = func.coalesce(S.c.shuangshi, false())
     given["source"] = func.coalesce(S.c.source, "existing")
     conn.execute(
@@ -325,6 +353,7 @@ def _write(conn, today, now, actor_id: int, filename: str) -> None:
             select(*given.values(), S.c.uscc, literal(0), stamp, stamp).where(new).order_by(S.c.rownum),
         )
     )
+    write_moves(conn, STAGE, today, now, actor, filename, parks)  # before the UPDATE below changes the park
     conn.execute(
         update(ENT).where(ENT.c.id == S.c.ent_id, _differs())
         .values(**{c: func.coalesce(S.c[c], ENT.c[c]) for c in PROFILE}, updated_at=now)

@@ -6,12 +6,9 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
 import logging
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -19,6 +16,13 @@ from pathlib import Path
 
 from templates.i18n import _
 from workflow.errors import ImportFailed
+from workflow.registry_cells import (
+    Formula,
+    RowError,
+    csv_records,
+    detect_encoding,  # noqa: F401 - re-exported for the callers of this module
+    xlsx_records,
+)
 from workflow.uscc import normalise_uscc, uscc_problem
 
 log = logging.getLogger(__name__)
@@ -32,7 +36,7 @@ COLUMNS = {
     "opened_on": "成立日期", "members": "工会会员数", "status": "建会状态",
     "contact_name": "联系人", "contact_phone": "联系电话", "status_since": "状态日期",
 }  # fmt: skip
-REQUIRED = ("uscc", "name")
+REQUIRED = ("uscc",)  # a new enterprise also needs a name and a park: checked against the database
 _HEADERS = {k.casefold(): k for k in COLUMNS} | {v.casefold(): k for k, v in COLUMNS.items()}
 
 SOURCES = {"existing": "存量", "new_project": "新开工", "relocated": "新迁入", "prospective": "意向入驻"}
@@ -43,25 +47,19 @@ STATUSES = {
 # Spellings seen in real registers besides the contract's ones (未建会 = "no union yet").
 _SOURCE_ALIASES = {"新开工项目": "new_project", "有意向入驻": "prospective"}
 _STATUS_ALIASES = {"未建会": "prospect", "筹备中": "preparatory"}
+# Statuses a case cannot have entered before the enterprise opened (a union is prepared by its workers); a
+# prospective tenant may well be met, or leave, before it opens.
+AFTER_OPENING = ("preparatory", "founded", "active")
 _TRUE = {"是", "y", "yes", "true", "1"}
 _FALSE = {"否", "n", "no", "false", "0", ""}
 
 
 @dataclass(frozen=True)
-class RowError:
-    """One problem of one row; `column` is the canonical English column name."""
-
-    row: int
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
 class Record:
-    """A valid registry row with typed values."""
+    """A valid registry row with typed values (None: the cell is empty)."""
 
     uscc: str
-    name: str
+    name: str | None
     park: str | None
     industry: str | None = None
     employees: int | None = None
@@ -88,9 +86,12 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _map_headers(header: Iterable[Raw]) -> dict[int, str]:
-    """Column index -> canonical name. Raises ImportFailed listing every bad header."""
+def _map_headers(header: Iterable[Raw]) -> tuple[dict[int, str], dict[str, str], list[str]]:
+    """(column index -> canonical name, canonical name -> the header as written, the headers not known, each as
+    `header (letter)`). Unknown columns are ignored; raises ImportFailed listing every duplicate or missing one."""
     mapping: dict[int, str] = {}
+    written: dict[str, str] = {}
+    ignored: list[str] = []
     errors: list[RowError] = []
     for i, cell in enumerate(header):
         text = unicodedata.normalize("NFKC", str(cell)).strip() if cell is not None else ""
@@ -99,20 +100,20 @@ def _map_headers(header: Iterable[Raw]) -> dict[int, str]:
         canonical = _HEADERS.get(text.casefold())
         letter = _column_letter(i)
         if canonical is None:
-            errors.append(RowError(1, letter, _("unknown column header {header!r} in column {letter}").format(
-                header=text, letter=letter)))
+            ignored.append(f"{text} ({letter})")
         elif canonical in mapping.values():
-            errors.append(RowError(1, canonical, _("column {column!r} appears twice (column {letter})").format(
-                column=canonical, letter=letter)))
+            errors.append(RowError(1, text, _("column {column!r} appears twice (column {letter})").format(
+                column=canonical, letter=letter), canonical))
         else:
-            mapping[i] = canonical
+            mapping[i], written[canonical] = canonical, text
     for col in REQUIRED:
         if col not in mapping.values():
-            errors.append(RowError(1, col, _("required column missing: {zh}/{column}").format(
-                zh=COLUMNS[col], column=col)))
+            unknown = _(" (columns not known: {columns})").format(columns=", ".join(ignored)) if ignored else ""
+            errors.append(RowError(1, f"{COLUMNS[col]}/{col}", _("required column missing: {zh}/{column}{unknown}").format(
+                zh=COLUMNS[col], column=col, unknown=unknown), col))
     if errors:
         raise ImportFailed("; ".join(e.message for e in errors), errors)
-    return mapping
+    return mapping, written, ignored
 
 
 def _clean(value: object) -> Raw:
@@ -125,119 +126,71 @@ def _clean(value: object) -> Raw:
     return value  # None, int, float, bool, date
 
 
-def _rows(records: Iterable[tuple[int, list]]) -> Iterator[tuple[int, dict[str, Raw]]]:
-    """Header handling and blank-row skipping shared by both formats."""
-    header_seen = warned = False
-    mapping: dict[int, str] = {}
-    for rownum, cells in records:
+class RegistryReader:
+    """A registry file read row by row (`rows()`); after the header row, `written` maps each canonical column to
+    its header as the file writes it, and `ignored` lists the columns it does not know (`header (letter)`)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.written: dict[str, str] = {}
+        self.ignored: list[str] = []
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Raw]]]:
+        """Yield (spreadsheet row number, {canonical column: raw value}); the header is row 1.
+
+        Blank rows are skipped; empty cells are None. Raises ImportFailed for file-level problems
+        (unsupported type, bad headers, undecodable bytes).
+        """
+        path = self.path
+        if not path.is_file():
+            raise ImportFailed(_("no such file: {path}").format(path=path))
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            yield from self._rows(csv_records(path))
+        elif suffix in (".xlsx", ".xlsm"):
+            yield from self._rows(xlsx_records(path))
+        else:
+            raise ImportFailed(
+                _("unsupported file type {suffix!r}: use .csv or .xlsx (save .xls as .xlsx)").format(
+                    suffix=suffix or path.name)
+            )
+
+    def named(self, error: RowError) -> RowError:
+        """The error with its column as the file names it (e.g. 职工人数, not employees); a column the file lacks
+        as `企业名称/name`."""
+        if error.field or not error.column:
+            return error
+        column = self.written.get(error.column) or (f"{COLUMNS[error.column]}/{error.column}"
+                                                    if error.column in COLUMNS else error.column)
+        return RowError(error.row, column, error.message, error.column)
+
+    def _rows(self, records: Iterable[tuple[int, list]]) -> Iterator[tuple[int, dict[str, Raw]]]:
+        """Header handling and blank-row skipping shared by both formats."""
+        header_seen = warned = False
+        mapping: dict[int, str] = {}
+        headed: set[int] = set()
+        for rownum, cells in records:
+            if not header_seen:
+                if all(_clean(c) is None for c in cells):
+                    raise ImportFailed(_("row 1 is empty: it must hold the column headers"))
+                mapping, self.written, self.ignored = _map_headers(cells)
+                headed = {i for i, cell in enumerate(cells) if _clean(cell) is not None}
+                header_seen = True
+                continue
+            values = [_clean(c) for c in cells]
+            if all(v is None for v in values):
+                continue
+            if not warned and any(v is not None for i, v in enumerate(values) if i not in headed):
+                log.warning("row %d: values in columns without a header are ignored", rownum)
+                warned = True
+            yield rownum, {col: values[i] if i < len(values) else None for i, col in mapping.items()}
         if not header_seen:
-            if all(_clean(c) is None for c in cells):
-                raise ImportFailed(_("row 1 is empty: it must hold the column headers"))
-            mapping, header_seen = _map_headers(cells), True
-            continue
-        values = [_clean(c) for c in cells]
-        if all(v is None for v in values):
-            continue
-        if not warned and any(v is not None for i, v in enumerate(values) if i not in mapping):
-            log.warning("row %d: values in columns without a header are ignored", rownum)
-            warned = True
-        yield rownum, {col: values[i] if i < len(values) else None for i, col in mapping.items()}
-    if not header_seen:
-        raise ImportFailed(_("the file is empty: row 1 must hold the column headers"))
-
-
-def detect_encoding(path: Path, chunk: int = 65536) -> str:
-    """'utf-8-sig', 'utf-8' or 'gb18030' (covers GBK and GB2312).
-
-    Decides on the first chunk holding non-ASCII bytes, since an all-ASCII prefix (English
-    headers) says nothing. A file that changes encoding later fails clearly in `_csv_records`.
-    """
-    with path.open("rb") as f:
-        data = f.read(chunk)
-        if data.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        while data and data.isascii():
-            data = f.read(chunk)
-    if not data:
-        return "utf-8"
-    try:  # final=False: a character cut by the chunk boundary is not an error
-        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
-
-
-def _csv_records(path: Path) -> Iterator[tuple[int, list]]:
-    encoding = detect_encoding(path)
-    decoder = codecs.getincrementaldecoder(encoding)()
-    line_no = 0
-
-    def lines() -> Iterator[str]:
-        # Splitting bytes on b"\n" is safe: neither UTF-8 nor GB18030 uses 0x0A inside a character.
-        nonlocal line_no
-        # The last line is decoded with final=True before the csv reader sees it, so a character
-        # cut off at the end of the file is reported on the row it belongs to.
-        with path.open("rb") as f:
-            raw = f.readline()
-            while raw:
-                line_no, nxt = line_no + 1, f.readline()  # line_no: read by the caller on failure
-                yield decoder.decode(raw, final=not nxt)
-                raw = nxt
-
-    reader = csv.reader(lines())
-    rownum = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except UnicodeDecodeError as exc:
-            msg = _("row {row} (line {line}): bytes not valid {encoding} ({reason}); save the file as UTF-8 or "
-                    "GB18030 throughout").format(row=rownum + 1, line=line_no, encoding=encoding, reason=exc.reason)
-            raise ImportFailed(msg, [RowError(rownum + 1, "", msg)]) from exc
-        except csv.Error as exc:
-            msg = _("row {row}: malformed CSV ({error})").format(row=rownum + 1, error=exc)
-            raise ImportFailed(msg, [RowError(rownum + 1, "", msg)]) from exc
-        rownum += 1
-        yield rownum, cells
-
-
-def _xlsx_records(path: Path) -> Iterator[tuple[int, list]]:
-    from openpyxl import load_workbook  # heavy; only needed for spreadsheets
-
-    with warnings.catch_warnings():
-        # openpyxl warns about styles/extensions it ignores in files from other tools; harmless here.
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # zipfile/XML errors of a corrupt or mislabelled file
-            raise ImportFailed(_("cannot read {file} as .xlsx: {error}").format(file=path.name, error=exc)) from exc
-    try:
-        ws = wb.worksheets[0]  # the first sheet, not whichever was last active
-        for rownum, cells in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield rownum, list(cells)
-    finally:
-        wb.close()
+            raise ImportFailed(_("the file is empty: row 1 must hold the column headers"))
 
 
 def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Raw]]]:
-    """Yield (spreadsheet row number, {canonical column: raw value}); the header is row 1.
-
-    Blank rows are skipped; empty cells are None. Raises ImportFailed for file-level problems
-    (unsupported type, bad headers, undecodable bytes).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ImportFailed(_("no such file: {path}").format(path=path))
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        yield from _rows(_csv_records(path))
-    elif suffix in (".xlsx", ".xlsm"):
-        yield from _rows(_xlsx_records(path))
-    else:
-        raise ImportFailed(
-            _("unsupported file type {suffix!r}: use .csv or .xlsx (save .xls as .xlsx)").format(suffix=suffix or path.name)
-        )
+    """`RegistryReader(path).rows()`, for a caller that needs neither the headers nor the ignored columns."""
+    return RegistryReader(path).rows()
 
 
 # ---------------------------------------------------------------- parsing
@@ -251,6 +204,13 @@ def _text(value: Raw) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return unicodedata.normalize("NFKC", str(value)).strip() or None
+
+
+def _as_written(value: Raw) -> str | None:
+    """Free text (names, industry, grid) as the user wrote it, full-width brackets and all: only trimmed."""
+    if value is None or isinstance(value, date):
+        return _text(value)
+    return str(value).strip() or None
 
 
 def _int(value: Raw) -> int | None:
@@ -326,6 +286,11 @@ def parse_row(
     """
     errors: list[RowError] = []
     values: dict[str, object] = {}
+    formulas = [c for c, v in raw.items() if isinstance(v, Formula)]
+    for column in formulas:
+        errors.append(RowError(rownum, column, _("a formula ({formula}) without a saved result: open the file in Excel "
+                                                 "or WPS, save it, and import it again").format(formula=raw[column])))
+    raw = {c: None if c in formulas else v for c, v in raw.items()}
 
     def convert(column: str, fn) -> object:
         try:
@@ -336,7 +301,8 @@ def parse_row(
 
     code = raw.get("uscc")
     if code is None:
-        errors.append(RowError(rownum, "uscc", _("required")))
+        if "uscc" not in formulas:
+            errors.append(RowError(rownum, "uscc", _("required")))
     elif not isinstance(code, str):
         # 18 digits do not survive a number cell (15 significant digits in Excel).
         errors.append(RowError(rownum, "uscc", _("stored as a number; format the column as text")))
@@ -345,14 +311,12 @@ def parse_row(
     else:
         values["uscc"] = normalise_uscc(code)
 
-    values["name"] = _text(raw.get("name"))
-    if values["name"] is None:
-        errors.append(RowError(rownum, "name", _("required")))
+    # A new enterprise needs a name and a park; whether the row is new, the database says (workflow/registry.py).
+    values["name"] = _as_written(raw.get("name"))
     values["park"] = _text(raw.get("park")) or default_park
-    if values["park"] is None:
-        errors.append(RowError(rownum, "park", _("no park: fill 所属园区/park or give a default park")))
-    for col in ("industry", "grid", "contact_name", "contact_phone"):
-        values[col] = _text(raw.get(col))
+    for col in ("industry", "grid", "contact_name"):
+        values[col] = _as_written(raw.get(col))
+    values["contact_phone"] = _text(raw.get("contact_phone"))  # full-width digits become digits
     for col in ("employees", "members"):
         values[col] = convert(col, _int)
     values["shuangshi"] = convert("shuangshi", _bool) or False
@@ -368,6 +332,10 @@ def parse_row(
 
     if values["status_since"] is not None and raw.get("status") is None:
         errors.append(RowError(rownum, "status_since", _("given without a status (建会状态/status)")))
+    opened, since = values["opened_on"], values["status_since"]
+    if opened is not None and since is not None and since < opened and values["status"] in AFTER_OPENING:
+        errors.append(RowError(rownum, "status_since", _("{since} is before the opening day {opened} (成立日期/opened_on)"
+                                                         ).format(since=since.isoformat(), opened=opened.isoformat())))
     employees, members = values["employees"], values["members"]
     if employees is not None and members is not None and members > employees:
         errors.append(RowError(rownum, "members", _("{members} members but only {employees} employees").format(

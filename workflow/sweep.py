@@ -54,6 +54,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from templates.i18n import N_, _
 from workflow.calendar_store import fallback_warnings, park_ids_with_days, prepare_calendar
+from workflow.cases import list_filters
 from workflow.db import is_sqlite, reading
 from workflow.errors import InvalidInput
 from workflow.permissions import require_actor, require_role
@@ -427,12 +428,7 @@ def stalled_cases(ctx, as_of: date | None = None, mine: bool = False, status: st
             .where(level.isnot(None))
             .order_by((k.c.working_days - k.c.allowed).desc(), k.c.case_id)
         )
-        if mine:
-            q = q.where(k.c.cadre_id == require_actor(conn, ctx.actor_code).id)
-        if cadre:
-            q = q.where(CADRE.c.code == cadre)
-        if park:
-            q = q.where(PARK.c.code == park)
+        q = q.where(*list_filters(conn, ctx, k.c.cadre_id, k.c.park_id, mine=mine, cadre=cadre, park=park))
         if limit:
             q = q.limit(limit)
         rows = [dict(r._mapping) for r in conn.execute(q)]

@@ -18,3 +18,8 @@ ACTIVITY_KINDS = ("visit", "call", "meeting", "other")
 BASES = ("all", "shuangshi")
 PARTIES = ("party_committee", "administration", "regulators", "union", "chamber_of_commerce", "employers")
 MEETING_STATUSES = ("planned", "closed")
+
+# Bounds of the whole numbers users give. Ids and counts are INTEGER columns (32-bit on PostgreSQL); a count
+# beyond MAX_COUNT (employees, members, sign-ups) is a typo, whatever the column could hold.
+MAX_ID = 2**31 - 1
+MAX_COUNT = 10_000_000
