@@ -395,8 +395,9 @@ def print_table(headers: list[str], rows: list[list[str]], *, title=None, elasti
     console = Console(soft_wrap=False, width=width or terminal_width())
     widths = fit_widths(headers, rows, console.width, set(elastic), set(wrap))
     total = sum(widths) + COLUMN_GAP * (len(widths) - 1)
-    if total > console.width:  # too narrow even so: let lines run on rather than squeeze every column
-        console = Console(soft_wrap=False, width=total)
+    if total > console.width:  # too narrow even for whole words: a record per row, as psql's \x auto
+        print_records(headers, rows, title=title)
+        return
     t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for i, (h, w) in enumerate(zip(headers, widths, strict=True)):
         t.add_column(_header_lines(h, w), width=w, justify="right" if i in right else "left", overflow="fold")
@@ -406,6 +407,20 @@ def print_table(headers: list[str], rows: list[list[str]], *, title=None, elasti
             cells[i].truncate(widths[i], overflow="ellipsis")
         t.add_row(*cells)
     console.print(t)
+
+
+def print_records(headers: list[str], rows: list[list[str]], *, title=None) -> None:
+    """One block per row, `header  value` lines aligned by display width: for a table too wide for the
+    terminal even with its headers broken between words."""
+    from rich.cells import cell_len
+
+    if title:
+        click.echo(title)
+    pad = max(cell_len(h) for h in headers)
+    for n, row in enumerate(rows, 1):
+        click.echo(f"-[ {n} ]" + "-" * max(0, min(terminal_width(), 40) - len(f"-[ {n} ]")))
+        for h, v in zip(headers, row, strict=True):
+            click.echo(h + " " * (pad - cell_len(h) + 2) + v)
 
 
 def short_time(ctx, instant) -> str | None:

@@ -9,6 +9,8 @@ from tests.conftest import USCCS, add_enterprise, valid_usccs
 
 U = valid_usccs(40, seed=11)
 
+WIDE = {"COLUMNS": "200"}  # tables whose columns a test reads: room for whole headers and values
+
 
 def add_case(db_url, uscc, name, park="SJ", *, status="prospect", status_since="2026-03-02", **kw) -> int:
     """An enterprise and its case as `enterprise import` leaves them: with the import event."""
@@ -308,7 +310,7 @@ def test_target_arithmetic(cli, org):
     assert all_parks["pace_per_week"] is None  # due today and not reached
     assert [(c["cadre"], c["share"]) for c in all_parks["cadres"]] == [("C01", 4), ("C02", 2), ("C03", 1), (None, 1)]
 
-    out = cli("report", "targets", today=today).stdout
+    out = cli("report", "targets", today=today, env=WIDE).stdout
     assert "70.0%" in out and "30.0%" in out
     sj_line = next(line for line in out.splitlines() if " SJ " in line)
     assert sj_line.split()[-2:] == ["3.33", "open"]  # the pace with two decimals, always
@@ -341,9 +343,9 @@ def test_target_outcome_and_no_target_in_the_past(cli, org):
         ("2026-04-30", "missed", 0.25, 0.25), ("2026-05-29", "met", 0.5, 0.25), ("2026-12-31", "open", None, 0.25)]
     earlier = cli.json("report", "targets", "--as-of", "2026-05-29")["targets"]
     assert [(t["outcome"], t["rate"]) for t in earlier] == [("missed", 0.5), ("met", 0.5), ("open", 0.5)]
-    lines = cli("report", "targets").stdout.splitlines()
+    lines = cli("report", "targets", env=WIDE).stdout.splitlines()
     assert [line.split()[-1] for line in lines[3:6]] == ["missed", "met", "open"]
-    zh = cli("report", "targets", lang="zh").stdout
+    zh = cli("report", "targets", lang="zh", env=WIDE).stdout
     assert "完成情况" in zh and "未达成" in zh and "已达成" in zh and "进行中" in zh
 
 
@@ -391,8 +393,8 @@ def test_ledger_says_founded_as_coverage_does(cli, dataset):
     """"Founded" is founded or active in both reports; the status column is named for what it counts."""
     assert measures(cli.json("report", "cadres")["cadres"][0], "cadre", "founded", "active", "covered") == (
         "C01", 2, 1, 3)
-    coverage = cli("report", "coverage", "--by", "cadre").stdout.splitlines()
-    ledger = cli("report", "cadres").stdout.splitlines()
+    coverage = cli("report", "coverage", "--by", "cadre", env=WIDE).stdout.splitlines()
+    ledger = cli("report", "cadres", env=WIDE).stdout.splitlines()
     assert coverage[1].split()[:5] == ["Cadre", "Name", "Enterprises", "Founded", "Founding"]
     assert ledger[1].split()[:4] == ["Cadre", "Name", "Portfolio", "Founded"]
     c01 = next(line.split() for line in ledger if line.startswith("C01"))
@@ -409,7 +411,7 @@ def test_empty_keys_are_named_in_human_formats(cli, dataset):
     cli("target", "set", "90%", "--by", "2026-12-31", "--park", "SJ", user="A01")
     table = cli("report", "coverage", "--by", "cadre").stdout
     assert "(unassigned)" in table
-    assert [line.split()[:2] for line in cli("report", "coverage", "--by", "mode").stdout.splitlines()[3:6]] == [
+    assert [line.split()[:2] for line in cli("report", "coverage", "--by", "mode", env=WIDE).stdout.splitlines()[3:6]] == [
         ["joint", "1"], ["standalone", "2"], ["(not", "recorded)"]]
     zh = cli("report", "coverage", "--by", "mode", "--format", "csv", lang="zh").stdout
     assert "\n（未记录）,5,1," in zh
@@ -422,7 +424,7 @@ def test_empty_keys_are_named_in_human_formats(cli, dataset):
     assert "(unassigned)" in cli("report", "targets").stdout
     ledger = cli.json("report", "cadres")["cadres"]
     assert measures(ledger[-1], "cadre", "portfolio", "target_rate", "gap_share") == (None, 1, 0.9, 1)
-    unassigned = next(line for line in cli("report", "cadres").stdout.splitlines() if line.startswith("("))
+    unassigned = next(line for line in cli("report", "cadres", env=WIDE).stdout.splitlines() if line.startswith("("))
     assert unassigned.split()[:2] == ["(unassigned)", "1"] and unassigned.split()[-2:] == ["1", "0"]
     park = {r["cadre"]: r["gap_share"] for r in cli.json("report", "cadres", "--park", "SJ")["cadres"]}
     assert park[None] == 1 and "（未分配）" in cli("report", "cadres", lang="zh").stdout
@@ -494,7 +496,7 @@ def test_incentive_and_constraint_lists(cli, org):
     xp = cli.json("report", "incentives", "--park", "XP")
     assert xp["eligible"] == [] and [c["uscc"] for c in xp["constraints"]] == [U[7]]
     # Words, not codes, in every human format and language; --json keeps the codes.
-    table = cli("report", "incentives", "--sheet", "constraints").stdout
+    table = cli("report", "incentives", "--sheet", "constraints", env=WIDE).stdout
     assert "stalled, more than 6 months after opening" in table and "past_6_months" not in table
     csv_text = cli("report", "incentives", "--sheet", "constraints", "--format", "csv").stdout
     assert ",more than 6 months after opening," in csv_text and "past_6" not in csv_text

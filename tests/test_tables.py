@@ -22,6 +22,25 @@ def header_and_rows(output: str) -> tuple[set[str], list[str]]:
     return {w for line in lines[:rule] for w in line.split()}, lines[rule + 1:]
 
 
+def test_a_table_too_wide_even_for_whole_words_prints_a_record_per_row(monkeypatch, capsys):
+    """As psql's \\x auto: rather `header  value` lines than lines that run past the terminal."""
+    from cli import print_table
+
+    monkeypatch.setenv("COLUMNS", "40")
+    headers = ["Target", "Park", "Due", "Outcome", "需要人数"]
+    rows = [["1", "SJ", "2026-12-31", "open", "3"], ["2", "QP", "2027-06-30", "missed", "12"]]
+    print_table(headers, rows, title="Targets")
+    out = capsys.readouterr().out
+    assert widest(out) <= 40, out
+    lines = out.splitlines()
+    assert lines[0] == "Targets" and lines[1].startswith("-[ 1 ]--") and lines[7].startswith("-[ 2 ]--")
+    assert lines[2:7] == ["Target    1", "Park      SJ", "Due       2026-12-31", "Outcome   open", "需要人数  3"]
+    assert lines[11] == "Outcome   missed"
+    monkeypatch.setenv("COLUMNS", "80")
+    print_table(headers, rows, title="Targets")
+    assert "-[ 1 ]" not in capsys.readouterr().out  # room enough: a table
+
+
 def test_fit_widths_keeps_values_whole_and_cuts_the_text_columns():
     from cli import COLUMN_GAP, fit_widths
 
