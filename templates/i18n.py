@@ -19,15 +19,17 @@ _active: ContextVar[str] = ContextVar("unionflow_lang", default="en")
 
 
 def resolve_lang(explicit: str | None = None) -> str:
-    """--lang, else UNIONFLOW_LANG, else the environment's locale (zh… → zh), else English."""
+    """--lang, else UNIONFLOW_LANG, else the environment's locale (zh… → zh, another language → en), else
+    Chinese: a locale that names no language (unset, C, POSIX — a service's usual environment) leaves the
+    product's own language, so a daemon writes its emails in Chinese, not English."""
     for value in (explicit, os.environ.get("UNIONFLOW_LANG")):
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(var)
-        if value:
+        value = os.environ.get(var, "").split(":")[0]
+        if value and value.upper() not in ("C", "POSIX") and not value.upper().startswith("C."):
             return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    return "zh"
 
 
 @lru_cache(maxsize=4)

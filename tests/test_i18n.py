@@ -222,7 +222,11 @@ def test_report_labels_have_both_languages():
         (None, None, {"LANG": "zh_CN.UTF-8"}, "zh"),
         (None, None, {"LANG": "en_US.UTF-8"}, "en"),
         (None, None, {"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
-        (None, None, {}, "en"),
+        (None, None, {}, "zh"),  # no language named: the product's own (DESIGN.md: lang = "zh")
+        (None, None, {"LANG": "C.UTF-8"}, "zh"),
+        (None, None, {"LC_ALL": "C", "LANG": "en_US.UTF-8"}, "en"),  # C names no language: the next one does
+        (None, None, {"LANG": "POSIX"}, "zh"),
+        (None, None, {"LANGUAGE": "en_GB:en"}, "en"),
         ("en", None, {"LANG": "zh_CN.UTF-8"}, "en"),
         ("zh", "en", {"LANG": "en_US.UTF-8"}, "zh"),
         (None, "zh", {"LANG": "en_US.UTF-8"}, "zh"),
@@ -410,5 +414,6 @@ def test_import_errors_in_both_languages(cli, org, tmp_path):
     good.write_text(f"uscc,name,status\n{USCCS[1]},乙公司,已对接\n", encoding="utf-8")
     assert cli("enterprise", "import", str(good), "--park", "SJ", user="A01", lang="zh").stdout == (
         "已导入 g.csv：新增 1 家，更新 0 家，0 家无变化。\n")
-    note = cli.json("case", "history", USCCS[1])[0]["note"]
-    assert note == "从 g.csv 导入，第 2 行（历史状态：已对接）"  # the timeline speaks the importer's language
+    # The timeline speaks the reader's language, whoever imported (workflow.timeline_text).
+    assert cli.json("case", "history", USCCS[1], lang="zh")[0]["note"] == "从 g.csv 导入，第 2 行（历史状态：已对接）"
+    assert cli.json("case", "history", USCCS[1])[0]["note"] == "imported from g.csv, row 2 (historic status contacted)"

@@ -87,7 +87,7 @@ def _default_mail_dir() -> str:
 SETTINGS: tuple[Setting, ...] = (
     Setting("general", "timezone", "Asia/Shanghai", "time zone for days, schedules and display",
             (_time_zone, N_("be a time zone name such as Asia/Shanghai"))),
-    Setting("general", "lang", lambda: _default_lang(), "language of messages and documents: zh or en"),
+    Setting("general", "lang", lambda: _default_lang(), "language of messages, emails and documents: zh or en (the locale's; zh when it names none)"),
     Setting("general", "signup_threshold", 10, "worker sign-ups that flag an enterprise without a union", POSITIVE),
     Setting("database", "url", _default_db_url, "SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://..."),
     Setting("mail", "transport", "file", "smtp, file (one .eml per message) or console",
