@@ -268,7 +268,7 @@ def test_historic_status_sets_status_since_and_records_an_import_event(cli, org,
     [event] = cli.json("case", "history", U[0])
     assert {k: event[k] for k in ("kind", "from_status", "to_status", "occurred_on", "actor", "note", "data")} == {
         "kind": "import", "from_status": None, "to_status": "active", "occurred_on": "2019-04-01", "actor": "A01",
-        "note": "imported from hist.csv, row 2 (historic status active)", "data": {"file": "hist.csv", "row": 2},
+        "note": "imported from hist.csv, row 2 (historic status active)", "data": {"file": "hist.csv", "row": 2, "status": "active"},
     }  # fmt: skip
     [event] = cli.json("case", "history", U[4])
     assert (event["to_status"], event["occurred_on"], event["note"]) == (
@@ -414,7 +414,7 @@ def test_park_default_is_for_new_rows_and_a_park_cell_moves_an_enterprise_on_its
     assert [(h["kind"], h["event"], h["actor"], h["data"], h["note"]) for h in moved] == [
         ("update", "move", "A01", {"file": "b.csv", "row": 2, "from_park": "SJ", "to_park": "XP"},
          "moved from park SJ to park XP (imported from b.csv, row 2)"),
-        ("assignment", "assign", "A01", {"from": "C01", "to": None, "by": "A01"},
+        ("assignment", "assign", "A01", {"from": "C01", "to": None, "by": "A01", "park": "XP"},
          "unassigned by A01 (was C01): the enterprise moved to park XP"),
     ]
     assert cli.json("case", "history", U[1]) == before

@@ -160,6 +160,9 @@ def history(ctx, ref: str) -> list[dict]:
             d = dict(r._mapping)
             d["recorded_at"] = ctx.clock.local(d["recorded_at"]).isoformat()  # stored in UTC, shown local
             out.append(_iso(d))
+        from workflow.timeline_text import localize_notes
+
+        localize_notes(conn, out, ctx.lang, ctx.clock.tz)  # what the system wrote, in the reader's language
         return out
 
 

@@ -113,7 +113,8 @@ def found_joint_union(ctx, code: str, approval_ref: str, on: date | None = None)
                     CASE.c.id, literal("transition"), literal("found"), literal("preparatory"), literal("founded"),
                     CASE.c.status_since, literal(now, type_=EVENT.c.recorded_at.type), literal(actor.id),
                     literal(_("joint union {code} founded ({approval_ref})").format(code=code, approval_ref=approval_ref)),
-                    literal({"joint_union": code, "approval_ref": approval_ref}, type_=EVENT.c.data.type),
+                    literal({"joint_union": code, "approval_ref": approval_ref, "by_joint_union": True},
+                            type_=EVENT.c.data.type),
                 ).where(and_(CASE.c.joint_union_id == ju.id, CASE.c.status == "founded",
                              CASE.c.updated_at == now)),
             ))

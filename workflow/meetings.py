@@ -30,7 +30,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    cast,
     exists,
     func,
     insert,
@@ -41,15 +40,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from templates.i18n import N_, _
+from templates.i18n import N_, _, active_lang
 from workflow.cases import event_row, load_case
 from workflow.db import reading, transaction
 from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
-from workflow.packet_i18n import STATUS_LABELS, parse_party, translator
+from workflow.packet_i18n import parse_party
 from workflow.people import park_id as park_id_of
 from workflow.permissions import Actor, require_actor, require_role
 from workflow.tables import AI, CASE, ENT, ESC, EVENT, PARK, PART, REP
 from workflow.tables import MEETING as M
+from workflow.timeline_text import default_title, meeting_title, stall_reason_sql
+from workflow.vocabulary import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,6 @@ def to_utc(on: datetime, tz) -> datetime:
     if on.tzinfo is None:
         on = on.replace(tzinfo=tz)
     return on.astimezone(UTC)
-
-
-def default_title(lang: str, park_name: str, day: date) -> str:
-    _ = translator(lang)
-    shown = f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
-    return _("Six-party joint meeting of {park}, {day}").format(park=park_name, day=shown)
 
 
 def require_secretary(conn, ctx, action: str, park_id: int | None = None) -> Actor:
@@ -88,7 +83,8 @@ def meeting_query():
 
 def load_meeting(conn, meeting) -> object:
     text = str(meeting).strip()
-    row = conn.execute(meeting_query().where(M.c.id == int(text))).first() if text.isdigit() else None
+    row = conn.execute(meeting_query().where(M.c.id == int(text))).first() if text.isdigit() and int(text) <= MAX_ID \
+        else None
     if row is None:
         raise NotFound(_("no meeting {meeting!r}: give a meeting id (see `unionflow meeting list`)").format(meeting=text))
     return row
@@ -102,8 +98,11 @@ def require_planned(m, doing: str) -> None:
 
 
 def meeting_dict(m, tz, **extra) -> dict:
+    """A meeting row of `meeting_query` as JSON; a title the system gave it in the active language."""
+    local = m.starts_at.astimezone(tz)
     return {
-        "id": m.id, "park": m.park, "title": m.title, "starts_at": m.starts_at.astimezone(tz).isoformat(timespec="minutes"),
+        "id": m.id, "park": m.park, "title": meeting_title(m.title, m.park_name, local.date(), active_lang()),
+        "starts_at": local.isoformat(timespec="minutes"),
         "place": m.place, "status": m.status,
         "packet_sent_at": m.packet_sent_at.isoformat() if m.packet_sent_at else None,
         "closed_at": m.closed_at.isoformat() if m.closed_at else None, **extra,
@@ -119,16 +118,6 @@ def _times_on_agenda(case_id_col):
     """1 + the meetings the case has been on before (one correlated count)."""
     earlier = AI.alias("earlier")
     return 1 + select(func.count()).select_from(earlier).where(earlier.c.case_id == case_id_col).scalar_subquery()
-
-
-def _escalation_reason(lang: str):
-    """The agenda reason of an escalated case, built in SQL: '停滞升级：已对接 45/30 个工作日'."""
-    idx = 1 if lang == "zh" else 0
-    status = case({s: labels[idx] for s, labels in STATUS_LABELS.items()}, value=ESC.c.status, else_=ESC.c.status)
-    days = cast(ESC.c.working_days, String) + literal("/") + cast(ESC.c.allowed, String)
-    if lang == "zh":
-        return literal("停滞升级：") + status + literal(" ") + days + literal(" 个工作日")
-    return literal("stalled: ") + days + literal(" working days in ") + status
 
 
 def _log_agenda_events(conn, meeting_id: int, title: str, now, today: date, actor_id: int | None) -> None:
@@ -183,7 +172,7 @@ def pull_pending(conn, meeting_id: int, park_id: int, now, lang: str) -> dict:
     )
     n_carried = inserted(conn, insert(AI).from_select(cols, carried))
     escalated = (
-        select(literal(meeting_id), ESC.c.case_id, _escalation_reason(lang), literal("escalation"),
+        select(literal(meeting_id), ESC.c.case_id, stall_reason_sql(lang, ESC.c), literal("escalation"),
                _times_on_agenda(ESC.c.case_id), ts)
         .join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
         .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), ESC.c.episode == CASE.c.episode,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from templates.i18n import gettext  # the command's language; `_` here is the packet's own (packet_i18n)
 from workflow.db import reading
@@ -22,6 +22,7 @@ from workflow.packet_i18n import party_label, status_label, translator
 from workflow.tables import AI, CADRE, CASE, ENT, ESC, EVENT, PART, TARGET
 from workflow.tables import MEETING as M
 from workflow.tables import OV as OVERRIDE
+from workflow.timeline_text import event_note, meeting_title, stall_reason
 from workflow.vocabulary import COVERED_STATUSES, PARTIES
 from workflow.workdays import DEFAULT_END, DEFAULT_START, WorkdayCalendar
 
@@ -62,7 +63,7 @@ def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCal
     # The last meeting actually held (closed, or its day has come): a planned one has no decisions to follow up.
     held = or_(M.c.status == "closed", M.c.starts_at < datetime.combine(as_of + timedelta(days=1), time(0), tz))
     prev = conn.execute(
-        select(M.c.id, M.c.title, M.c.starts_at)
+        select(M.c.id, M.c.title, M.c.starts_at, literal(m.park_name).label("park_name"))
         .where(M.c.park_id == m.park_id, M.c.starts_at < m.starts_at, M.c.id != m.id, held)
         .order_by(M.c.starts_at.desc(), M.c.id.desc()).limit(1)
     ).first()
@@ -73,7 +74,7 @@ def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCal
         "lang": lang,
         "as_of": as_of.isoformat(),
         "as_of_text": fmt_day(as_of, lang),
-        "meeting": {"id": m.id, "title": m.title, "park": m.park, "park_name": m.park_name, "status": m.status,
+        "meeting": {"id": m.id, "title": meeting_title(m.title, m.park_name, local.date(), lang), "park": m.park, "park_name": m.park_name, "status": m.status,
                     "starts_at": local.isoformat(timespec="minutes"), "day": fmt_day(local.date(), lang), "when": when,
                     "place": m.place},
         "participants": _participants(conn, m.id, lang),
@@ -202,7 +203,8 @@ def _follow_up(conn, prev, as_of, tz, lang) -> dict:
                       "owner_party": r.owner_party, "owner_label": party_label(r.owner_party, lang),
                       "due_on": r.due_on.isoformat() if r.due_on else None, "due_text": fmt_day(r.due_on, lang),
                       "status": r.status, "status_label": status_label(r.status, lang), "state": state, "state_text": text})
-    return {"meeting": {"id": prev.id, "title": prev.title, "day": fmt_day(day, lang)}, "items": items}
+    return {"meeting": {"id": prev.id, "title": meeting_title(prev.title, prev.park_name, day, lang),
+                        "day": fmt_day(day, lang)}, "items": items}
 
 
 def _timelines(conn, meeting_id: int, lang: str) -> tuple[dict, dict]:
@@ -224,19 +226,37 @@ def _timelines(conn, meeting_id: int, lang: str) -> tuple[dict, dict]:
     timeline, totals = defaultdict(list), {}
     for r in rows:
         totals[r.case_id] = r.total
+        note = event_note(r._asdict(), lang)  # what the system wrote, in the packet's language
         if r.kind == "transition":
             text = f"{status_label(r.from_status, lang)} → {status_label(r.to_status, lang)}"
-            text += f"：{r.note}" if r.note and lang == "zh" else (f": {r.note}" if r.note else "")
+            text += f"：{note}" if note and lang == "zh" else (f": {note}" if note else "")
         elif r.kind == "activity":
-            text = f"{_(r.event or 'other')}：{r.note or ''}" if lang == "zh" else f"{_(r.event or 'other')}: {r.note or ''}"
+            text = f"{_(r.event or 'other')}：{note or ''}" if lang == "zh" else f"{_(r.event or 'other')}: {note or ''}"
         elif r.kind == "resolution":
             party = party_label((r.data or {}).get("owner_party"), lang)
-            text = (r.note or "") + (f"（{party}）" if party and lang == "zh" else (f" ({party})" if party else ""))
+            text = (note or "") + (f"（{party}）" if party and lang == "zh" else (f" ({party})" if party else ""))
         else:
-            text = r.note or _(r.event or r.kind)
+            text = note or _(r.event or r.kind)
         timeline[r.case_id].append({"on": r.occurred_on.isoformat(), "kind": r.kind, "label": _(r.kind), "text": text,
-                                    "note": r.note, "actor": r.actor or ""})
+                                    "note": note, "actor": r.actor or ""})
     return timeline, totals
+
+
+def _stalls(conn, meeting_id: int) -> dict[int, tuple]:
+    """Item id → (status, working days, allowance) of the stall behind each item of the meeting that came from
+    the sweep, carried or not (its origin is the latest item of the case up to it that was not carried):
+    the agenda reason made anew in the packet's language."""
+    item, origin, first = AI.alias("item"), AI.alias("origin"), AI.alias("first")
+    origin_id = (select(func.max(origin.c.id))
+                 .where(origin.c.case_id == item.c.case_id, origin.c.id <= item.c.id, origin.c.source != "carried")
+                 .correlate(item).scalar_subquery())
+    rows = conn.execute(
+        select(item.c.id, ESC.c.status, ESC.c.working_days, ESC.c.allowed)
+        .select_from(item.join(first, first.c.id == origin_id)
+                     .join(ESC, and_(ESC.c.agenda_item_id == first.c.id, ESC.c.level == "meeting")))
+        .where(item.c.meeting_id == meeting_id, first.c.source == "escalation").order_by(ESC.c.id)
+    )
+    return {r.id: (r.status, r.working_days, r.allowed) for r in rows}  # the latest escalation of the item wins
 
 
 def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
@@ -244,6 +264,7 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
     sup = CADRE.alias("sup")
     rows = conn.execute(
         select(AI.c.id.label("item_id"), AI.c.case_id, AI.c.reason, AI.c.source.label("item_source"), AI.c.times_on_agenda,
+
                AI.c.decision, AI.c.owner_party, AI.c.due_on, ENT.c.uscc, ENT.c.name, ENT.c.industry, ENT.c.employees,
                ENT.c.shuangshi, ENT.c.source, ENT.c.opened_on, ENT.c.grid, ENT.c.signups, CASE.c.status,
                CASE.c.status_since, CASE.c.mode, CADRE.c.code.label("cadre"), CADRE.c.name.label("cadre_name"),
@@ -253,6 +274,7 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
         .where(AI.c.meeting_id == m.id, CASE.c.status != "closed")  # a closed case needs no decision
     ).all()
     timeline, totals = _timelines(conn, m.id, lang)
+    stalls = _stalls(conn, m.id)
     threshold = int(config.get("general", "signup_threshold"))
     months = int(config.get("allowances", "new_enterprise_months"))
     sheets = []
@@ -280,7 +302,8 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
             "days_text": (_("{days} of {allowed} working days ({percent}%)").format(days=wd, allowed=allowed, percent=percent)
                           if allowed else _("{days} working days (no allowance)").format(days=wd)),
             "times_on_agenda": r.times_on_agenda, "item_source": r.item_source, "item_source_text": _(r.item_source),
-            "reason": r.reason, "signups": r.signups, "signup_flag": flagged,
+            "reason": stall_reason(lang, *stalls[r.item_id]) if r.item_id in stalls else r.reason,
+            "signups": r.signups, "signup_flag": flagged,
             "cadre": r.cadre or "", "cadre_name": r.cadre_name or _("unassigned"),
             "supervisor": r.supervisor or "", "supervisor_name": r.supervisor_name or "",
             "timeline": entries, "timeline_omitted": totals.get(r.case_id, 0) - len(entries),

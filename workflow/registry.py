@@ -387,7 +387,7 @@ def _write(conn, today, now, actor, filename: str, default_park: int | None, par
              "note", "data"],
             select(CASE.c.id, literal("import"), literal("import"), null(), CASE.c.status, CASE.c.status_since,
                    literal(now, EVENT.c.recorded_at.type), literal(actor_id), note,
-                   json_object(conn.dialect.name, file=filename, row=S.c.rownum))
+                   json_object(conn.dialect.name, file=filename, row=S.c.rownum, status=S.c.status))
             .select_from(S.join(ENT, ENT.c.uscc == S.c.uscc).join(CASE, CASE.c.enterprise_id == ENT.c.id))
             .where(new).order_by(S.c.rownum),
         )

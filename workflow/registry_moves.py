@@ -77,7 +77,8 @@ def write_moves(conn, stage, today, now, actor, filename: str, parks) -> None:
                     actor=actor.code, previous=CADRE.c.code, park=new.c.code)
     conn.execute(insert(EVENT).from_select(EVENT_COLUMNS, select(
         CASE.c.id, literal("assignment"), literal("assign"), CASE.c.status, CASE.c.status, day, stamp,
-        literal(actor.id), note, json_object(dialect, **{"from": CADRE.c.code, "to": None, "by": actor.code}),
+        literal(actor.id), note,
+        json_object(dialect, **{"from": CADRE.c.code, "to": None, "by": actor.code, "park": new.c.code}),
     ).select_from(released).where(_moving(stage), _released(stage, parks)).order_by(stage.c.rownum)))
     ids = select(CASE.c.id).select_from(released).where(_moving(stage), _released(stage, parks)).correlate(None)
     conn.execute(update(CASE).where(CASE.c.id.in_(ids))

@@ -58,9 +58,11 @@ from workflow.cases import list_filters
 from workflow.db import is_sqlite, reading
 from workflow.errors import InvalidInput
 from workflow.permissions import require_actor, require_role
+from workflow.sqlfn import json_object
 from workflow.stall_clock import LADDER_ORDER, clock_subquery, level_reached, levels_table, reached
 from workflow.tables import AI, CADRE, CASE, CD, ENT, ESC, EVENT, PARK, RUN
 from workflow.tables import MEETING as M
+from workflow.timeline_text import escalation_note_sql, stall_reason_sql
 from workflow.vocabulary import STATUSES
 
 log = logging.getLogger(__name__)
@@ -68,8 +70,6 @@ log = logging.getLogger(__name__)
 SWEEP_LOCK = 0x756E_7377_6570  # pg_advisory_xact_lock key of the sweep ("unswep")
 LEVELS = (*LADDER_ORDER, "next_action")
 CLOCK_STATUSES = ("prospect", "contacted", "preparatory", "founded")
-STATUS_ZH = {"prospect": "摸排", "contacted": "已对接", "preparatory": "筹备", "founded": "已建会", "active": "规范运行"}
-LEVEL_ZH = {"remind": "提醒", "overdue": "逾期", "meeting": "提交联席会议", "next_action": "跟进到期"}
 
 
 def _upsert(conn, table):
@@ -90,38 +90,6 @@ def _warnings(conn, cal, as_of: date) -> list[str]:
         select(func.min(CASE.c.status_since)).where(CASE.c.status.in_(CLOCK_STATUSES), CASE.c.status_since <= as_of)
     ).scalar()
     return fallback_warnings(cal, first, as_of)
-
-
-def _label(mapping: dict, column, lang: str):
-    if lang != "zh":
-        return column
-    return case(mapping, value=column, else_=column)
-
-
-def _event_note(lang: str):
-    """'remind: 24 of 30 working days in contacted' / '提醒：已对接 24/30 个工作日', built in SQL."""
-    days = cast(ESC.c.working_days, String)
-    allowed = cast(ESC.c.allowed, String)
-    status = _label(STATUS_ZH, ESC.c.status, lang)
-    if lang == "zh":
-        ladder_note = _label(LEVEL_ZH, ESC.c.level, lang) + literal("：") + status + literal(" ") + days + \
-            literal("/") + allowed + literal(" 个工作日")
-        due_note = literal("跟进到期：") + cast(ESC.c.due_on, String)
-    else:
-        ladder_note = ESC.c.level + literal(": ") + days + literal(" of ") + allowed + \
-            literal(" working days in ") + status
-        due_note = literal("next action due ") + cast(ESC.c.due_on, String)
-    return case((ESC.c.level == "next_action", due_note), else_=ladder_note)
-
-
-def _agenda_reason(lang: str, c=ESC.c):
-    """The agenda reason, as the meetings module words it: '停滞升级：已对接 45/30 个工作日' (from the
-    columns `c` of an escalation or of a staged one)."""
-    days = cast(c.working_days, String) + literal("/") + cast(c.allowed, String)
-    status = _label(STATUS_ZH, c.status, lang)
-    if lang == "zh":
-        return literal("停滞升级：") + status + literal(" ") + days + literal(" 个工作日")
-    return literal("stalled: ") + days + literal(" working days in ") + status
 
 
 def _next_meetings(starts_from):
@@ -208,11 +176,13 @@ def _write_escalations(conn, as_of, token, now, placing: bool) -> None:
 
 
 def _record_on_timeline(conn, token, as_of, now, lang) -> int:
+    # The note in the sweep's language, and the facts that make it anew in a reader's (workflow.timeline_text).
     rows = select(
         ESC.c.case_id, literal("escalation", String), ESC.c.level, ESC.c.status, ESC.c.status, literal(as_of, Date),
-        literal(now, EVENT.c.recorded_at.type), _event_note(lang),
+        literal(now, EVENT.c.recorded_at.type), escalation_note_sql(lang, ESC.c),
+        json_object(conn.dialect.name, working_days=ESC.c.working_days, allowed=ESC.c.allowed, due_on=ESC.c.due_on),
     ).where(ESC.c.sweep_token == token)
-    cols = ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "note"]
+    cols = ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "note", "data"]
     return conn.execute(insert(EVENT).from_select(cols, rows)).rowcount
 
 
@@ -254,7 +224,7 @@ def _place_on_agenda(conn, ctx, as_of: date, now) -> bool:
         # INSERT counting the items it adds re-scans them per row).
         times = 1 + select(func.count()).select_from(AI).where(AI.c.case_id == source.c.case_id).scalar_subquery()
         conn.execute(insert(PLACING).from_select(into, (
-            select(esc_id, source.c.case_id, ENT.c.park_id, _agenda_reason(ctx.lang, source.c), times)
+            select(esc_id, source.c.case_id, ENT.c.park_id, stall_reason_sql(ctx.lang, source.c), times)
             .select_from(source.join(CASE, CASE.c.id == source.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id))
             .where(*where))))
     if not is_sqlite(conn):
@@ -275,9 +245,10 @@ def _link_agenda(conn, as_of: date, now) -> int:
     item (new, or put there by hand before). Returns how many escalations were linked, new and pending."""
     p = PLACING.c
     conn.execute(insert(EVENT).from_select(
-        ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "note"],
+        ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "note", "data"],
         select(AI.c.case_id, literal("agenda", String), AI.c.source, CASE.c.status, CASE.c.status,
-               literal(as_of, Date), literal(now, EVENT.c.recorded_at.type), M.c.title)
+               literal(as_of, Date), literal(now, EVENT.c.recorded_at.type), M.c.title,
+               json_object(conn.dialect.name, meeting_id=AI.c.meeting_id))
         .join(PLACING, and_(AI.c.meeting_id == p.meeting_id, AI.c.case_id == p.case_id))
         .join(CASE, CASE.c.id == AI.c.case_id).join(M, M.c.id == AI.c.meeting_id)
         .where(AI.c.created_at == literal(now, AI.c.created_at.type), AI.c.source == "escalation"),
