@@ -28,12 +28,15 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path):
     pip = venv / "bin" / "pip"
     subprocess.run([str(pip), "install", "-q", str(wheel)], check=True, capture_output=True, text=True)
     exe = str(venv / "bin" / "unionflow")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONFLOW_") and k != "PYTHONPATH"}
+    locale = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONFLOW_") and k != "PYTHONPATH" and k not in locale}
     env["UNIONFLOW_HOME"] = str(tmp_path / "home")
     run = dict(cwd=tmp_path, env=env, capture_output=True, text=True)  # cwd outside the source tree
 
-    assert "Usage: unionflow" in subprocess.run([exe, "--help"], check=True, **run).stdout
-    assert "用法: unionflow" in subprocess.run([exe, "--lang", "zh", "--help"], check=True, **run).stdout
+    # A service's environment names no language: Chinese, from the compiled catalog inside the wheel.
+    assert "用法: unionflow" in subprocess.run([exe, "--help"], check=True, **run).stdout
+    assert "Usage: unionflow" in subprocess.run([exe, "--lang", "en", "--help"], check=True, **run).stdout
+    env["UNIONFLOW_LANG"] = "en"
     db = f"sqlite:///{tmp_path}/w.db"
     out = subprocess.run([exe, "--db", db, "init", "--admin", "A01", "--name", "管理员", "--email", "a@example.org"],
                          check=True, **run).stdout
