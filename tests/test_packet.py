@@ -308,3 +308,29 @@ def test_the_follow_up_is_of_the_last_meeting_held_not_of_one_still_planned(samp
     assert follow_up["meeting"]["id"] == 1 and len(follow_up["items"]) == 3
     later = build_packet(make_ctx(), 3, as_of=date(2026, 6, 18))  # from its day on, it has
     assert (later["follow_up"]["meeting"]["id"], later["follow_up"]["items"]) == (2, [])
+
+
+def test_a_packet_for_an_earlier_day_counts_the_escalations_fired_by_then(sample, make_ctx, org):
+    """The sweep fired three escalations on 12 June; a packet made for 11 June shows none of them, and the
+    founding rate of that day (E was founded on 10 June, so on 9 June only F was covered)."""
+    from docx import Document
+
+    from workflow.packet import build_packet
+    from workflow.packet_docx import render_docx
+
+    add_escalation(org, sample["c"], level="remind", status="prospect", working_days=16, allowed=20,
+                   as_of="2026-05-20", created_at=datetime(2026, 6, 15, 1, 0, tzinfo=UTC))  # on the May meeting's day
+    ctx = make_ctx()
+    ctx.config.values[("general", "lang")] = "zh"
+    then = build_packet(ctx, 2, as_of=date(2026, 6, 11))["summary"]
+    assert (then["escalations"]["since"], then["escalations"]["total"], then["escalations"]["by_level"]) == (
+        "2026-05-20", 0, [])
+    now = build_packet(ctx, 2)["summary"]
+    assert [(x["label"], x["count"]) for x in now["escalations"]["by_level"]] == [("提醒", 1), ("提交联席会议", 2)]
+    doc = Document(io.BytesIO(render_docx(build_packet(ctx, 2, as_of=date(2026, 6, 11)))))
+    heading = next(p.text for p in doc.paragraphs if "以来的升级" in p.text)
+    assert heading == "（四）2026年5月20日以来的升级"
+    assert [[c.text for c in r.cells] for r in doc.tables[5].rows] == [["事项", "个案数"], ["合计", "0"]]
+    early = build_packet(ctx, 2, as_of=date(2026, 6, 9))["summary"]
+    assert (early["enterprises"], early["covered"]) == (6, 1)
+    assert (now["enterprises"], now["covered"]) == (7, 2)

@@ -40,12 +40,13 @@ def calendar(conn) -> WorkdayCalendar:
 
 
 def build_packet(ctx, meeting, *, as_of: date | None = None) -> dict:
-    as_of = as_of or ctx.clock.today()
+    today = ctx.clock.today()
+    as_of = as_of or today
     if not DEFAULT_START <= as_of <= DEFAULT_END:
         raise InvalidInput(gettext("--as-of {as_of} is outside the working-day calendar ({first} to {last})").format(
             as_of=as_of.isoformat(), first=DEFAULT_START, last=DEFAULT_END))
     with reading(ctx.ready_engine) as conn:
-        return gather(conn, meeting, as_of=as_of, config=ctx.config, lang=ctx.lang, tz=ctx.clock.tz)
+        return gather(conn, meeting, as_of=as_of, config=ctx.config, lang=ctx.lang, tz=ctx.clock.tz, today=today)
 
 
 def fmt_day(d: date | None, lang: str) -> str:
@@ -54,7 +55,10 @@ def fmt_day(d: date | None, lang: str) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
 
 
-def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCalendar | None = None) -> dict:
+def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCalendar | None = None,
+           today: date | None = None) -> dict:
+    """The packet as of `as_of`; `today` (default `as_of`) is the real day: an earlier `as_of` reads the parks'
+    figures from the case histories (what was true then)."""
     _ = translator(lang)
     cal = cal or calendar(conn)
     allowances = config.allowances
@@ -78,7 +82,7 @@ def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCal
                     "starts_at": local.isoformat(timespec="minutes"), "day": fmt_day(local.date(), lang), "when": when,
                     "place": m.place},
         "participants": _participants(conn, m.id, lang),
-        "summary": _summary(conn, m, prev, as_of, cal, allowances, sheets, lang),
+        "summary": _summary(conn, m, prev, as_of, cal, allowances, sheets, lang, tz, max(today or as_of, as_of)),
         "follow_up": _follow_up(conn, prev, as_of, tz, lang),
         "cases": sheets,
         "rules_note": _("Suggested by the rule “{rule}”; the meeting may change it."),
@@ -94,11 +98,11 @@ def _participants(conn, meeting_id: int, lang: str) -> list[dict]:
     return [{"party": p, "label": party_label(p, lang), "people": by_party[p]} for p in PARTIES]
 
 
-def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang) -> dict:
+def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang, tz, today) -> dict:
     _ = translator(lang)
     covered = CASE.c.status.in_(COVERED_STATUSES)
     in_park = and_(ENT.c.park_id == m.park_id, CASE.c.status != "closed")
-    basis = _report_coverage(conn, m.park, as_of)
+    basis = _report_coverage(conn, m.park, as_of, today)
     if basis is None:  # without the reports module: the park alone, one GROUP-less aggregate
         cov = conn.execute(
             select(func.count(), func.coalesce(func.sum(case((covered, 1), else_=0)), 0),
@@ -117,12 +121,15 @@ def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang) -> dict:
                     "basis": t.basis, "basis_label": _("all enterprises" if t.basis == "all" else "双实 enterprises"),
                     "current": rate[t.basis], "gap": t.rate - rate[t.basis], "park_wide": t.park_id is not None}
                    for t in upcoming[:4]]
-    # Stalled in the whole park: group by (status, since, cadre), then count working days per group.
+    # Stalled in the whole park on the day: group by (status, since, cadre), then count working days per group.
+    from workflow.case_states import cases_at
+
+    at = cases_at(as_of, today, conn.dialect.name).with_facts("cadre")
     groups = conn.execute(
-        select(CASE.c.status, CASE.c.status_since, CADRE.c.code, CADRE.c.name, func.count())
-        .select_from(CASE).join(ENT, ENT.c.id == CASE.c.enterprise_id).outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id)
-        .where(ENT.c.park_id == m.park_id, CASE.c.status.in_(list(allowances)))
-        .group_by(CASE.c.status, CASE.c.status_since, CADRE.c.code, CADRE.c.name)
+        select(at.status, at.since, CADRE.c.code, CADRE.c.name, func.count())
+        .select_from(at.source.outerjoin(CADRE, CADRE.c.id == at.cadre_id))
+        .where(ENT.c.park_id == m.park_id, at.status.in_(list(allowances)))
+        .group_by(at.status, at.since, CADRE.c.code, CADRE.c.name)
     ).all()
     by_status: dict[str, int] = defaultdict(int)
     by_cadre: dict[tuple, int] = defaultdict(int)
@@ -130,11 +137,15 @@ def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang) -> dict:
         if cal.workdays_after(since, as_of) >= allowances[status]:
             by_status[status] += n
             by_cadre[(code, name)] += n
-    since = prev.starts_at if prev is not None else None
+    # Escalations by the day they fired (as_of, the sweep's effective day), up to the packet's day: a packet
+    # made for an earlier day shows what had fired by then. The sweep runs before a meeting on its day,
+    # so "since the last meeting" starts the day after it.
+    since = prev.starts_at.astimezone(tz).date() if prev is not None else None
     esc_q = (select(ESC.c.level, func.count()).join(CASE, CASE.c.id == ESC.c.case_id)
-             .join(ENT, ENT.c.id == CASE.c.enterprise_id).where(ENT.c.park_id == m.park_id).group_by(ESC.c.level))
+             .join(ENT, ENT.c.id == CASE.c.enterprise_id).where(ENT.c.park_id == m.park_id, ESC.c.as_of <= as_of)
+             .group_by(ESC.c.level))
     if since is not None:
-        esc_q = esc_q.where(ESC.c.created_at >= since)
+        esc_q = esc_q.where(ESC.c.as_of > since)
     esc = dict(conn.execute(esc_q).all())
     sources = defaultdict(int)
     for s in sheets:
@@ -149,8 +160,8 @@ def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang) -> dict:
         "stalled_by_cadre": [{"cadre": code or "", "name": name or _("unassigned"), "count": n}
                              for (code, name), n in sorted(by_cadre.items(), key=lambda kv: (-kv[1], kv[0][0] or "~"))],
         "stalled_total": sum(by_status.values()),
-        "escalations": {"since": since.date().isoformat() if since else None,
-                        "since_text": fmt_day(since.date(), lang) if since else "",
+        "escalations": {"since": since.isoformat() if since else None,
+                        "since_text": fmt_day(since, lang) if since else "",
                         "by_level": [{"level": lv, "label": _(lv), "count": esc[lv]}
                                      for lv in ("remind", "overdue", "meeting", "next_action") if esc.get(lv)],
                         "total": sum(esc.values())},
@@ -159,7 +170,7 @@ def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang) -> dict:
     }
 
 
-def _report_coverage(conn, park_code: str, as_of: date) -> dict | None:
+def _report_coverage(conn, park_code: str, as_of: date, today: date) -> dict | None:
     """The founding rate as `report coverage` counts it (the park with its sub-parks), when reports are installed."""
     try:
         from workflow.case_states import cases_at, park_and_subparks
@@ -167,7 +178,7 @@ def _report_coverage(conn, park_code: str, as_of: date) -> dict | None:
     except ImportError:
         return None
     parks = park_and_subparks(conn, park_code)
-    at = cases_at(as_of, as_of)
+    at = cases_at(as_of, today, conn.dialect.name)
     out = {}
     for basis in ("all", "shuangshi"):
         total = coverage_on(conn, at, None, basis, parks)["total"]
