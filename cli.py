@@ -1181,6 +1181,9 @@ def escalate(state, as_of, dry_run, as_json):
                                   emails=result["emails_queued"], agenda=result["agenda_items"],
                                   pending=result["pending_meetings"])
                    + (_t(" Dry run: nothing written.") if dry_run else ""))
+        for park, n in result["pending_by_park"].items():
+            click.echo(_t("  park {park}: {n} case(s) wait for a joint meeting; plan one: unionflow meeting plan "
+                          "--park {park} --on DATETIME --place TEXT").format(park=park, n=n))
     _warn(result["warnings"])
 
 

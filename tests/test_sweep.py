@@ -255,6 +255,30 @@ def test_meeting_level_goes_on_the_next_planned_meeting_or_waits(cli, org):
     assert sql(org, "SELECT meeting_id FROM agenda_item WHERE case_id = :c", c=xp) == [(xp_meeting,)]
 
 
+def test_cases_waiting_for_a_meeting_are_counted_per_park_with_the_command_to_plan_one(cli, org):
+    add_enterprise(org, U1, "松江久拖", status="contacted", status_since="2026-03-02", cadre="C01")
+    add_enterprise(org, U2, "新浜久拖", status="contacted", status_since="2026-03-02", cadre="C03", park="XP")
+    moved_on = add_enterprise(org, U3, "新浜已对接", status="contacted", status_since="2026-03-02", cadre="C03", park="XP")
+    escalate(cli, "--as-of", "2026-06-12")
+    # U3 has since been set back: its stall is over, its escalation (of the old episode) waits for nothing.
+    sql(org, "UPDATE founding_case SET status = 'prospect', status_since = '2026-06-12', episode = episode + 1 "
+             "WHERE id = :c", c=moved_on)
+    result = escalate(cli)
+    assert (result["pending_by_park"], result["pending_meetings"]) == ({"SJ": 1, "XP": 1}, 2)
+    out = cli("escalate", user="A01", lang="en").stdout.splitlines()
+    assert out[-2:] == [
+        "  park SJ: 1 case(s) wait for a joint meeting; plan one: unionflow meeting plan --park SJ --on DATETIME "
+        "--place TEXT",
+        "  park XP: 1 case(s) wait for a joint meeting; plan one: unionflow meeting plan --park XP --on DATETIME "
+        "--place TEXT",
+    ]
+    plan_meeting(org, "SJ", datetime(2026, 6, 25, 6, 0, tzinfo=UTC))
+    zh = cli("escalate", user="A01", lang="zh").stdout.splitlines()
+    assert zh[-1] == ("  园区 XP：1 个案件等待提交联席会议；请安排会议：unionflow meeting plan --park XP --on DATETIME "
+                      "--place TEXT")
+    assert escalate(cli)["pending_by_park"] == {"XP": 1}
+
+
 def test_a_case_put_on_the_meeting_by_hand_is_linked_and_one_seen_before_counts_its_times(cli, org):
     by_hand = add_enterprise(org, U1, "已手动列入", status="contacted", status_since="2026-03-02", cadre="C01")
     seen = add_enterprise(org, U2, "再次上会", status="contacted", status_since="2026-03-02", cadre="C02")

@@ -183,6 +183,20 @@ def pull_pending(conn, meeting_id: int, park_id: int, now, lang: str) -> dict:
     return {"carried": n_carried, "escalation": n_escalated}
 
 
+def pending_by_park(conn) -> dict[str, int]:
+    """Park code → the cases waiting for a meeting there: those whose pending meeting-level escalation a
+    planned meeting would pull in (`pull_pending`: of the case's current episode, the case not closed)."""
+    rows = conn.execute(
+        select(PARK.c.code, func.count(func.distinct(ESC.c.case_id)))
+        .select_from(ESC).join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
+        .join(PARK, PARK.c.id == ENT.c.park_id)
+        .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), ESC.c.episode == CASE.c.episode,
+               CASE.c.status != "closed")
+        .group_by(PARK.c.code).order_by(PARK.c.code)
+    )
+    return {code: n for code, n in rows}
+
+
 # ------------------------------------------------------------------------------------ commands
 def plan_meeting(ctx, *, on: datetime, place: str, title: str | None = None, park: str | None = None) -> dict:
     """Plan a meeting of a park (secretary or admin): its participants are the park's representatives,

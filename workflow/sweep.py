@@ -57,6 +57,7 @@ from workflow.calendar_store import fallback_warnings, park_ids_with_days, prepa
 from workflow.cases import list_filters
 from workflow.db import is_sqlite, reading
 from workflow.errors import InvalidInput
+from workflow.meetings import pending_by_park
 from workflow.permissions import require_actor, require_role
 from workflow.sqlfn import json_object
 from workflow.stall_clock import LADDER_ORDER, clock_subquery, level_reached, levels_table, reached
@@ -353,12 +354,13 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
         try:
             sweep = sweep_in(conn, ctx, as_of)
             token, counts, emails, placed = sweep["token"], sweep["counts"], sweep["emails_queued"], sweep["agenda_items"]
+            waiting = pending_by_park(conn)  # parks without a planned meeting: their cases wait for one
             result = {
                 "as_of": as_of.isoformat(), "dry_run": dry_run,
                 "escalations": _escalation_rows(conn, token) if details else [],
                 "counts": counts, "emails_queued": emails, "agenda_items": placed,
-                "pending_meetings": conn.execute(select(func.count()).select_from(ESC).where(
-                    ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None))).scalar(),
+                "pending_meetings": sum(waiting.values()),
+                "pending_by_park": waiting,
                 "warnings": _warnings(conn, cal, as_of),
             }
         except BaseException:
