@@ -111,7 +111,7 @@ def test_packet_data_orders_cases_by_urgency_and_counts(packet, sample):
     assert {x["status"]: x["count"] for x in s["stalled_by_status"]} == {"prospect": 2, "contacted": 1, "preparatory": 1}
     assert [(x["cadre"], x["count"]) for x in s["stalled_by_cadre"]] == [("C01", 2), ("C02", 2)]
     assert s["escalations"]["since"] == "2026-05-20" and s["escalations"]["total"] == 3
-    assert s["agenda"] == {"total": 4, "escalation": 2, "manual": 2, "carried": 0}
+    assert s["agenda"] == {"total": 4, "escalation": 2, "manual": 2, "carried": 0, "moved_on": 0}
     fu = p["follow_up"]
     assert fu["meeting"]["id"] == 1
     assert [(f["enterprise"], f["state"], f["due_on"]) for f in fu["items"]] == [
@@ -297,7 +297,7 @@ def test_a_closed_case_is_not_among_the_cases_for_decision(sample, make_ctx, org
     set_status(org, sample["c"], "closed", "2026-06-12")
     p = build_packet(make_ctx(), 2)
     assert [c["enterprise"] for c in p["cases"]] == [NAMES[k] for k in ("b", "a", "d")]
-    assert p["summary"]["agenda"] == {"total": 3, "escalation": 2, "manual": 1, "carried": 0}
+    assert p["summary"]["agenda"] == {"total": 3, "escalation": 2, "manual": 1, "carried": 0, "moved_on": 0}
 
 
 def test_the_follow_up_is_of_the_last_meeting_held_not_of_one_still_planned(sample, cli, make_ctx):
@@ -334,3 +334,32 @@ def test_a_packet_for_an_earlier_day_counts_the_escalations_fired_by_then(sample
     early = build_packet(ctx, 2, as_of=date(2026, 6, 9))["summary"]
     assert (early["enterprises"], early["covered"]) == (6, 1)
     assert (now["enterprises"], now["covered"]) == (7, 2)
+
+
+def test_a_case_that_moved_on_since_being_put_on_the_agenda_is_listed_apart_not_as_stalled(sample, cli, make_ctx):
+    from docx import Document
+
+    from workflow.packet import build_packet
+    from workflow.packet_docx import render_docx
+    from workflow.packet_render import render_html, render_markdown
+
+    cli("case", "contact", U[2], "--person", "人事经理", user="C01")  # C, on the agenda since planning, moves on
+    ctx = make_ctx()
+    ctx.config.values[("general", "lang")] = "zh"
+    p = build_packet(ctx, 2)
+    assert [c["enterprise"] for c in p["cases"]] == [NAMES[k] for k in ("b", "a", "d")]
+    assert [(c["enterprise"], c["status"], c["status_since"]) for c in p["moved_on"]] == [
+        (NAMES["c"], "contacted", "2026-06-15")]
+    assert p["summary"]["agenda"] == {"total": 4, "escalation": 2, "manual": 2, "carried": 0, "moved_on": 1}
+    doc = Document(io.BytesIO(render_docx(p)))
+    headings = [x.text for x in doc.paragraphs if x.style.name == "Heading 1"]
+    assert headings[-1] == "四、列入议程后已有进展的个案"
+    assert [[c.text for c in r.cells] for r in doc.tables[-1].rows] == [
+        ["企业", "提交事由", "目前状态", "包干干部"], [NAMES["c"], "12名职工自主申请入会", "2026年6月15日起为已对接", "王芳（C01）"]]
+    overview = next(x.text for x in doc.paragraphs if x.text.startswith("园区建会率"))
+    assert overview.endswith("本次提请审议个案4件：升级2件，增补2件，上次会议结转0件。其中1件列入议程后已有进展，列于材料末尾。")
+    html = render_html(p)
+    assert html.count('<section class="sheet case"') == 3 and "四、列入议程后已有进展的个案" in html
+    assert "| 九亭小微科技有限公司 | 12名职工自主申请入会 | 2026年6月15日起为已对接 | 王芳（C01） |" in render_markdown(p)
+    before = build_packet(ctx, 2, as_of=date(2026, 6, 12))  # the day before it moved, it was still stalled
+    assert before["moved_on"] == [] and len(before["cases"]) == 4

@@ -71,7 +71,7 @@ def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCal
         .where(M.c.park_id == m.park_id, M.c.starts_at < m.starts_at, M.c.id != m.id, held)
         .order_by(M.c.starts_at.desc(), M.c.id.desc()).limit(1)
     ).first()
-    sheets = _sheets(conn, m, as_of, cal, allowances, config, lang)
+    sheets, moved = _sheets(conn, m, as_of, cal, allowances, config, lang)
     when = (f"{fmt_day(local.date(), lang)}（星期{WEEKDAYS_ZH[local.weekday()]}）{local:%H:%M}" if lang == "zh"
             else f"{local:%A} {local.date().isoformat()}, {local:%H:%M}")
     return {
@@ -82,9 +82,11 @@ def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCal
                     "starts_at": local.isoformat(timespec="minutes"), "day": fmt_day(local.date(), lang), "when": when,
                     "place": m.place},
         "participants": _participants(conn, m.id, lang),
-        "summary": _summary(conn, m, prev, as_of, cal, allowances, sheets, lang, tz, max(today or as_of, as_of)),
+        "summary": _summary(conn, m, prev, as_of, cal, allowances, sheets, moved, lang, tz,
+                            max(today or as_of, as_of)),
         "follow_up": _follow_up(conn, prev, as_of, tz, lang),
         "cases": sheets,
+        "moved_on": moved,
         "rules_note": _("Suggested by the rule “{rule}”; the meeting may change it."),
     }
 
@@ -98,7 +100,7 @@ def _participants(conn, meeting_id: int, lang: str) -> list[dict]:
     return [{"party": p, "label": party_label(p, lang), "people": by_party[p]} for p in PARTIES]
 
 
-def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang, tz, today) -> dict:
+def _summary(conn, m, prev, as_of, cal, allowances, sheets, moved, lang, tz, today) -> dict:
     _ = translator(lang)
     covered = CASE.c.status.in_(COVERED_STATUSES)
     in_park = and_(ENT.c.park_id == m.park_id, CASE.c.status != "closed")
@@ -148,7 +150,7 @@ def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang, tz, today) -> 
         esc_q = esc_q.where(ESC.c.as_of > since)
     esc = dict(conn.execute(esc_q).all())
     sources = defaultdict(int)
-    for s in sheets:
+    for s in sheets + moved:
         sources[s["item_source"]] += 1
     n_all, c_all = basis["all"]
     return {
@@ -165,8 +167,8 @@ def _summary(conn, m, prev, as_of, cal, allowances, sheets, lang, tz, today) -> 
                         "by_level": [{"level": lv, "label": _(lv), "count": esc[lv]}
                                      for lv in ("remind", "overdue", "meeting", "next_action") if esc.get(lv)],
                         "total": sum(esc.values())},
-        "agenda": {"total": len(sheets), "escalation": sources["escalation"], "manual": sources["manual"],
-                   "carried": sources["carried"]},
+        "agenda": {"total": len(sheets) + len(moved), "escalation": sources["escalation"], "manual": sources["manual"],
+                   "carried": sources["carried"], "moved_on": len(moved)},
     }
 
 
@@ -270,16 +272,27 @@ def _stalls(conn, meeting_id: int) -> dict[int, tuple]:
     return {r.id: (r.status, r.working_days, r.allowed) for r in rows}  # the latest escalation of the item wins
 
 
-def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
+def _sheets(conn, m, as_of, cal, allowances, config, lang) -> tuple[list[dict], list[dict]]:
+    """The case sheets of the agenda's stalled cases, most urgent first, and the cases that have moved on
+    (changed status) since they were put on the agenda: no longer stalled, listed apart."""
     _ = translator(lang)
     sup = CADRE.alias("sup")
+    # Moved on: a status change recorded after the item was put on the agenda, effective by the packet's day;
+    # the latest such change says where the case stood then.
+    change = (select(EVENT.c.to_status, EVENT.c.occurred_on)
+              .where(EVENT.c.case_id == AI.c.case_id, EVENT.c.kind.in_(("transition", "import")),
+                     EVENT.c.to_status.isnot(None), EVENT.c.recorded_at > AI.c.created_at, EVENT.c.occurred_on <= as_of)
+              .order_by(EVENT.c.occurred_on.desc(), EVENT.c.id.desc()).limit(1).correlate(AI))
+    moved_to = change.with_only_columns(EVENT.c.to_status).scalar_subquery()
+    moved_on = change.with_only_columns(EVENT.c.occurred_on).scalar_subquery()
     rows = conn.execute(
         select(AI.c.id.label("item_id"), AI.c.case_id, AI.c.reason, AI.c.source.label("item_source"), AI.c.times_on_agenda,
 
                AI.c.decision, AI.c.owner_party, AI.c.due_on, ENT.c.uscc, ENT.c.name, ENT.c.industry, ENT.c.employees,
                ENT.c.shuangshi, ENT.c.source, ENT.c.opened_on, ENT.c.grid, ENT.c.signups, CASE.c.status,
                CASE.c.status_since, CASE.c.mode, CADRE.c.code.label("cadre"), CADRE.c.name.label("cadre_name"),
-               sup.c.code.label("supervisor"), sup.c.name.label("supervisor_name"))
+               sup.c.code.label("supervisor"), sup.c.name.label("supervisor_name"), moved_to.label("moved_to"),
+               moved_on.label("moved_on"))
         .join(CASE, CASE.c.id == AI.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
         .outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id).outerjoin(sup, sup.c.id == CADRE.c.supervisor_id)
         .where(AI.c.meeting_id == m.id, CASE.c.status != "closed")  # a closed case needs no decision
@@ -288,8 +301,16 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
     stalls = _stalls(conn, m.id)
     threshold = int(config.get("general", "signup_threshold"))
     months = int(config.get("allowances", "new_enterprise_months"))
-    sheets = []
+    sheets, moved = [], []
     for r in rows:
+        reason = stall_reason(lang, *stalls[r.item_id]) if r.item_id in stalls else r.reason
+        if r.moved_to is not None:
+            moved.append({"case_id": r.case_id, "uscc": r.uscc, "enterprise": r.name, "reason": reason,
+                          "item_source": r.item_source, "item_source_text": _(r.item_source), "status": r.moved_to,
+                          "status_label": status_label(r.moved_to, lang), "status_since": r.moved_on.isoformat(),
+                          "since_text": fmt_day(r.moved_on, lang), "cadre": r.cadre or "",
+                          "cadre_name": r.cadre_name or _("unassigned")})
+            continue
         wd = cal.workdays_after(r.status_since, as_of)
         allowed = allowances.get(r.status)
         fetched = timeline.get(r.case_id, [])
@@ -313,7 +334,7 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
             "days_text": (_("{days} of {allowed} working days ({percent}%)").format(days=wd, allowed=allowed, percent=percent)
                           if allowed else _("{days} working days (no allowance)").format(days=wd)),
             "times_on_agenda": r.times_on_agenda, "item_source": r.item_source, "item_source_text": _(r.item_source),
-            "reason": stall_reason(lang, *stalls[r.item_id]) if r.item_id in stalls else r.reason,
+            "reason": reason,
             "signups": r.signups, "signup_flag": flagged,
             "cadre": r.cadre or "", "cadre_name": r.cadre_name or _("unassigned"),
             "supervisor": r.supervisor or "", "supervisor_name": r.supervisor_name or "",
@@ -328,4 +349,5 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> list[dict]:
     for no, s in enumerate(sheets, 1):
         s["no"] = no
         s["urgency"] = round(s.pop("_urgency"), 3)
-    return sheets
+    moved.sort(key=lambda x: x["case_id"])
+    return sheets, moved

@@ -218,13 +218,18 @@ def render_docx(packet: dict) -> bytes:
 
     s = packet["summary"]
     w.para(h1no(1) + _("Overview"), "Heading 1", page_break=True)
-    w.para(
+    sentences = [
         _("The park's founding rate is {rate} ({covered} of {enterprises} enterprises).").format(
-            rate=pct(s["rate"]), covered=s["covered"], enterprises=s["enterprises"])
-        + _("{n} cases are past their allowance.").format(n=s["stalled_total"]) + (" " if lang == "en" else "")
-        + _("{n} cases on the agenda: {escalation} escalated, {manual} added, {carried} carried over.").format(
+            rate=pct(s["rate"]), covered=s["covered"], enterprises=s["enterprises"]),
+        _("{n} cases are past their allowance.").format(n=s["stalled_total"]),
+        _("{n} cases on the agenda: {escalation} escalated, {manual} added, {carried} carried over.").format(
             n=s["agenda"]["total"], escalation=s["agenda"]["escalation"], manual=s["agenda"]["manual"],
-            carried=s["agenda"]["carried"]))
+            carried=s["agenda"]["carried"]),
+    ]
+    if s["agenda"]["moved_on"]:
+        sentences.append(_("Of these, {n} have moved on since being put on the agenda and are listed at the end.")
+                         .format(n=s["agenda"]["moved_on"]))
+    w.para((" " if lang == "en" else "").join(sentences))
     w.para(h2no(1) + _("Founding rate against the targets"), style="Heading 2")
     rows = [[_("Founding rate") + paren(_("now")), _("all enterprises"), pct(s["rate"]), "", ""]]
     rows += [[_("Target by {day}").format(day=t["by_text"]), t["basis_label"], pct(t["current"]), pct(t["rate"]),
@@ -261,6 +266,14 @@ def render_docx(packet: dict) -> bytes:
         w.para(_("No case on this agenda."))
     for c in packet["cases"]:
         _case_sheet(w, c, packet, h)
+    if packet["moved_on"]:
+        w.para(h1no(4) + _("Moved on since being put on the agenda"), "Heading 1", page_break=True)
+        w.para(_("These cases changed status after they were put on this agenda and are no longer stalled: the "
+                 "meeting may hear how they stand, no decision is needed."))
+        w.table([_("Enterprise"), _("Why on the agenda"), _("Status now"), _("Responsible cadre")],
+                [[c["enterprise"], c["reason"], _("{status} since {day}").format(status=c["status_label"],
+                                                                                  day=c["since_text"]),
+                  c["cadre_name"] + paren(c["cadre"])] for c in packet["moved_on"]], [40, 52, 36, 28])
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

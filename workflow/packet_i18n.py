@@ -101,6 +101,17 @@ ZH: dict[str, str] = {
     "no due date": "未定时限",
     "status changed: now {status}": "状态已变化：现为{status}",
     "case closed": "个案已注销",
+    # cases that moved on since being put on the agenda
+    "Moved on since being put on the agenda": "列入议程后已有进展的个案",
+    "These cases changed status after they were put on this agenda and are no longer stalled: the meeting may "
+    "hear how they stand, no decision is needed.": (
+        "以下个案列入本次议程后状态已发生变化，不再属于停滞个案，会议可听取情况通报，无需作出决定。"
+    ),
+    "Of these, {n} have moved on since being put on the agenda and are listed at the end.": (
+        "其中{n}件列入议程后已有进展，列于材料末尾。"
+    ),
+    "Status now": "目前状态",
+    "{status} since {day}": "{day}起为{status}",
     # case sheets
     "Stalled cases for decision": "提请会议研究的停滞个案",
     "No case on this agenda.": "本次会议无提请审议个案。",
