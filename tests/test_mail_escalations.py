@@ -203,6 +203,23 @@ def test_agenda_packet_goes_to_secretary_and_participants_with_the_attachment(or
     assert "管委会 301 会议室" in msg.get_body(("plain",)).get_content()
 
 
+def test_a_packet_email_for_a_meeting_whose_title_names_its_day_does_not_repeat_the_date(org, db_url, make_ctx,
+                                                                                            smtp_server):
+    ctx = smtp_ctx(make_ctx(), smtp_server)
+    ctx.config.values[("general", "lang")] = "zh"
+    with transaction(ctx.ready_engine) as conn:
+        park = conn.execute(text("SELECT id FROM park WHERE code = 'SJ'")).scalar_one()
+        meeting = conn.execute(insert(__import__("workflow.models").models.Meeting.__table__).values(
+            park_id=park, title="2026-06-18 联席会议", starts_at=datetime(2026, 6, 18, 6, 30, tzinfo=UTC),
+            place="管委会 301 会议室", status="planned", created_at=datetime.now(UTC))).inserted_primary_key[0]
+        assert queue_packet(conn, ctx, meeting, [], ["sec1@example.org"]) is True
+    run_outbox(ctx)
+    (msg,) = smtp_server.messages()
+    assert msg["Subject"] == "会议材料：2026-06-18 联席会议（14:30）"
+    assert "附件为“2026-06-18 联席会议”的会议材料。会议时间：2026-06-18 14:30，地点：管委会 301 会议室。" in \
+        msg.get_body(("plain",)).get_content()
+
+
 def test_outbox_cli_lists_and_sends(three_cases, make_ctx, cli, tmp_path):
     queue(make_ctx())
     listed = cli.json("outbox", "list")

@@ -363,3 +363,37 @@ def test_a_case_that_moved_on_since_being_put_on_the_agenda_is_listed_apart_not_
     assert "| 九亭小微科技有限公司 | 12名职工自主申请入会 | 2026年6月15日起为已对接 | 王芳（C01） |" in render_markdown(p)
     before = build_packet(ctx, 2, as_of=date(2026, 6, 12))  # the day before it moved, it was still stalled
     assert before["moved_on"] == [] and len(before["cases"]) == 4
+
+
+@pytest.mark.parametrize("title", ["2026-05-20 联席会议", "2026年5月20日联席会议", "5月20日六方建会联席会议"])
+def test_the_last_meeting_named_by_its_day_is_not_followed_by_the_same_date_again(sample, make_ctx, org, title):
+    from docx import Document
+
+    from tests.meeting_fixtures import query
+    from workflow.packet import build_packet
+    from workflow.packet_docx import render_docx
+    from workflow.packet_render import render_html
+    from workflow.tables import MEETING
+
+    query(org, MEETING.update().where(MEETING.c.id == 1).values(title=title).returning(MEETING.c.id))
+    ctx = make_ctx()
+    ctx.config.values[("general", "lang")] = "zh"
+    p = build_packet(ctx, 2)
+    assert p["follow_up"]["meeting"]["intro"] == f"{title}决定事项："
+    doc = Document(io.BytesIO(render_docx(p)))
+    assert f"{title}决定事项：" in [x.text for x in doc.paragraphs]
+    assert f"<p class=\"flush\">{title}决定事项：</p>" in render_html(p)
+    ctx.config.values[("general", "lang")] = "en"
+    assert build_packet(ctx, 2)["follow_up"]["meeting"]["intro"] == f"Decisions of {title}:"
+
+
+def test_the_default_title_says_its_day_once_and_a_title_without_its_day_gets_it(sample, make_ctx, org):
+    from tests.meeting_fixtures import query
+    from workflow.packet import build_packet
+    from workflow.tables import MEETING
+
+    ctx = make_ctx()
+    ctx.config.values[("general", "lang")] = "zh"
+    assert build_packet(ctx, 2)["follow_up"]["meeting"]["intro"] == "松江经开区六方建会联席会议（2026年5月20日）决定事项："
+    query(org, MEETING.update().where(MEETING.c.id == 1).values(title="第一次联席会议").returning(MEETING.c.id))
+    assert build_packet(ctx, 2)["follow_up"]["meeting"]["intro"] == "第一次联席会议（2026年5月20日）决定事项："

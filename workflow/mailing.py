@@ -65,6 +65,7 @@ from workflow.mail_resolutions import (
     resolution_watermark,
 )
 from workflow.tables import CADRE, CASE, ENT, ESC, MEETING, PARK
+from workflow.timeline_text import meeting_title, names_day
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +399,10 @@ def queue_packet(conn, ctx, meeting_id: int, attachments, recipients, *, note: s
             boxes.append(box)
     stored = [stored_attachment(a) for a in attachments]
     meeting = dict(row._mapping)
-    meeting["starts_at"] = ctx.clock.local(meeting["starts_at"]).strftime("%Y-%m-%d %H:%M")
+    local = ctx.clock.local(meeting["starts_at"])
+    meeting["title"] = meeting_title(row.title, row.park_name, local.date(), ctx.lang)
+    meeting["starts_at"], meeting["time"] = local.strftime("%Y-%m-%d %H:%M"), local.strftime("%H:%M")
+    meeting["names_day"] = names_day(meeting["title"], local.date())  # the subject then adds the time only
     data = {"meeting": meeting, "note": note or "", "attachments": [a["filename"] for a in stored],
             "recipients": boxes}
     out = render("packet", data, ctx.lang, user_templates_dir())

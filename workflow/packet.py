@@ -22,7 +22,7 @@ from workflow.packet_i18n import party_label, status_label, translator
 from workflow.tables import AI, CADRE, CASE, ENT, ESC, EVENT, PART, TARGET
 from workflow.tables import MEETING as M
 from workflow.tables import OV as OVERRIDE
-from workflow.timeline_text import event_note, meeting_title, stall_reason
+from workflow.timeline_text import event_note, meeting_title, names_day, stall_reason
 from workflow.vocabulary import COVERED_STATUSES, PARTIES
 from workflow.workdays import DEFAULT_END, DEFAULT_START, WorkdayCalendar
 
@@ -216,8 +216,13 @@ def _follow_up(conn, prev, as_of, tz, lang) -> dict:
                       "owner_party": r.owner_party, "owner_label": party_label(r.owner_party, lang),
                       "due_on": r.due_on.isoformat() if r.due_on else None, "due_text": fmt_day(r.due_on, lang),
                       "status": r.status, "status_label": status_label(r.status, lang), "state": state, "state_text": text})
-    return {"meeting": {"id": prev.id, "title": meeting_title(prev.title, prev.park_name, day, lang),
-                        "day": fmt_day(day, lang)}, "items": items}
+    title = meeting_title(prev.title, prev.park_name, day, lang)
+    if names_day(title, day):  # not "联席会议（2026年12月10日）（2026年12月10日）"
+        intro = (_("Decisions of {title}:") if items else _("The last meeting ({title}) made no decisions."))
+    else:
+        intro = (_("Decisions of {title} ({day}):") if items else _("The last meeting ({title}, {day}) made no decisions."))
+    return {"meeting": {"id": prev.id, "title": title, "day": fmt_day(day, lang),
+                        "intro": intro.format(title=title, day=fmt_day(day, lang))}, "items": items}
 
 
 def _timelines(conn, meeting_id: int, lang: str) -> tuple[dict, dict]:

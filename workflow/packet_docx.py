@@ -253,10 +253,9 @@ def render_docx(packet: dict) -> bytes:
     fu = packet["follow_up"]
     if fu["meeting"] is None:
         w.para(_("No earlier meeting of this park."))
-    elif not fu["items"]:
-        w.para(_("The last meeting ({title}, {day}) made no decisions.").format(**fu["meeting"]))
     else:
-        w.para(_("Decisions of {title} ({day}):").format(**fu["meeting"]))
+        w.para(fu["meeting"]["intro"])
+    if fu["items"]:
         w.table([_("Enterprise"), _("Decision"), _("Party to act"), _("Due"), _("State")],
                [[f["enterprise"], f["decision"], f["owner_label"] or "—", f["due_text"] or "—", f["state_text"]]
                 for f in fu["items"]], [34, 48, 26, 22, 26])

@@ -91,6 +91,8 @@ ZH: dict[str, str] = {
     "No earlier meeting of this park.": "本园区此前没有召开联席会议。",
     "The last meeting ({title}, {day}) made no decisions.": "上次会议（{title}，{day}）未形成决定事项。",
     "Decisions of {title} ({day}):": "{title}（{day}）决定事项：",
+    "The last meeting ({title}) made no decisions.": "上次会议（{title}）未形成决定事项。",
+    "Decisions of {title}:": "{title}决定事项：",
     "Enterprise": "企业",
     "Decision": "决定",
     "Party to act": "责任方",

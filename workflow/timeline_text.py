@@ -81,6 +81,16 @@ def default_title(lang: str, park_name: str, day: date) -> str:
     return translator(lang)("Six-party joint meeting of {park}, {day}").format(park=park_name, day=shown)
 
 
+def names_day(title: str, day: date) -> bool:
+    """The title already says the meeting's day (2026-12-10, 2026年12月10日, 12月10日, 2026/12/10, 2026.12.10),
+    so the day is not added to it again."""
+    compact = "".join(title.split())
+    spellings = {day.isoformat(), f"{day.month}月{day.day}日", f"{day.month:02d}月{day.day:02d}日",
+                 *(f"{day.year}{sep}{day.month}{sep}{day.day}" for sep in "/."),
+                 *(f"{day.year}{sep}{day.month:02d}{sep}{day.day:02d}" for sep in "/.")}
+    return any(s in compact for s in spellings)
+
+
 def meeting_title(title: str, park_name: str, day: date, lang: str) -> str:
     """A title the system gave the meeting, in `lang`; one the secretary typed, as typed."""
     if title in (default_title(other, park_name, day) for other in ("zh", "en")):
