@@ -58,4 +58,9 @@ def status_label(status: str, lang: str) -> str:
 
 
 def level_label(level: str, lang: str) -> str:
+    """A digest section's heading: in Chinese the product's one term of the level (templates.labels.LEVEL_ZH)."""
+    from templates.labels import LEVEL_ZH
+
+    if lang == "zh" and level in LEVEL_ZH:
+        return LEVEL_ZH[level]
     return translations(lang).gettext(LEVEL_LABELS.get(level, level))

@@ -60,6 +60,10 @@ VALUES: dict[str, tuple[str, ...]] = {
     "bool": ("True", "False"),
 }  # fmt: skip
 
+# The Chinese term of each escalation level, one for the whole product: the command line (contexts
+# `level`, `mail kind`, `event`), the packets, the timeline notes and the emails all say these.
+LEVEL_ZH = {"remind": "提醒", "overdue": "逾期督办", "meeting": "提交联席会议", "next_action": "跟进提醒"}
+
 # The kind of value a column holds unless a command says otherwise (`render(..., values={...})`).
 COLUMN_VALUES = {
     "status": "status", "from_status": "status", "to_status": "status", "closed_from": "status",
@@ -92,6 +96,9 @@ def value_in(context: str | None, raw, lang: str):
     text = str(raw)
     if text not in VALUES.get(context, ()):
         return raw
+    if text in LEVEL_ZH and (context in ("level", "mail kind") or (context in ("event", "event kind") and
+                                                                   text != "meeting")):  # an activity "meeting"
+        return LEVEL_ZH[text]
     return translations(lang).pgettext(context, text)
 
 

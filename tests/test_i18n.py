@@ -417,3 +417,30 @@ def test_import_errors_in_both_languages(cli, org, tmp_path):
     # The timeline speaks the reader's language, whoever imported (workflow.timeline_text).
     assert cli.json("case", "history", USCCS[1], lang="zh")[0]["note"] == "从 g.csv 导入，第 2 行（历史状态：已对接）"
     assert cli.json("case", "history", USCCS[1])[0]["note"] == "imported from g.csv, row 2 (historic status contacted)"
+
+
+def test_each_escalation_level_has_one_chinese_term_in_the_whole_product():
+    """The command line, the packets, the timeline notes and the emails say the same word for a level."""
+    from datetime import date
+
+    from notifications.i18n import level_label
+    from notifications.i18n import translations as email_translations
+    from templates.i18n import translations
+    from templates.labels import LEVEL_ZH, value_in
+    from workflow.packet_i18n import translator
+    from workflow.timeline_text import escalation_note
+
+    assert LEVEL_ZH == {"remind": "提醒", "overdue": "逾期督办", "meeting": "提交联席会议", "next_action": "跟进提醒"}
+    catalog, email, packet = translations("zh"), email_translations("zh"), translator("zh")
+    for level, term in LEVEL_ZH.items():
+        assert catalog.pgettext("level", level) == catalog.pgettext("mail kind", level) == term
+        assert value_in("level", level, "zh") == value_in("mail kind", level, "zh") == term
+        assert packet(level) == level_label(level, "zh") == term
+        assert escalation_note("zh", level, "contacted", 24, 30, date(2026, 7, 1)).startswith(term + "：")
+    for level in ("remind", "overdue", "next_action"):
+        assert catalog.pgettext("event", level) == value_in("event", level, "zh") == LEVEL_ZH[level]
+    assert value_in("event", "meeting", "zh") == "会议"  # a cadre's meeting with the employer is no level
+    subjects = {"remind": "Reminder: %(enterprise)s is nearing its deadline", "overdue": "Overdue: %(enterprise)s",
+                "meeting": "For the joint meeting: %(enterprise)s", "next_action": "Follow-up due: %(enterprise)s"}
+    for level, msgid in subjects.items():
+        assert email.gettext(msgid).startswith(LEVEL_ZH[level] + "："), msgid

@@ -115,7 +115,7 @@ def test_digest_in_chinese(three_cases, make_ctx):
     digest = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")
     assert digest["subject"] == "2026-06-15 建会工作汇总：3 家企业需要跟进"
     assert digest["text_body"].startswith("王芳，您好：")
-    assert "== 逾期 (1) ==" in digest["text_body"] and "状态: 已对接" in digest["text_body"]
+    assert "== 逾期督办 (1) ==" in digest["text_body"] and "状态: 已对接" in digest["text_body"]
 
 
 def test_per_event_mode_sends_each_level_to_its_people(three_cases, make_ctx, db_url, cli):

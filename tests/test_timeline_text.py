@@ -41,9 +41,9 @@ def test_escalation_and_agenda_notes_read_in_the_readers_language(cli, org, writ
     days = {h["event"]: h["data"]["working_days"] for h in history(cli, U1, "en") if h["kind"] == "escalation"}
     assert days["remind"] == days["overdue"] == days["meeting"] == 72  # first swept on 15 June: all three at once
     assert zh["remind"] == "提醒：已对接 72/30 个工作日" and en["remind"] == "remind: 72 of 30 working days in contacted"
-    assert zh["overdue"] == "逾期：已对接 72/30 个工作日" and en["overdue"] == "overdue: 72 of 30 working days in contacted"
+    assert zh["overdue"] == "逾期督办：已对接 72/30 个工作日" and en["overdue"] == "overdue: 72 of 30 working days in contacted"
     assert zh["meeting"] == "提交联席会议：已对接 72/30 个工作日"
-    assert zh["next_action"] == "跟进到期：2026-06-12" and en["next_action"] == "next action due 2026-06-12"
+    assert zh["next_action"] == "跟进提醒：2026-06-12" and en["next_action"] == "next action due 2026-06-12"
     assert zh["escalation"] == "松江经开区六方建会联席会议（2026年6月18日）"  # the agenda event: the meeting's title
     assert en["escalation"] == "Six-party joint meeting of 松江经开区, 2026-06-18"
 

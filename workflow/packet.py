@@ -249,7 +249,8 @@ def _timelines(conn, meeting_id: int, lang: str) -> tuple[dict, dict]:
             text = f"{status_label(r.from_status, lang)} → {status_label(r.to_status, lang)}"
             text += f"：{note}" if note and lang == "zh" else (f": {note}" if note else "")
         elif r.kind == "activity":
-            text = f"{_(r.event or 'other')}：{note or ''}" if lang == "zh" else f"{_(r.event or 'other')}: {note or ''}"
+            what = _("meeting with the employer" if r.event == "meeting" else (r.event or "other"))
+            text = f"{what}：{note or ''}" if lang == "zh" else f"{what}: {note or ''}"
         elif r.kind == "resolution":
             party = party_label((r.data or {}).get("owner_party"), lang)
             text = (note or "") + (f"（{party}）" if party and lang == "zh" else (f" ({party})" if party else ""))

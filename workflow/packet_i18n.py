@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from templates.labels import LEVEL_ZH
 from workflow.vocabulary import PARTIES
 
 
@@ -73,10 +74,8 @@ ZH: dict[str, str] = {
     "Escalations since the last meeting": "上次会议以来的升级",
     "Escalations since {day}": "{day}以来的升级",
     "Escalations so far": "累计升级",
-    "remind": "提醒",
-    "overdue": "超期",
-    "meeting": "提交联席会议",
-    "next_action": "跟进到期",
+    **LEVEL_ZH,
+    "meeting with the employer": "会议",  # an activity, not the level "meeting"
     "Cases on this agenda": "本次会议审议个案",
     "{n} cases on the agenda: {escalation} escalated, {manual} added, {carried} carried over.": (
         "本次提请审议个案{n}件：升级{escalation}件，增补{manual}件，上次会议结转{carried}件。"

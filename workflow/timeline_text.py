@@ -17,9 +17,8 @@ from datetime import date
 from sqlalchemy import String, case, cast, literal
 
 from templates.i18n import translate
+from templates.labels import LEVEL_ZH
 from workflow.packet_i18n import STATUS_LABELS, translator
-
-LEVEL_ZH = {"remind": "提醒", "overdue": "逾期", "meeting": "提交联席会议", "next_action": "跟进到期"}
 
 
 def status_word(status: str | None, lang: str) -> str:
@@ -36,10 +35,10 @@ def _status_sql(column, lang: str):
 # ------------------------------------------------------------------------------- escalation events
 def escalation_note(lang: str, level: str, status: str, working_days: int, allowed: int, due_on) -> str:
     """'remind: 24 of 30 working days in contacted' / '提醒：已对接 24/30 个工作日'; a due follow-up:
-    'next action due 2026-07-01' / '跟进到期：2026-07-01'."""
+    'next action due 2026-07-01' / '跟进提醒：2026-07-01'."""
     if level == "next_action":
         due = due_on.isoformat() if isinstance(due_on, date) else str(due_on)
-        return f"跟进到期：{due}" if lang == "zh" else f"next action due {due}"
+        return f"{LEVEL_ZH[level]}：{due}" if lang == "zh" else f"next action due {due}"
     if lang == "zh":
         return f"{LEVEL_ZH.get(level, level)}：{status_word(status, lang)} {working_days}/{allowed} 个工作日"
     return f"{level}: {working_days} of {allowed} working days in {status}"
@@ -51,7 +50,7 @@ def escalation_note_sql(lang: str, c):
     if lang == "zh":
         level = case(LEVEL_ZH, value=c.level, else_=c.level)
         ladder = level + literal("：") + status + literal(" ") + days + literal("/") + allowed + literal(" 个工作日")
-        due = literal("跟进到期：") + cast(c.due_on, String)
+        due = literal(LEVEL_ZH["next_action"] + "：") + cast(c.due_on, String)
     else:
         ladder = c.level + literal(": ") + days + literal(" of ") + allowed + literal(" working days in ") + status
         due = literal("next action due ") + cast(c.due_on, String)
