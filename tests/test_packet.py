@@ -99,7 +99,7 @@ def test_packet_data_orders_cases_by_urgency_and_counts(packet, sample):
         2, "escalation", "C01", "S01", "party_committee")
     assert [o["text"] for o in a["obstacles"]] == ["人事经理说等总部批准", "老板拒绝建会，称没有必要"]
     assert [e["kind"] for e in a["timeline"]] == ["transition", "activity", "activity", "resolution"]
-    assert [law["key"] for law in a["legal_basis"]] == ["art11_shall", "art51", "sh10"]
+    assert [law["key"] for law in a["legal_basis"]] == ["art11_shall", "art51"]  # opened 2012: not new
     b, d, c = p["cases"][0], p["cases"][2], p["cases"][3]
     assert [law["key"] for law in b["legal_basis"]] == ["art11_shall", "art51", "sh10"]  # 2.4 × the allowance
     assert (b["measure"]["rule"], b["measure"]["party"]) == ("large", "regulators")
@@ -397,3 +397,42 @@ def test_the_default_title_says_its_day_once_and_a_title_without_its_day_gets_it
     assert build_packet(ctx, 2)["follow_up"]["meeting"]["intro"] == "松江经开区六方建会联席会议（2026年5月20日）决定事项："
     query(org, MEETING.update().where(MEETING.c.id == 1).values(title="第一次联席会议").returning(MEETING.c.id))
     assert build_packet(ctx, 2)["follow_up"]["meeting"]["intro"] == "第一次联席会议（2026年5月20日）决定事项："
+
+
+def test_the_six_months_rule_is_cited_only_for_new_enterprises(packet):
+    """A (existing, opened 2012) gets no 《上海市工会条例》第十条; B (relocated) does; the docx says so."""
+    from docx import Document
+
+    from workflow.packet_docx import render_docx
+
+    doc = [p.text for p in Document(io.BytesIO(render_docx(packet["zh"]))).paragraphs]
+
+    def laws(name):
+        start = doc.index(next(t for t in doc if t.endswith(name)))
+        basis = doc.index("4. 法律依据", start)
+        return doc[basis + 1:doc.index("5. 建议措施", basis)]
+
+    assert laws(NAMES["b"]) == ["《工会法》第十一条：职工二十五人以上的企业应当建立基层工会委员会。",
+                                "《工会法》第五十一条：阻挠职工依法参加和组织工会的，由劳动行政部门责令其改正。",
+                                "《上海市工会条例》第十条：新建企业应当自开业之日起六个月内支持职工依法组建工会。"]
+    assert laws(NAMES["a"]) == ["《工会法》第十一条：职工二十五人以上的企业应当建立基层工会委员会。",
+                                "《工会法》第五十一条：阻挠职工依法参加和组织工会的，由劳动行政部门责令其改正。"]
+
+
+@pytest.mark.parametrize(("source", "opened_on", "status_since", "cited"), [
+    ("existing", date(2012, 3, 1), date(2026, 3, 2), False),  # long open: the six months are not its rule
+    ("existing", None, date(2026, 3, 2), False),
+    ("existing", date(2026, 1, 10), date(2026, 3, 2), True),  # opened recently
+    ("existing", date(2025, 6, 1), date(2025, 9, 1), True),  # its case began within the six months
+    ("new_project", None, date(2026, 3, 2), True),
+    ("relocated", date(2020, 1, 1), date(2026, 3, 2), True),
+    ("prospective", None, date(2026, 3, 2), True),
+])
+def test_which_enterprises_are_new_for_the_six_months_rule(source, opened_on, status_since, cited):
+    from workflow.measures import Facts, legal_basis
+
+    facts = Facts(status="prospect", mode=None, employees=30, opened_on=opened_on, working_days=40, allowance=20,
+                  times_on_agenda=1, notes=(), as_of=date(2026, 6, 15), source=source, status_since=status_since)
+    assert ("sh10" in [law["key"] for law in legal_basis(facts, "zh")]) is cited
+    founded = Facts(**{**facts.__dict__, "status": "founded"})
+    assert "sh10" not in [law["key"] for law in legal_basis(founded, "zh")]

@@ -28,6 +28,7 @@ REFUSAL_WORDS = ("拒绝", "不同意", "不愿", "不配合", "抵制", "阻挠
                  "refus", "obstruct", "declin", "reject", "unwilling")
 
 STANDALONE_THRESHOLD = 25  # Trade Union Law Art. 11
+NEW_SOURCES = ("new_project", "relocated", "prospective")  # 新开工, 新迁入, 意向入驻
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Facts:
     notes: tuple[str, ...]
     as_of: date
     new_enterprise_months: int = 6
+    source: str = "existing"
+    status_since: date | None = None
 
     @property
     def refused(self) -> bool:
@@ -57,10 +60,21 @@ class Facts:
         return (self.employees or 0) >= STANDALONE_THRESHOLD
 
     @property
-    def past_new_enterprise_period(self) -> bool:
-        if self.opened_on is None or self.status in ("founded", "active", "closed"):
+    def new_enterprise(self) -> bool:
+        """A new construction project, newly relocated or prospective tenant (DOMAIN.md, "cover from the
+        source"), or one opened recently: still within `new_enterprise_months` of opening, or its case entered
+        its status before that deadline (as the stall clocks give a new prospect the deadline)."""
+        if self.source in NEW_SOURCES:
+            return True
+        if self.opened_on is None:
             return False
-        return self.as_of >= _add_months(self.opened_on, self.new_enterprise_months)
+        deadline = _add_months(self.opened_on, self.new_enterprise_months)
+        return self.as_of < deadline or (self.status_since is not None and self.status_since < deadline)
+
+    @property
+    def owes_union_within_six_months(self) -> bool:
+        """Shanghai regulation Art. 10 applies: a new enterprise without a union yet."""
+        return self.new_enterprise and self.status not in ("founded", "active", "closed")
 
 
 def _add_months(day: date, months: int) -> date:
@@ -152,7 +166,7 @@ def legal_basis(f: Facts, lang: str) -> list[dict]:
         keys.append("art12")
     if f.refused or f.stalled_long:
         keys.append("art51")
-    if f.past_new_enterprise_period:
+    if f.owes_union_within_six_months:  # not for every case: only a new enterprise has that deadline
         keys.append("sh10")
     out = []
     for k in keys:

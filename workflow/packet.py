@@ -324,7 +324,7 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> tuple[list[dict], 
         notes = [e for e in fetched if e["kind"] == "activity" and e["note"]]
         facts = Facts(status=r.status, mode=r.mode, employees=r.employees, opened_on=r.opened_on, working_days=wd,
                       allowance=allowed, times_on_agenda=r.times_on_agenda, notes=tuple(e["note"] for e in notes),
-                      as_of=as_of, new_enterprise_months=months)
+                      as_of=as_of, new_enterprise_months=months, source=r.source, status_since=r.status_since)
         measure = propose(facts, lang)
         measure["party_label"] = party_label(measure["party"], lang)
         flagged = r.signups >= threshold and r.status not in COVERED_STATUSES
