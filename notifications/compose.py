@@ -57,6 +57,10 @@ def environment(kind: str, lang: str, user_dir: str | None = None):
     gettext, ngettext = _new_style(t.gettext, t.ngettext)
     env.globals.update(gettext=gettext, ngettext=ngettext, _=gettext)
     env.globals["lang"] = lang
+    # Punctuation of the language: Chinese text takes full-width colons, brackets and the enumeration comma.
+    zh = lang == "zh"
+    env.globals.update(colon="：" if zh else ": ", list_sep="、" if zh else ", ",
+                       paren=lambda x: f"（{x}）" if zh else f" ({x})")
     # Looked up once per language (a digest shows a status per listed case).
     statuses = {s: status_label(s, lang) for s in STATUS_LABELS}
     env.filters["status_label"] = lambda s: statuses[s] if s in statuses else status_label(s, lang)

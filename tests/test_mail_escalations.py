@@ -115,7 +115,9 @@ def test_digest_in_chinese(three_cases, make_ctx):
     digest = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")
     assert digest["subject"] == "2026-06-15 建会工作汇总：3 家企业需要跟进"
     assert digest["text_body"].startswith("王芳，您好：")
-    assert "== 逾期督办 (1) ==" in digest["text_body"] and "状态: 已对接" in digest["text_body"]
+    assert "\n== 逾期督办（1） ==\n1. 松江乙制造有限公司  " in digest["text_body"]
+    assert "\n   状态：已对接 · 工作日 33/30（+3） · 干部：王芳\n" in digest["text_body"]
+    assert "\n== 提醒（2） ==\n" in digest["text_body"] and "<h3>逾期督办（1）</h3>" in digest["html_body"]
 
 
 def test_per_event_mode_sends_each_level_to_its_people(three_cases, make_ctx, db_url, cli):
@@ -212,10 +214,11 @@ def test_a_packet_email_for_a_meeting_whose_title_names_its_day_does_not_repeat_
         meeting = conn.execute(insert(__import__("workflow.models").models.Meeting.__table__).values(
             park_id=park, title="2026-06-18 联席会议", starts_at=datetime(2026, 6, 18, 6, 30, tzinfo=UTC),
             place="管委会 301 会议室", status="planned", created_at=datetime.now(UTC))).inserted_primary_key[0]
-        assert queue_packet(conn, ctx, meeting, [], ["sec1@example.org"]) is True
+        assert queue_packet(conn, ctx, meeting, [("会议材料.docx", b"PK")], ["sec1@example.org"]) is True
     run_outbox(ctx)
     (msg,) = smtp_server.messages()
     assert msg["Subject"] == "会议材料：2026-06-18 联席会议（14:30）"
+    assert "\n附件：\n- 会议材料.docx\n" in msg.get_body(("plain",)).get_content()
     assert "附件为“2026-06-18 联席会议”的会议材料。会议时间：2026-06-18 14:30，地点：管委会 301 会议室。" in \
         msg.get_body(("plain",)).get_content()
 

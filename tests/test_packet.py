@@ -436,3 +436,30 @@ def test_which_enterprises_are_new_for_the_six_months_rule(source, opened_on, st
     assert ("sh10" in [law["key"] for law in legal_basis(facts, "zh")]) is cited
     founded = Facts(**{**facts.__dict__, "status": "founded"})
     assert "sh10" not in [law["key"] for law in legal_basis(founded, "zh")]
+
+
+ASCII_NEXT_TO_CHINESE = re.compile(r"[\u4e00-\u9fff（）“”，。：][:,;()?!]|[:,;()?!][\u4e00-\u9fff（）“”，。：]")
+
+
+def test_chinese_packet_text_has_full_width_punctuation(sample, cli, make_ctx):
+    from docx import Document
+
+    from workflow.packet import build_packet
+    from workflow.packet_docx import render_docx
+    from workflow.packet_render import render_html, render_markdown
+
+    cli("meeting", "resolve", "2", str(sample["d"]), "--decision", "上级工会加快批复", "--owner-party", "union",
+        "--due", "2026-06-30", user="SEC1", today="2026-06-18")
+    ctx = make_ctx()
+    ctx.config.values[("general", "lang")] = "zh"
+    p = build_packet(ctx, 2, as_of=date(2026, 6, 18))
+    doc = Document(io.BytesIO(render_docx(p)))
+    paragraphs = [x.text for x in doc.paragraphs]
+    assert "上级工会加快批复（工会，2026年6月30日前完成）" in paragraphs
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    html = re.sub(r"<[^>]+>", "\n", re.sub(r"<(style|svg)\b.*?</\1>", "", render_html(p), flags=re.S))
+    for text in ("\n".join(paragraphs + cells), html, render_markdown(p)):
+        assert not ASCII_NEXT_TO_CHINESE.findall(text.replace(XSS, "")), ASCII_NEXT_TO_CHINESE.findall(text)
+    ctx.config.values[("general", "lang")] = "en"
+    decided = [c["decision"] for c in build_packet(ctx, 2, as_of=date(2026, 6, 18))["cases"] if c["decision"]]
+    assert [d["terms"] for d in decided] == ["due 2026-06-30, Union"]

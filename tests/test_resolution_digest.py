@@ -155,9 +155,23 @@ def test_digest_of_a_due_decision_in_chinese(meeting, cli):
     resolve(cli, meeting, USCCS[0], "2026-06-19")
     assert sweep(cli, "2026-06-22", lang="zh")["emails_queued"] == 2
     body = _text(cli, "digest:sec1@example.org:2026-06-22")
-    assert "== 联席会议决议到期 (1) ==" in body
-    assert f"   2026-06-16 联席会议决议: {DECISION}\n" in body
-    assert "   责任方: 执法监管部门 · 办结时限 2026-06-19 · 已逾期 1 个工作日\n" in body
+    assert "== 联席会议决议到期（1） ==" in body
+    assert f"   2026-06-16 联席会议决议：{DECISION}\n" in body
+    assert "   责任方：执法监管部门 · 办结时限 2026-06-19 · 已逾期 1 个工作日\n" in body
+    assert "   状态：摸排 · 干部：王芳\n" in body
+
+
+def test_a_due_decision_alone_in_chinese_has_full_width_punctuation(meeting, cli, tmp_path):
+    config = tmp_path / "per-event.toml"
+    config.write_text("[mail]\ndigest = false\n", encoding="utf-8")
+    resolve(cli, meeting, USCCS[0], "2026-06-19")
+    assert sweep(cli, "2026-06-22", lang="zh", env={"UNIONFLOW_CONFIG": str(config)})["emails_queued"] == 2
+    key = next(m["key"] for m in cli.json("outbox", "list") if m["key"].endswith(":sec1@example.org"))
+    lines = _text(cli, key).splitlines()
+    assert lines[2:12] == [
+        "2026-06-16 六方建会联席会议就 松江甲科技有限公司 作出决议：", DECISION, "",
+        "责任方：执法监管部门", "办结时限：2026-06-19（已逾期 1 个工作日）", "",
+        "企业：松江甲科技有限公司", f"统一社会信用代码：{USCCS[0]}", "园区：松江经开区", "状态：摸排"]
 
 
 def test_per_event_mode_sends_one_message_per_decision_and_day(meeting, cli, tmp_path):

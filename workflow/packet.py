@@ -278,6 +278,17 @@ def _stalls(conn, meeting_id: int) -> dict[int, tuple]:
     return {r.id: (r.status, r.working_days, r.allowed) for r in rows}  # the latest escalation of the item wins
 
 
+def _decision(r, lang: str) -> dict:
+    """This meeting's decision on a case, with its terms in one phrase: '工会，2026年6月30日前完成'."""
+    _ = translator(lang)
+    party, due = party_label(r.owner_party, lang), fmt_day(r.due_on, lang)
+    if party and due:
+        terms = _("due {day}, {party}").format(day=due, party=party)
+    else:
+        terms = party or (_("due {day}").format(day=due) if due else "")
+    return {"text": r.decision, "party": party, "due": due, "terms": terms}
+
+
 def _sheets(conn, m, as_of, cal, allowances, config, lang) -> tuple[list[dict], list[dict]]:
     """The case sheets of the agenda's stalled cases, most urgent first, and the cases that have moved on
     (changed status) since they were put on the agenda: no longer stalled, listed apart."""
@@ -347,8 +358,7 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> tuple[list[dict], 
             "timeline": entries, "timeline_omitted": totals.get(r.case_id, 0) - len(entries),
             "obstacles": [{"on": e["on"], "text": e["note"]} for e in reversed(notes)][:OBSTACLES],
             "legal_basis": legal_basis(facts, lang), "measure": measure,
-            "decision": ({"text": r.decision, "party": party_label(r.owner_party, lang), "due": fmt_day(r.due_on, lang)}
-                         if r.decision else None),
+            "decision": _decision(r, lang) if r.decision else None,
             "_urgency": (wd / allowed if allowed else 0.0),
         })
     sheets.sort(key=lambda s: (-s["_urgency"], not s["signup_flag"], -s["times_on_agenda"], s["case_id"]))

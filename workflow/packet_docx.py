@@ -315,4 +315,4 @@ def _case_sheet(w: Writer, c: dict, packet: dict, h: dict) -> None:
     if c["decision"]:
         d = c["decision"]
         w.para("6. " + _("Decision of this meeting"), style="Heading 3")
-        w.para(d["text"] + paren(" ".join(x for x in (d["party"], d["due"]) if x)))
+        w.para(d["text"] + paren(d["terms"]))
