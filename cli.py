@@ -171,6 +171,21 @@ def as_of_option(f):
     return click.option("--as-of", "as_of", type=DATE, help="Compute as of this day (default today).")(f)
 
 
+TABLE_ROWS = 100  # a list's rows in a table unless --limit says otherwise
+
+
+def limit_option(f):
+    return click.option("--limit", type=click.IntRange(0, MAX_ID), metavar="N",
+                        help="At most N rows (default 100 in a table, all with --json); --limit 0 for all.")(f)
+
+
+def rows_limit(limit: int | None, as_json: bool) -> int | None:
+    """The LIMIT a list command asks for: --limit N; none for --limit 0, and for --json without --limit."""
+    if limit is None:
+        return None if as_json else TABLE_ROWS
+    return limit or None
+
+
 def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -448,10 +463,14 @@ def show_record(d: dict, values=None) -> None:
 
 
 def render(as_json: bool, data, *, columns=None, title=None, values=None):
+    """JSON, a table (with a last line saying how many rows a limit left out), or a record."""
     if as_json:
         echo_json(data)
     elif isinstance(data, list):
         table(data, columns, title, values)
+        more = getattr(data, "total", len(data)) - len(data)
+        if more > 0:
+            click.echo(_t("… {n} more; use --limit 0 for all").format(n=more))
     else:
         show_record(data, values)
 
@@ -600,13 +619,14 @@ def cadre_add(state, code, name, email, role, park, supervisor):
 
 
 @cadre_group.command("list")
+@limit_option
 @json_option
 @pass_state
-def cadre_list(state, as_json):
+def cadre_list(state, limit, as_json):
     """List cadres with their role, park and supervisor. Example: unionflow cadre list --json"""
     from workflow.people import list_cadres
 
-    render(as_json, list_cadres(state.ctx))
+    render(as_json, list_cadres(state.ctx, limit=rows_limit(limit, as_json)))
 
 
 # --------------------------------------------------------------------------------------------- cases
@@ -627,11 +647,18 @@ def case_group():
 @click.option("--park", metavar="CODE", help="Only this park's cases.")
 @click.option("--stalled", is_flag=True, help="Only stalled cases, with working days in status and the level reached.")
 @as_of_option
-@click.option("--limit", type=LIMIT, help="At most this many rows.")
+@limit_option
 @json_option
 @pass_state
 def case_list(state, mine, status, cadre, park, stalled, as_of, limit, as_json):
-    """List cases. Example: unionflow --as C01 case list --mine --status contacted"""
+    """List cases: the first 100 in a table (a last line says how many more), all with --json.
+
+    \b
+    Examples:
+      unionflow --as C01 case list --mine --status contacted
+      unionflow case list --park SJ --limit 0 > cases.txt
+    """
+    limit = rows_limit(limit, as_json)
     if stalled:
         from workflow.sweep import stalled_cases
 
@@ -984,14 +1011,20 @@ def _import_warnings(result: dict, dry_run: bool) -> None:
 @click.option("--park", metavar="CODE", help="Only this park's enterprises.")
 @click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
               help="Only enterprises whose case has this status.")
-@click.option("--limit", type=LIMIT, help="At most this many rows.")
+@limit_option
 @json_option
 @pass_state
 def enterprise_list(state, park, status, limit, as_json):
-    """List enterprises with their case status and cadre. Example: enterprise list --park SJ --status prospect"""
+    """List enterprises with their case status and cadre: the first 100 in a table, all with --json.
+
+    \b
+    Examples:
+      unionflow enterprise list --park SJ --status prospect
+      unionflow enterprise list --limit 0 > enterprises.txt
+    """
     from workflow.enterprises import list_enterprises
 
-    render(as_json, list_enterprises(state.ctx, park=park, status=status, limit=limit),
+    render(as_json, list_enterprises(state.ctx, park=park, status=status, limit=rows_limit(limit, as_json)),
            columns=["uscc", "name", "park", "industry", "employees", "status", "cadre"])
 
 
@@ -1059,21 +1092,24 @@ def outbox_group():
 
 @outbox_group.command("list")
 @click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only messages in this state.")
-@click.option("--limit", type=LIMIT, default=100, show_default=True, help="At most this many, newest first.")
+@limit_option
 @json_option
 @pass_state
 def outbox_list(state, status, limit, as_json):
-    """List the outbox, newest first.
+    """List the outbox, newest first: the first 100 in a table, all with --json.
 
     \b
-    Example:
+    Examples:
       unionflow outbox list --status failed
+      unionflow outbox list --limit 0
     """
+    from workflow.db import Rows
     from workflow.mailing import list_outbox
 
-    rows = list_outbox(state.ctx, status, limit)
+    rows = list_outbox(state.ctx, status, rows_limit(limit, as_json))
     if not as_json:  # local minutes, not ISO instants; --json has every field (attempts, next_attempt_at …)
-        rows = [{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"]} for r in rows]
+        rows = Rows([{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"]} for r in rows],
+                    rows.total)
     render(as_json, rows, columns=["id", "status", "kind", "to", "subject", "sent_at", "error"],
            values={"status": "outbox status", "kind": "mail kind"})
 

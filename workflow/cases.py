@@ -17,7 +17,7 @@ from states.guards import CLOSE_REASONS, MISSING, missing_facts
 from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
 from templates.i18n import N_, _, ngettext
 from templates.labels import value as coded
-from workflow.db import reading, transaction
+from workflow.db import Rows, first_rows, reading, transaction
 from workflow.errors import Conflict, InvalidInput, NoActingUser, NotFound, TransitionRefused
 from workflow.flags import signup_flagged, signup_threshold
 from workflow.people import park_and_parents
@@ -113,7 +113,8 @@ def show(ctx, ref: str) -> dict:
         return case_detail(load_case(conn, ref), signup_threshold(ctx.config))
 
 
-def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=None) -> list[dict]:
+def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=None) -> Rows:
+    """The cases in id order, at most `limit` (all if None), with the total."""
     if status and status not in STATUSES:
         raise InvalidInput(_("unknown status {status!r}: use one of {statuses}").format(
             status=status, statuses=", ".join(STATUSES)))
@@ -122,10 +123,8 @@ def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=Non
         q = q.where(*list_filters(conn, ctx, CASE.c.cadre_id, ENT.c.park_id, mine=mine, cadre=cadre, park=park))
         if status:
             q = q.where(CASE.c.status == status)
-        q = q.order_by(CASE.c.id)
-        if limit:
-            q = q.limit(limit)
-        return [case_dict(r) for r in conn.execute(q)]
+        rows = first_rows(conn, q.order_by(CASE.c.id), limit)
+        return Rows([case_dict(r) for r in rows], rows.total)
 
 
 def list_filters(conn, ctx, cadre_col, park_col, *, mine=False, cadre=None, park=None) -> list:

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from templates.i18n import N_, _
 from templates.labels import value as coded
-from workflow.db import reading, transaction, upgrade
+from workflow.db import Rows, first_rows, reading, transaction, upgrade
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.permissions import require_actor, require_role
 from workflow.tables import CADRE as C
@@ -176,12 +176,13 @@ def _check_supervisor(conn, sup, code: str, park: str | None, pid: int | None) -
               "(give a supervisor of {park})").format(supervisor=sup.code, sup_park=sup_park, park=park))
 
 
-def list_cadres(ctx) -> list[dict]:
+def list_cadres(ctx, limit: int | None = None) -> Rows:
+    """The cadres by code, at most `limit` (all if None), with the total."""
     sup = C.alias("sup")
     with reading(ctx.ready_engine) as conn:
-        rows = conn.execute(
+        rows = first_rows(conn, (
             select(C.c.code, C.c.name, C.c.email, C.c.role, P.c.code.label("park"), sup.c.code.label("supervisor"),
                    C.c.active)
             .outerjoin(P, P.c.id == C.c.park_id).outerjoin(sup, sup.c.id == C.c.supervisor_id).order_by(C.c.code)
-        )
-        return [dict(r._mapping) for r in rows]
+        ), limit)
+        return Rows([dict(r._mapping) for r in rows], rows.total)
