@@ -274,22 +274,23 @@ def table(rows: list[dict], columns: list[str] | None = None, title: str | None 
                 wrap={i for i, c in enumerate(columns) if c in WRAP_COLUMNS})
 
 
-def terminal_width() -> int:
-    """What tables are fitted to: the terminal's width; when output is not a terminal, COLUMNS, else 80."""
+def terminal_width() -> int | None:
+    """What tables are fitted to: the terminal's width; when output is not a terminal, COLUMNS if it is set;
+    else None (into a file or another program): a table keeps its whole width."""
     if sys.stdout.isatty():
         from rich.console import Console
 
         return Console().width
     columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
-def shared_columns(headers: list[str], rows: list[list[str]], width: int, elastic: set[int]) -> list[int]:
-    """When a table of several rows is too wide for `width`: the columns (not the first, not text) whose every
-    row holds one and the same value, e.g. the park of a one-park registry."""
+def shared_columns(headers: list[str], rows: list[list[str]], width: int | None, elastic: set[int]) -> list[int]:
+    """When a table of several rows is too wide for `width` (None: no limit): the columns (not the first, not
+    text) whose every row holds one and the same value, e.g. the park of a one-park registry."""
     from rich.cells import cell_len
 
-    if len(rows) < 2:
+    if len(rows) < 2 or width is None:
         return []
     full = sum(max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers))
     if full + COLUMN_GAP * (len(headers) - 1) <= width:
@@ -400,19 +401,21 @@ def _widen(out: list[int], target: list[int], cols: list[int], spare: int, fair:
 
 def print_table(headers: list[str], rows: list[list[str]], *, title=None, elastic=(), wrap=(), right=(),
                 width: int | None = None) -> None:
-    """A rich table fitted to the terminal (see `fit_widths`): cells are plain text (no markup); columns
-    `elastic` (indexes) are cut with … when narrowed, or wrapped if also in `wrap`; `right`: right-aligned."""
+    """A rich table fitted to the terminal (see `fit_widths`), or as wide as it is when no width applies (see
+    `terminal_width`): cells are plain text (no markup); columns `elastic` (indexes) are cut with … when
+    narrowed, or wrapped if also in `wrap`; `right`: right-aligned."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(soft_wrap=False, width=width or terminal_width())
-    widths = fit_widths(headers, rows, console.width, set(elastic), set(wrap))
+    width = width or terminal_width()
+    widths = fit_widths(headers, rows, width or MAX_ID, set(elastic), set(wrap))
     total = sum(widths) + COLUMN_GAP * (len(widths) - 1)
-    if total > console.width:  # too narrow even for whole words: a record per row, as psql's \x auto
+    if width is not None and total > width:  # too narrow even for whole words: a record per row, as psql's \x auto
         print_records(headers, rows, title=title)
         return
+    console = Console(soft_wrap=False, width=width or max(total, 1))
     t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for i, (h, w) in enumerate(zip(headers, widths, strict=True)):
         t.add_column(_header_lines(h, w), width=w, justify="right" if i in right else "left", overflow="fold")
@@ -433,7 +436,7 @@ def print_records(headers: list[str], rows: list[list[str]], *, title=None) -> N
         click.echo(title)
     pad = max(cell_len(h) for h in headers)
     for n, row in enumerate(rows, 1):
-        click.echo(f"-[ {n} ]" + "-" * max(0, min(terminal_width(), 40) - len(f"-[ {n} ]")))
+        click.echo(f"-[ {n} ]" + "-" * max(0, min(terminal_width() or 40, 40) - len(f"-[ {n} ]")))
         for h, v in zip(headers, row, strict=True):
             click.echo(h + " " * (pad - cell_len(h) + 2) + v)
 

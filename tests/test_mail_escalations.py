@@ -220,7 +220,7 @@ def test_outbox_cli_lists_and_sends(three_cases, make_ctx, cli, tmp_path):
         "… 1 more; use --limit 0 for all")
     assert [m["id"] for m in cli.json("outbox", "list", "--limit", "1")] == [listed[0]["id"]]
     # Too wide for 80 columns: what every row shares (status, kind, minute sent) is said once above the table.
-    lines = cli("outbox", "list").stdout.splitlines()
+    lines = cli("outbox", "list", env={"COLUMNS": "80"}).stdout.splitlines()
     assert lines[0].startswith("status: sent; kind: digest; sent_at: ")
     assert lines[1].split() == ["id", "to", "subject", "error"]
     bad = cli("outbox", "list", "--status", "lost", expect=2)
