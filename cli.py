@@ -621,6 +621,49 @@ def cadre_add(state, code, name, email, role, park, supervisor):
     click.echo(_t("Cadre {code} ({role}) added.").format(code=added["code"], role=_coded("role", role)))
 
 
+@cadre_group.command("deactivate")
+@click.argument("code")
+@json_option
+@pass_state
+def cadre_deactivate(state, code, as_json):
+    """Deactivate a cadre who leaves (admins): they no longer act, receive cases or get emails.
+
+    Their cases stay theirs until handed over with `unionflow assign NEW --from CODE`.
+
+    \b
+    Examples:
+      unionflow --as A01 cadre deactivate C01
+      unionflow --as A01 assign C02 --from C01
+    """
+    from workflow.people import set_active
+
+    result = set_active(state.ctx, code, active=False)
+    if as_json:
+        echo_json(result)
+        return
+    click.echo((_t("Cadre {code} deactivated.") if result["changed"] else _t("Cadre {code} was already deactivated."))
+               .format(**result))
+    if result["open_cases"]:
+        click.echo(_t("{code} still holds {open_cases} open case(s): hand them over with `unionflow assign CADRE "
+                      "--from {code}`").format(**result))
+
+
+@cadre_group.command("activate")
+@click.argument("code")
+@json_option
+@pass_state
+def cadre_activate(state, code, as_json):
+    """Activate a deactivated cadre again (admins). Example: unionflow --as A01 cadre activate C01"""
+    from workflow.people import set_active
+
+    result = set_active(state.ctx, code, active=True)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo((_t("Cadre {code} is active again.") if result["changed"] else _t("Cadre {code} was already active."))
+                   .format(**result))
+
+
 @cadre_group.command("list")
 @limit_option
 @json_option
@@ -1057,13 +1100,15 @@ def enterprise_show(state, uscc, as_json):
 @click.option("--park", metavar="CODE", help="The cases of this park.")
 @click.option("--grid", metavar="G", help="The cases of this grid (网格).")
 @click.option("--industry", metavar="I", help="The cases of this industry.")
+@click.option("--from", "from_cadre", metavar="CODE",
+              help="The cases of this cadre (a hand-over, e.g. of a cadre who leaves).")
 @click.option("--only-unassigned", is_flag=True, help="Leave cases that already have a cadre alone.")
 @json_option
 @pass_state
-def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_json):
-    """Make CADRE responsible for cases (包干责任制), chosen by USCC, park, grid or industry.
+def assign_cases(state, cadre, usccs, park, grid, industry, from_cadre, only_unassigned, as_json):
+    """Make CADRE responsible for cases (包干责任制), chosen by USCC, park, grid, industry or previous cadre.
 
-    Selectors combine (AND); a selection by park, grid or industry leaves closed cases out.
+    Selectors combine (AND); a selection by park, grid, industry or --from leaves closed cases out.
     Every change of hands is an `assignment` event on the case timeline: from, to, by whom, when.
     Admins assign anywhere; a supervisor assigns the cases of their park to its cadres.
 
@@ -1071,12 +1116,14 @@ def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_
     Examples:
       unionflow --as A01 assign C01 91310117MA1000009T
       unionflow --as S01 assign C02 --park SJ --grid 网格3 --only-unassigned
+      unionflow --as A01 assign C02 --from C01       all of C01's open cases to C02
     """
-    if not (usccs or park or grid or industry):
-        raise click.UsageError(_t("say which cases to assign: give USCCs, --park, --grid or --industry"))
+    if not (usccs or park or grid or industry or from_cadre):
+        raise click.UsageError(_t("say which cases to assign: give USCCs, --park, --grid, --industry or --from"))
     from workflow.assignment import assign
 
-    result = assign(state.ctx, cadre, usccs, park=park, grid=grid, industry=industry, only_unassigned=only_unassigned)
+    result = assign(state.ctx, cadre, usccs, park=park, grid=grid, industry=industry, only_unassigned=only_unassigned,
+                    from_cadre=from_cadre)
     if as_json:
         echo_json(result)
     elif not result["cases"]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from templates.i18n import N_, _
@@ -174,6 +174,25 @@ def _check_supervisor(conn, sup, code: str, park: str | None, pid: int | None) -
         raise InvalidInput(
             _("{supervisor} supervises park {sup_park}, not {park}: a cadre's supervisor must be of the cadre's park "
               "(give a supervisor of {park})").format(supervisor=sup.code, sup_park=sup_park, park=park))
+
+
+def set_active(ctx, code: str, active: bool) -> dict:
+    """Deactivate a cadre who leaves (they no longer act, receive cases or get mail) or activate one again
+    (admins). Their cases stay theirs until handed over (`assign NEW --from CODE`): `open_cases` says how many."""
+    from workflow.tables import CASE
+
+    with transaction(ctx.ready_engine) as conn:
+        actor = require_actor(conn, ctx.actor_code)
+        require_role(actor, N_("activate or deactivate a cadre"), "admin")
+        row = cadre_row(conn, code)
+        if not active and row.id == actor.id:
+            raise InvalidInput(_("{code} cannot deactivate themselves: another admin does it").format(code=actor.code))
+        changed = row.active != active
+        if changed:
+            conn.execute(update(C).where(C.c.id == row.id).values(active=active))
+        open_cases = conn.execute(select(func.count()).select_from(CASE).where(
+            CASE.c.cadre_id == row.id, CASE.c.status != "closed")).scalar()
+    return {"code": row.code, "active": active, "changed": changed, "open_cases": open_cases}
 
 
 def list_cadres(ctx, limit: int | None = None) -> Rows:
