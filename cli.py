@@ -1649,6 +1649,10 @@ def report_cadres(state, from_, as_of, park, fmt, out, as_json):
     """The contract-responsibility ledger (包干责任台账): per cadre, portfolio, cases by status, founded in
     the period, stalled, escalations, and their share of the target gap against what they achieved.
 
+    Founded in the period: cases founded between --from and --as-of that are still founded or active on
+    --as-of (a founding set back or closed since then is not counted), credited to the cadre who holds the
+    case on --as-of.
+
     \b
     Example: unionflow report cadres --park SJ --from 2018-07-01 --format xlsx --out ledger.xlsx
     """

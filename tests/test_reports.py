@@ -189,6 +189,24 @@ def test_monthly_trend(cli, history):
     assert [(r["group"], r["enterprises"]) for r in by["months"][0]["rows"]] == [("C01", 1), ("C02", 2)]
 
 
+def test_ledger_credits_only_foundings_that_still_hold(cli, org, history):
+    """A founding set back, or whose case was closed, is not one the cadre achieved as of a later day."""
+    def achieved(as_of):
+        rows = {r["cadre"]: r for r in cli.json("report", "cadres", "--as-of", as_of, "--from", "2026-01-01")["cadres"]}
+        return measures(rows["C01"], "founded_in_period", "achieved")
+
+    assert achieved("2026-04-15") == (1, 1)  # 甲 founded on 10 April
+    assert achieved("2026-04-25") == (0, 0)  # set back on 20 April: that founding did not hold
+    assert achieved("2026-05-06") == (1, 1)  # founded again: one case, counted once
+    add_case(org, U[14], "戊", cadre="C01", status_since="2026-03-02")
+    found_standalone(cli, U[14], "C01", members=5)
+    assert achieved("2026-05-06") == (2, 2)
+    cli("case", "close", U[14], "--reason", "deregistered", "--on", "2026-05-20", user="A01")
+    assert achieved("2026-05-19") == (2, 2)
+    assert achieved("2026-05-20") == (1, 1)  # its union went with the enterprise
+    assert achieved("2026-06-15") == (1, 1)
+
+
 @pytest.fixture
 def changing(cli, org):
     """Cases whose cadre, founding mode and members changed over time, all through the CLI (with events)."""
