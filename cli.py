@@ -850,6 +850,9 @@ def case_activate(state, ref, on, legal_cert, note, as_json):
 def case_setback(state, ref, reason, on, as_json):
     """One step back, with a reason (e.g. the preparatory group fell apart).
 
+    Back from preparatory to contacted, the case gives up its founding mode and joint union (the
+    timeline keeps them): the next `case prepare` chooses again.
+
     \b
     Example: case setback REF --reason "筹备组组长离职" --on 2018-09-03
     """

@@ -266,6 +266,33 @@ def test_as_of_reconstructs_cadre_mode_and_members(cli, changing):
         ("丁", None, "C01"), ("乙", None, "C01"), ("甲", "standalone", "C01")]
 
 
+def test_a_setback_before_preparatory_gives_up_the_founding_mode(cli, org):
+    """Prepared as a joint-union member, set back to contacted, then founded standalone: the founding counts
+    as standalone, and between the setback and the new preparation the case has no mode."""
+    cli("joint-union", "add", "JU", "联合工会", "--kind", "grid", "--park", "SJ", user="A01")
+    add_case(org, U[24], "甲", cadre="C01", employees=100, status="contacted", status_since="2026-03-02")
+    cli("case", "prepare", U[24], "--mode", "joint", "--joint-union", "JU", "--on", "2026-03-10", user="C01")
+    shown = cli.json("case", "setback", U[24], "--reason", "企业改为单独建会", "--on", "2026-03-20", user="C01")
+    assert (shown["status"], shown["mode"]) == ("contacted", None)
+    assert cli.json("case", "show", U[24])["joint_union"] is None
+    assert [j["cases"] for j in cli.json("joint-union", "list")] == [0]
+    cli("case", "prepare", U[24], "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-04-01",
+        "--on", "2026-04-01", user="C01")
+    cli("case", "found", U[24], "--congress-on", "2026-04-09", "--approval-ref", "松总工〔2026〕1号", "--chair", "陈",
+        "--members", "30", "--on", "2026-04-10", user="C01")
+
+    def modes(day):
+        return [measures(r, "group", "enterprises", "covered")
+                for r in cli.json("report", "coverage", "--by", "mode", "--as-of", day)["rows"]]
+
+    assert modes("2026-03-15") == [("joint", 1, 0)]
+    assert modes("2026-03-25") == [(None, 1, 0)]  # given up on 20 March
+    assert modes("2026-04-15") == [("standalone", 1, 1)]
+    assert modes("2026-06-15") == [("standalone", 1, 1)]
+    cli("case", "setback", U[24], "--reason", "批复被撤回", "--on", "2026-06-15", user="C01")  # to preparatory
+    assert cli.json("case", "show", U[24])["mode"] == "standalone"  # still on its path
+
+
 def test_benchmark_baseline_reconstructs_members_too(changing, db_url):
     from benchmarks.bench_reports import bench_coverage
     from workflow.db import make_engine

@@ -24,7 +24,7 @@ from workflow.people import park_and_parents
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
 from workflow.uscc import normalise_uscc
-from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES
+from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES, UNPREPARED_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +219,9 @@ CLEARED_BY_PREPARE = {
     "standalone": ("joint_union_id", *FOUNDING_COLUMNS),
     "joint": ("group_leader", "applied_on", *FOUNDING_COLUMNS),
 }
+# A setback to before preparatory gives up the founding path: its mode and joint union (the timeline keeps them),
+# so that a later founding counts in the mode chosen then.
+CLEARED_BY_SETBACK = ("mode", "joint_union_id")
 # The day facts: each happened between the day the case entered its current status and the day of the step.
 FACT_DAYS = {"applied_on": "--applied-on", "congress_on": "--congress-on"}
 
@@ -326,6 +329,8 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
     values = {col: facts[key] for key, col in FACT_COLUMNS.get(event, {}).items() if key in facts}
     if event == "prepare":  # a new preparation: what belonged to the other path, or to an earlier founding, goes
         values = {**dict.fromkeys(CLEARED_BY_PREPARE.get(facts.get("mode"), ()), None), **values}
+    elif event == "setback" and model.status in UNPREPARED_STATUSES:  # the founding path was given up: a new one is chosen
+        values = dict.fromkeys(CLEARED_BY_SETBACK, None)
     if event == "found":
         values["founded_on"] = on
         if "members" in facts:
