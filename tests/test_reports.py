@@ -364,6 +364,22 @@ def test_target_arithmetic(cli, org):
     assert [t["park"] for t in cli.json("report", "targets", "--park", "SJ", today=today)["targets"]] == ["SJ"]
 
 
+def test_targets_as_of_a_past_day_count_only_the_cases_that_existed_then(cli, org):
+    add_case(org, U[30], "甲", cadre="C01", status_since="2026-03-02")
+    add_case(org, U[31], "乙", cadre="C01", status="founded", status_since="2026-03-02")
+    add_case(org, U[32], "丙", cadre="C02", status_since="2026-05-04")  # imported in May
+    add_enterprise(org, U[33], "丁", cadre="C02", status_since="2026-05-04")  # no history: from its status day
+    cli("target", "set", "70%", "--by", "2026-12-31", "--park", "SJ", user="A01")
+
+    def target(day):
+        t = cli.json("report", "targets", "--as-of", day)["targets"][0]
+        return measures(t, "enterprises", "covered", "needed", "open_cases"), [
+            (s["cadre"], s["open_cases"], s["share"]) for s in t["cadres"]]
+
+    assert target("2026-04-01") == ((2, 1, 1, 1), [("C01", 1, 1)])
+    assert target("2026-06-15") == ((4, 1, 2, 3), [("C01", 1, 1), ("C02", 2, 1)])
+
+
 def test_target_outcome_and_no_target_in_the_past(cli, org):
     r = cli("target", "set", "70%", "--by", "2026-06-14", user="A01", expect=1)
     assert r.stderr.strip() == ("Error: --by 2026-06-14 is in the past (today is 2026-06-15): a target is due on a day "
