@@ -1018,10 +1018,11 @@ def enterprise_import(state, file, park, dry_run, as_json):
             said = _t("row {row}, column {column}: {message}") if e["column"] else _t("row {row}: {message}")
             click.echo(said.format(**e), err=True)
         raise click.ClickException(str(exc)) from exc
-    _import_warnings(result, dry_run)
-    if as_json:
+    if as_json:  # the warnings are in the JSON: stderr is for errors
         echo_json(result)
-    elif dry_run:
+        return
+    _import_warnings(result, dry_run)
+    if dry_run:
         click.echo(_t("Dry run, nothing written: {file} has {rows} rows: {created} to create, {updated} to update, "
                       "{unchanged} unchanged.").format(**result))
         if result["moved"]:
@@ -1032,23 +1033,37 @@ def enterprise_import(state, file, park, dry_run, as_json):
             click.echo(_t("{moved} moved to another park (see their case history).").format(**result))
 
 
+IMPORT_EXAMPLES = 3  # status differences listed one by one; more are summed up (--json lists up to 1,000)
+
+
 def _import_warnings(result: dict, dry_run: bool) -> None:
+    """The import's warnings on stderr, summed up: a count and the first few examples, not a line per row."""
     # "Warning:" stays English in every language, like "Error:" (scripts look for it).
     if result["ignored_columns"]:
         click.echo("Warning: " + _t("columns not known, ignored: {columns}").format(
             columns=", ".join(result["ignored_columns"])), err=True)
-    for c in result["status_conflicts"]:
+    if result["unheaded_values"]:
+        click.echo("Warning: " + _t("{rows} row(s) have values in columns without a header, ignored (the first: row "
+                                    "{first_row})").format(**result["unheaded_values"]), err=True)
+    total = result["status_conflicts_total"]
+    if total > IMPORT_EXAMPLES:
+        click.echo("Warning: " + _t("{n} rows give a status or status day that differs from their case's; not changed "
+                                    "(use the case commands). The first {k}:").format(n=total, k=IMPORT_EXAMPLES),
+                   err=True)
+    for c in result["status_conflicts"][:IMPORT_EXAMPLES]:
         said = (_t("row {row} ({uscc}): the file says {file_status} since {file_since} but case {case_id} is "
-                   "{case_status} since {case_since}; not changed (use the case commands)") if c["file_status_since"]
-                else _t("row {row} ({uscc}): the file says {file_status} but case {case_id} is {case_status}; not "
-                        "changed (use the case commands)"))
-        click.echo("Warning: " + said.format(
+                   "{case_status} since {case_since}") if c["file_status_since"]
+                else _t("row {row} ({uscc}): the file says {file_status} but case {case_id} is {case_status}"))
+        said = said.format(
             row=c["row"], uscc=c["uscc"], case_id=c["case_id"], file_status=_coded("status", c["file_status"]),
             case_status=_coded("status", c["case_status"]), file_since=c["file_status_since"],
-            case_since=c["case_status_since"]), err=True)
-    if result["status_conflicts_total"] > len(result["status_conflicts"]):
-        click.echo("Warning: " + _t("{n} more status differences not listed").format(
-            n=result["status_conflicts_total"] - len(result["status_conflicts"])), err=True)
+            case_since=c["case_status_since"])
+        click.echo("  " + said if total > IMPORT_EXAMPLES else
+                   "Warning: " + _t("{difference}; not changed (use the case commands)").format(difference=said),
+                   err=True)
+    if total > IMPORT_EXAMPLES:
+        click.echo("  " + _t("… {n} more (--json lists the first {listed})").format(
+            n=total - IMPORT_EXAMPLES, listed=len(result["status_conflicts"])), err=True)
     if result["released"]:
         said = (_t("{released} of the cases moving park would lose their cadre of the old park") if dry_run else
                 _t("{released} of the moved cases had a cadre of the old park and are now unassigned: assign them "
