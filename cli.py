@@ -171,6 +171,21 @@ def as_of_option(f):
     return click.option("--as-of", "as_of", type=DATE, help="Compute as of this day (default today).")(f)
 
 
+TABLE_ROWS = 100  # a list's rows in a table unless --limit says otherwise
+
+
+def limit_option(f):
+    return click.option("--limit", type=click.IntRange(0, MAX_ID), metavar="N",
+                        help="At most N rows (default 100 in a table, all with --json); --limit 0 for all.")(f)
+
+
+def rows_limit(limit: int | None, as_json: bool) -> int | None:
+    """The LIMIT a list command asks for: --limit N; none for --limit 0, and for --json without --limit."""
+    if limit is None:
+        return None if as_json else TABLE_ROWS
+    return limit or None
+
+
 def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -259,22 +274,23 @@ def table(rows: list[dict], columns: list[str] | None = None, title: str | None 
                 wrap={i for i, c in enumerate(columns) if c in WRAP_COLUMNS})
 
 
-def terminal_width() -> int:
-    """What tables are fitted to: the terminal's width; when output is not a terminal, COLUMNS, else 80."""
+def terminal_width() -> int | None:
+    """What tables are fitted to: the terminal's width; when output is not a terminal, COLUMNS if it is set;
+    else None (into a file or another program): a table keeps its whole width."""
     if sys.stdout.isatty():
         from rich.console import Console
 
         return Console().width
     columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
-def shared_columns(headers: list[str], rows: list[list[str]], width: int, elastic: set[int]) -> list[int]:
-    """When a table of several rows is too wide for `width`: the columns (not the first, not text) whose every
-    row holds one and the same value, e.g. the park of a one-park registry."""
+def shared_columns(headers: list[str], rows: list[list[str]], width: int | None, elastic: set[int]) -> list[int]:
+    """When a table of several rows is too wide for `width` (None: no limit): the columns (not the first, not
+    text) whose every row holds one and the same value, e.g. the park of a one-park registry."""
     from rich.cells import cell_len
 
-    if len(rows) < 2:
+    if len(rows) < 2 or width is None:
         return []
     full = sum(max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers))
     if full + COLUMN_GAP * (len(headers) - 1) <= width:
@@ -385,19 +401,21 @@ def _widen(out: list[int], target: list[int], cols: list[int], spare: int, fair:
 
 def print_table(headers: list[str], rows: list[list[str]], *, title=None, elastic=(), wrap=(), right=(),
                 width: int | None = None) -> None:
-    """A rich table fitted to the terminal (see `fit_widths`): cells are plain text (no markup); columns
-    `elastic` (indexes) are cut with … when narrowed, or wrapped if also in `wrap`; `right`: right-aligned."""
+    """A rich table fitted to the terminal (see `fit_widths`), or as wide as it is when no width applies (see
+    `terminal_width`): cells are plain text (no markup); columns `elastic` (indexes) are cut with … when
+    narrowed, or wrapped if also in `wrap`; `right`: right-aligned."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(soft_wrap=False, width=width or terminal_width())
-    widths = fit_widths(headers, rows, console.width, set(elastic), set(wrap))
+    width = width or terminal_width()
+    widths = fit_widths(headers, rows, width or MAX_ID, set(elastic), set(wrap))
     total = sum(widths) + COLUMN_GAP * (len(widths) - 1)
-    if total > console.width:  # too narrow even for whole words: a record per row, as psql's \x auto
+    if width is not None and total > width:  # too narrow even for whole words: a record per row, as psql's \x auto
         print_records(headers, rows, title=title)
         return
+    console = Console(soft_wrap=False, width=width or max(total, 1))
     t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for i, (h, w) in enumerate(zip(headers, widths, strict=True)):
         t.add_column(_header_lines(h, w), width=w, justify="right" if i in right else "left", overflow="fold")
@@ -418,7 +436,7 @@ def print_records(headers: list[str], rows: list[list[str]], *, title=None) -> N
         click.echo(title)
     pad = max(cell_len(h) for h in headers)
     for n, row in enumerate(rows, 1):
-        click.echo(f"-[ {n} ]" + "-" * max(0, min(terminal_width(), 40) - len(f"-[ {n} ]")))
+        click.echo(f"-[ {n} ]" + "-" * max(0, min(terminal_width() or 40, 40) - len(f"-[ {n} ]")))
         for h, v in zip(headers, row, strict=True):
             click.echo(h + " " * (pad - cell_len(h) + 2) + v)
 
@@ -448,10 +466,14 @@ def show_record(d: dict, values=None) -> None:
 
 
 def render(as_json: bool, data, *, columns=None, title=None, values=None):
+    """JSON, a table (with a last line saying how many rows a limit left out), or a record."""
     if as_json:
         echo_json(data)
     elif isinstance(data, list):
         table(data, columns, title, values)
+        more = getattr(data, "total", len(data)) - len(data)
+        if more > 0:
+            click.echo(_t("… {n} more; use --limit 0 for all").format(n=more))
     else:
         show_record(data, values)
 
@@ -599,14 +621,58 @@ def cadre_add(state, code, name, email, role, park, supervisor):
     click.echo(_t("Cadre {code} ({role}) added.").format(code=added["code"], role=_coded("role", role)))
 
 
-@cadre_group.command("list")
+@cadre_group.command("deactivate")
+@click.argument("code")
 @json_option
 @pass_state
-def cadre_list(state, as_json):
+def cadre_deactivate(state, code, as_json):
+    """Deactivate a cadre who leaves (admins): they no longer act, receive cases or get emails.
+
+    Their cases stay theirs until handed over with `unionflow assign NEW --from CODE`.
+
+    \b
+    Examples:
+      unionflow --as A01 cadre deactivate C01
+      unionflow --as A01 assign C02 --from C01
+    """
+    from workflow.people import set_active
+
+    result = set_active(state.ctx, code, active=False)
+    if as_json:
+        echo_json(result)
+        return
+    click.echo((_t("Cadre {code} deactivated.") if result["changed"] else _t("Cadre {code} was already deactivated."))
+               .format(**result))
+    if result["open_cases"]:
+        click.echo(_t("{code} still holds {open_cases} open case(s): hand them over with `unionflow assign CADRE "
+                      "--from {code}`").format(**result))
+
+
+@cadre_group.command("activate")
+@click.argument("code")
+@json_option
+@pass_state
+def cadre_activate(state, code, as_json):
+    """Activate a deactivated cadre again (admins). Example: unionflow --as A01 cadre activate C01"""
+    from workflow.people import set_active
+
+    result = set_active(state.ctx, code, active=True)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo((_t("Cadre {code} is active again.") if result["changed"] else _t("Cadre {code} was already active."))
+                   .format(**result))
+
+
+@cadre_group.command("list")
+@limit_option
+@json_option
+@pass_state
+def cadre_list(state, limit, as_json):
     """List cadres with their role, park and supervisor. Example: unionflow cadre list --json"""
     from workflow.people import list_cadres
 
-    render(as_json, list_cadres(state.ctx))
+    render(as_json, list_cadres(state.ctx, limit=rows_limit(limit, as_json)))
 
 
 # --------------------------------------------------------------------------------------------- cases
@@ -627,11 +693,18 @@ def case_group():
 @click.option("--park", metavar="CODE", help="Only this park's cases.")
 @click.option("--stalled", is_flag=True, help="Only stalled cases, with working days in status and the level reached.")
 @as_of_option
-@click.option("--limit", type=LIMIT, help="At most this many rows.")
+@limit_option
 @json_option
 @pass_state
 def case_list(state, mine, status, cadre, park, stalled, as_of, limit, as_json):
-    """List cases. Example: unionflow --as C01 case list --mine --status contacted"""
+    """List cases: the first 100 in a table (a last line says how many more), all with --json.
+
+    \b
+    Examples:
+      unionflow --as C01 case list --mine --status contacted
+      unionflow case list --park SJ --limit 0 > cases.txt
+    """
+    limit = rows_limit(limit, as_json)
     if stalled:
         from workflow.sweep import stalled_cases
 
@@ -776,6 +849,9 @@ def case_activate(state, ref, on, legal_cert, note, as_json):
 @pass_state
 def case_setback(state, ref, reason, on, as_json):
     """One step back, with a reason (e.g. the preparatory group fell apart).
+
+    Back from preparatory to contacted, the case gives up its founding mode and joint union (the
+    timeline keeps them): the next `case prepare` chooses again.
 
     \b
     Example: case setback REF --reason "筹备组组长离职" --on 2018-09-03
@@ -942,10 +1018,11 @@ def enterprise_import(state, file, park, dry_run, as_json):
             said = _t("row {row}, column {column}: {message}") if e["column"] else _t("row {row}: {message}")
             click.echo(said.format(**e), err=True)
         raise click.ClickException(str(exc)) from exc
-    _import_warnings(result, dry_run)
-    if as_json:
+    if as_json:  # the warnings are in the JSON: stderr is for errors
         echo_json(result)
-    elif dry_run:
+        return
+    _import_warnings(result, dry_run)
+    if dry_run:
         click.echo(_t("Dry run, nothing written: {file} has {rows} rows: {created} to create, {updated} to update, "
                       "{unchanged} unchanged.").format(**result))
         if result["moved"]:
@@ -956,23 +1033,37 @@ def enterprise_import(state, file, park, dry_run, as_json):
             click.echo(_t("{moved} moved to another park (see their case history).").format(**result))
 
 
+IMPORT_EXAMPLES = 3  # status differences listed one by one; more are summed up (--json lists up to 1,000)
+
+
 def _import_warnings(result: dict, dry_run: bool) -> None:
+    """The import's warnings on stderr, summed up: a count and the first few examples, not a line per row."""
     # "Warning:" stays English in every language, like "Error:" (scripts look for it).
     if result["ignored_columns"]:
         click.echo("Warning: " + _t("columns not known, ignored: {columns}").format(
             columns=", ".join(result["ignored_columns"])), err=True)
-    for c in result["status_conflicts"]:
+    if result["unheaded_values"]:
+        click.echo("Warning: " + _t("{rows} row(s) have values in columns without a header, ignored (the first: row "
+                                    "{first_row})").format(**result["unheaded_values"]), err=True)
+    total = result["status_conflicts_total"]
+    if total > IMPORT_EXAMPLES:
+        click.echo("Warning: " + _t("{n} rows give a status or status day that differs from their case's; not changed "
+                                    "(use the case commands). The first {k}:").format(n=total, k=IMPORT_EXAMPLES),
+                   err=True)
+    for c in result["status_conflicts"][:IMPORT_EXAMPLES]:
         said = (_t("row {row} ({uscc}): the file says {file_status} since {file_since} but case {case_id} is "
-                   "{case_status} since {case_since}; not changed (use the case commands)") if c["file_status_since"]
-                else _t("row {row} ({uscc}): the file says {file_status} but case {case_id} is {case_status}; not "
-                        "changed (use the case commands)"))
-        click.echo("Warning: " + said.format(
+                   "{case_status} since {case_since}") if c["file_status_since"]
+                else _t("row {row} ({uscc}): the file says {file_status} but case {case_id} is {case_status}"))
+        said = said.format(
             row=c["row"], uscc=c["uscc"], case_id=c["case_id"], file_status=_coded("status", c["file_status"]),
             case_status=_coded("status", c["case_status"]), file_since=c["file_status_since"],
-            case_since=c["case_status_since"]), err=True)
-    if result["status_conflicts_total"] > len(result["status_conflicts"]):
-        click.echo("Warning: " + _t("{n} more status differences not listed").format(
-            n=result["status_conflicts_total"] - len(result["status_conflicts"])), err=True)
+            case_since=c["case_status_since"])
+        click.echo("  " + said if total > IMPORT_EXAMPLES else
+                   "Warning: " + _t("{difference}; not changed (use the case commands)").format(difference=said),
+                   err=True)
+    if total > IMPORT_EXAMPLES:
+        click.echo("  " + _t("… {n} more (--json lists the first {listed})").format(
+            n=total - IMPORT_EXAMPLES, listed=len(result["status_conflicts"])), err=True)
     if result["released"]:
         said = (_t("{released} of the cases moving park would lose their cadre of the old park") if dry_run else
                 _t("{released} of the moved cases had a cadre of the old park and are now unassigned: assign them "
@@ -984,14 +1075,20 @@ def _import_warnings(result: dict, dry_run: bool) -> None:
 @click.option("--park", metavar="CODE", help="Only this park's enterprises.")
 @click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
               help="Only enterprises whose case has this status.")
-@click.option("--limit", type=LIMIT, help="At most this many rows.")
+@limit_option
 @json_option
 @pass_state
 def enterprise_list(state, park, status, limit, as_json):
-    """List enterprises with their case status and cadre. Example: enterprise list --park SJ --status prospect"""
+    """List enterprises with their case status and cadre: the first 100 in a table, all with --json.
+
+    \b
+    Examples:
+      unionflow enterprise list --park SJ --status prospect
+      unionflow enterprise list --limit 0 > enterprises.txt
+    """
     from workflow.enterprises import list_enterprises
 
-    render(as_json, list_enterprises(state.ctx, park=park, status=status, limit=limit),
+    render(as_json, list_enterprises(state.ctx, park=park, status=status, limit=rows_limit(limit, as_json)),
            columns=["uscc", "name", "park", "industry", "employees", "status", "cadre"])
 
 
@@ -1021,13 +1118,15 @@ def enterprise_show(state, uscc, as_json):
 @click.option("--park", metavar="CODE", help="The cases of this park.")
 @click.option("--grid", metavar="G", help="The cases of this grid (网格).")
 @click.option("--industry", metavar="I", help="The cases of this industry.")
+@click.option("--from", "from_cadre", metavar="CODE",
+              help="The cases of this cadre (a hand-over, e.g. of a cadre who leaves).")
 @click.option("--only-unassigned", is_flag=True, help="Leave cases that already have a cadre alone.")
 @json_option
 @pass_state
-def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_json):
-    """Make CADRE responsible for cases (包干责任制), chosen by USCC, park, grid or industry.
+def assign_cases(state, cadre, usccs, park, grid, industry, from_cadre, only_unassigned, as_json):
+    """Make CADRE responsible for cases (包干责任制), chosen by USCC, park, grid, industry or previous cadre.
 
-    Selectors combine (AND); a selection by park, grid or industry leaves closed cases out.
+    Selectors combine (AND); a selection by park, grid, industry or --from leaves closed cases out.
     Every change of hands is an `assignment` event on the case timeline: from, to, by whom, when.
     Admins assign anywhere; a supervisor assigns the cases of their park to its cadres.
 
@@ -1035,12 +1134,14 @@ def assign_cases(state, cadre, usccs, park, grid, industry, only_unassigned, as_
     Examples:
       unionflow --as A01 assign C01 91310117MA1000009T
       unionflow --as S01 assign C02 --park SJ --grid 网格3 --only-unassigned
+      unionflow --as A01 assign C02 --from C01       all of C01's open cases to C02
     """
-    if not (usccs or park or grid or industry):
-        raise click.UsageError(_t("say which cases to assign: give USCCs, --park, --grid or --industry"))
+    if not (usccs or park or grid or industry or from_cadre):
+        raise click.UsageError(_t("say which cases to assign: give USCCs, --park, --grid, --industry or --from"))
     from workflow.assignment import assign
 
-    result = assign(state.ctx, cadre, usccs, park=park, grid=grid, industry=industry, only_unassigned=only_unassigned)
+    result = assign(state.ctx, cadre, usccs, park=park, grid=grid, industry=industry, only_unassigned=only_unassigned,
+                    from_cadre=from_cadre)
     if as_json:
         echo_json(result)
     elif not result["cases"]:
@@ -1059,21 +1160,24 @@ def outbox_group():
 
 @outbox_group.command("list")
 @click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only messages in this state.")
-@click.option("--limit", type=LIMIT, default=100, show_default=True, help="At most this many, newest first.")
+@limit_option
 @json_option
 @pass_state
 def outbox_list(state, status, limit, as_json):
-    """List the outbox, newest first.
+    """List the outbox, newest first: the first 100 in a table, all with --json.
 
     \b
-    Example:
+    Examples:
       unionflow outbox list --status failed
+      unionflow outbox list --limit 0
     """
+    from workflow.db import Rows
     from workflow.mailing import list_outbox
 
-    rows = list_outbox(state.ctx, status, limit)
+    rows = list_outbox(state.ctx, status, rows_limit(limit, as_json))
     if not as_json:  # local minutes, not ISO instants; --json has every field (attempts, next_attempt_at …)
-        rows = [{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"]} for r in rows]
+        rows = Rows([{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"]} for r in rows],
+                    rows.total)
     render(as_json, rows, columns=["id", "status", "kind", "to", "subject", "sent_at", "error"],
            values={"status": "outbox status", "kind": "mail kind"})
 
@@ -1565,6 +1669,10 @@ def report_targets(state, sheet, as_of, park, fmt, out, as_json):
 def report_cadres(state, from_, as_of, park, fmt, out, as_json):
     """The contract-responsibility ledger (包干责任台账): per cadre, portfolio, cases by status, founded in
     the period, stalled, escalations, and their share of the target gap against what they achieved.
+
+    Founded in the period: cases founded between --from and --as-of that are still founded or active on
+    --as-of (a founding set back or closed since then is not counted), credited to the cadre who holds the
+    case on --as-of.
 
     \b
     Example: unionflow report cadres --park SJ --from 2018-07-01 --format xlsx --out ledger.xlsx

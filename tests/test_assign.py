@@ -1,12 +1,12 @@
 """`assign`: contract responsibility (包干) by USCC, park, grid, industry; every change of hands on the timeline."""
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select
 
 from tests.conftest import USCCS, add_enterprise
 from workflow.assignment import assign
 from workflow.db import make_engine
-from workflow.models import Cadre, CaseEvent
+from workflow.models import CaseEvent
 from workflow.uscc import make_uscc
 
 U = USCCS
@@ -44,7 +44,7 @@ def assignments(cli, uscc) -> list:
 
 def test_assign_by_uscc_list_records_from_to_and_by_whom(cli, registry):
     result = cli.json("assign", "C01", U[0], U[1].lower(), user="A01")
-    assert result == {"cadre": "C01", "assigned": 2, "unchanged": 0, "cases": 2, "matched": 2}
+    assert result == {"cadre": "C01", "assigned": 2, "unchanged": 0, "cases": 2, "matched": 2, "from": None}
     assert cadres(cli) == {U[0]: "C01", U[1]: "C01", U[2]: None, U[3]: None, U[4]: None}
     assert assignments(cli, U[0]) == [
         ("2026-06-15", "A01", {"from": None, "to": "C01", "by": "A01"}, "assigned to C01 by A01 (was unassigned)")]
@@ -103,7 +103,7 @@ def test_reassignment_is_explicit_and_recorded_and_repeating_it_changes_nothing(
     cli("case", "log", U[0], "--kind", "call", "--note", "跟进", user="C02")
     before, version = event_count(registry), cli.json("case", "show", U[0])["version"]
     result = cli.json("assign", "C02", U[0], user="A01")
-    assert result == {"cadre": "C02", "assigned": 0, "unchanged": 1, "cases": 1, "matched": 1}
+    assert result == {"cadre": "C02", "assigned": 0, "unchanged": 1, "cases": 1, "matched": 1, "from": None}
     assert event_count(registry) == before and cli.json("case", "show", U[0])["version"] == version
 
 
@@ -148,7 +148,7 @@ def test_unknown_usccs_are_named_and_nothing_is_assigned(cli, registry):
 
 def test_no_selector_is_a_usage_error(cli, registry):
     r = cli("assign", "C01", user="A01", expect=2)
-    assert "Error: say which cases to assign: give USCCs, --park, --grid or --industry" in r.stderr
+    assert "Error: say which cases to assign: give USCCs, --park, --grid, --industry or --from" in r.stderr
     r = cli("assign", "C01", "--only-unassigned", user="A01", expect=2)
     assert set(cadres(cli).values()) == {None}
 
@@ -173,23 +173,70 @@ def test_unknown_park_is_named(cli, registry):
 
 
 def test_deactivated_cadre_cannot_receive_cases(cli, registry):
-    engine = make_engine(registry)
-    try:
-        with engine.begin() as conn:
-            conn.execute(update(Cadre.__table__).where(Cadre.__table__.c.code == "C02").values(active=False))
-    finally:
-        engine.dispose()
+    assert cli("cadre", "deactivate", "C02", user="A01").stdout == "Cadre C02 deactivated.\n"
     r = cli("assign", "C02", U[0], user="A01", expect=1)
-    assert r.stderr == "Error: C02 is deactivated: assign the cases to an active cadre\n"
+    assert r.stderr == ("Error: C02 is deactivated: assign the cases to an active cadre (see `unionflow cadre list`), "
+                        "or activate C02 again with `unionflow cadre activate C02`\n")
+    assert cadres(cli)[U[0]] is None
+    assert cli("cadre", "activate", "C02", user="A01").stdout == "Cadre C02 is active again.\n"
+    assert cli.json("assign", "C02", U[0], user="A01")["assigned"] == 1
 
 
-def test_assignment_is_set_based(cli, registry, make_ctx):
+def test_deactivate_says_how_many_open_cases_to_hand_over(cli, registry):
+    cli("assign", "C01", U[0], U[1], U[3], user="A01")  # U3 is closed
+    out = cli("cadre", "deactivate", "C01", user="A01").stdout
+    assert out == ("Cadre C01 deactivated.\n"
+                   "C01 still holds 2 open case(s): hand them over with `unionflow assign CADRE --from C01`\n")
+    assert cli.json("cadre", "deactivate", "C01", user="A01") == {
+        "code": "C01", "active": False, "changed": False, "open_cases": 2}
+    assert [c["active"] for c in cli.json("cadre", "list") if c["code"] == "C01"] == [False]
+    r = cli("case", "log", U[0], "--kind", "visit", "--note", "x", user="C01", expect=1)
+    assert r.stderr == "Error: C01 is deactivated and may not act\n"
+
+
+def test_only_an_admin_deactivates_and_not_themselves(cli, registry):
+    r = cli("cadre", "deactivate", "C01", user="S01", expect=1)
+    assert r.stderr == ("Error: S01 (supervisor) may not activate or deactivate a cadre: that needs the role "
+                        "admin\n")
+    r = cli("cadre", "deactivate", "A01", user="A01", expect=1)
+    assert r.stderr == "Error: A01 cannot deactivate themselves: another admin does it\n"
+    r = cli("cadre", "deactivate", "NOBODY", user="A01", expect=1)
+    assert r.stderr == "Error: no cadre with code 'NOBODY': see `unionflow cadre list`\n"
+    assert all(c["active"] for c in cli.json("cadre", "list"))
+
+
+def test_from_hands_all_open_cases_of_a_cadre_to_another(cli, registry):
+    cli("assign", "C01", U[0], U[1], U[3], user="A01")  # U3 is closed: it stays with C01
+    cli("assign", "C02", U[2], user="A01")
+    cli("cadre", "deactivate", "C01", user="A01")
+    result = cli.json("assign", "C02", "--from", "C01", user="A01")
+    assert result == {"cadre": "C02", "assigned": 2, "unchanged": 0, "cases": 2, "matched": 2, "from": "C01"}
+    assert cadres(cli) == {U[0]: "C02", U[1]: "C02", U[2]: "C02", U[3]: "C01", U[4]: None}
+    assert assignments(cli, U[1])[-1] == (
+        "2026-06-15", "A01", {"from": "C01", "to": "C02", "by": "A01"}, "assigned to C02 by A01 (was C01)")
+    r = cli("assign", "C02", "--from", "C01", user="A01", expect=1)
+    assert r.stderr == "Error: no case matches --from C01: nothing was assigned (see `unionflow enterprise list`)\n"
+    r = cli("assign", "C02", "--from", "C02", user="A01", expect=1)
+    assert r.stderr == "Error: --from C02 names C02 itself: hand the cases to another cadre\n"
+
+
+def test_a_supervisor_hands_over_only_the_cases_of_their_park(cli, registry):
+    cli("assign", "C01", U[0], user="A01")
+    cli("assign", "C03", U[4], user="A01")  # XP
+    r = cli("assign", "C02", "--from", "C03", user="S01", expect=1)
+    assert r.stderr.startswith("Error: no case matches --from C03")
+    assert cli.json("assign", "C02", "--from", "C01", user="S01")["assigned"] == 1
+    assert cadres(cli)[U[4]] == "C03"
+
+
+@pytest.mark.parametrize("holder, selection", [(None, {"grid": "G9"}), ("C01", {"from_cadre": "C01"})])
+def test_assignment_is_set_based(cli, registry, make_ctx, holder, selection):
     for i in range(5, 45):
-        add_enterprise(registry, _code(i), f"企业{i}", grid="G9")
+        add_enterprise(registry, _code(i), f"企业{i}", grid="G9", cadre=holder)
     ctx = make_ctx("A01")
     statements = []
     event.listen(ctx.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    assert assign(ctx, "C01", grid="G9")["assigned"] == 40
+    assert assign(ctx, "C02", **selection)["assigned"] == 40
     assert len(statements) < 15, statements
     assert len(assignments(cli, _code(30))) == 1
 

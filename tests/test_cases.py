@@ -149,7 +149,7 @@ def test_states_diagram_from_the_machine(cli):
     (["case", "found", U1, "--members", "99999999999999999999999"],
      "Invalid value for '--members': 99999999999999999999999 is not in the range 0<=x<=10000000."),
     (["case", "list", "--limit", "99999999999999999999999"],
-     "Invalid value for '--limit': 99999999999999999999999 is not in the range 1<=x<=2147483647."),
+     "Invalid value for '--limit': 99999999999999999999999 is not in the range 0<=x<=2147483647."),
     (["enterprise", "signups", U1, "99999999999999999999999"],
      "Invalid value for 'N': 99999999999999999999999 is not in the range 1<=x<=10000000."),
 ])

@@ -278,6 +278,33 @@ def test_historic_status_sets_status_since_and_records_an_import_event(cli, org,
     assert cli.json("case", "show", U[3])["status"] == "prospect"
 
 
+def test_reimport_warnings_are_summed_up_with_the_first_examples(cli, org, tmp_path):
+    rows = [f"{u},企业{i},SJ" for i, u in enumerate(U[:6])]
+    imp(cli, write(tmp_path / "a.csv", ["uscc,name,park", *rows]))
+    again = write(tmp_path / "b.csv", ["uscc,name,park,status,colour,",
+                                       *(f"{r},已建会,red," + ("x" if i % 2 else "") for i, r in enumerate(rows))])
+    r = cli("enterprise", "import", str(again), user="A01")
+    ids = [cli.json("case", "show", u)["id"] for u in U[:3]]
+    assert r.stderr.splitlines() == [
+        "Warning: columns not known, ignored: colour (E)",
+        "Warning: 3 row(s) have values in columns without a header, ignored (the first: row 3)",
+        "Warning: 6 rows give a status or status day that differs from their case's; not changed (use the case "
+        "commands). The first 3:",
+        *(f"  row {i + 2} ({U[i]}): the file says founded but case {ids[i]} is prospect" for i in range(3)),
+        "  … 3 more (--json lists the first 6)",
+    ]
+    assert r.stdout == "Imported b.csv: 0 created, 0 updated, 6 unchanged.\n"
+    r = cli("enterprise", "import", str(again), "--json", user="A01")
+    assert r.stderr == ""
+    result = json.loads(r.stdout)
+    assert (result["status_conflicts_total"], len(result["status_conflicts"])) == (6, 6)
+    assert result["ignored_columns"] == ["colour (E)"]
+    assert result["unheaded_values"] == {"rows": 3, "first_row": 3}
+    zh = cli("enterprise", "import", str(again), user="A01", lang="zh").stderr.splitlines()
+    assert zh[2] == "Warning: 有 6 行的建会状态或状态日期与案件不同；未作更改（请用 case 命令）。前 3 行："
+    assert zh[-1] == "  ……另有 3 行（--json 列出前 6 行）"
+
+
 def test_reimport_with_another_status_is_reported_and_not_applied(cli, org, tmp_path):
     imp(cli, write(tmp_path / "a.csv", ["uscc,name,park", f"{U[0]},A,SJ", f"{U[1]},B,SJ"]))
     cli("assign", "C01", U[0], user="A01")
@@ -293,6 +320,8 @@ def test_reimport_with_another_status_is_reported_and_not_applied(cli, org, tmp_
         {"row": 2, "uscc": U[0], "case_id": case_id, "file_status": "founded", "case_status": "contacted",
          "file_status_since": "2026-06-01", "case_status_since": "2026-06-15"}]
     assert result["status_conflicts_total"] == 1 and (result["updated"], result["unchanged"]) == (0, 2)
+    assert r.stderr == ""  # --json: the warnings are in the JSON
+    r = cli("enterprise", "import", str(path), user="A01")
     assert r.stderr == (f"Warning: row 2 ({U[0]}): the file says founded since 2026-06-01 but case {case_id} is "
                         "contacted since 2026-06-15; not changed (use the case commands)\n")  # fmt: skip
     r = cli("enterprise", "import", str(write(tmp_path / "c.csv", ["uscc,status", f"{U[0]},筹备"])), user="A01")

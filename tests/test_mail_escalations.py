@@ -236,8 +236,11 @@ def test_outbox_cli_lists_and_sends(three_cases, make_ctx, cli, tmp_path):
     assert result.stdout == "Sent 1, 0 to retry later, 0 failed (transport: file).\n"
     assert len(cli.json("outbox", "list", "--status", "sent")) == 3
     assert "(none)" in cli("outbox", "list", "--status", "failed").stdout
+    assert cli("outbox", "list", "--status", "sent", "--limit", "2").stdout.splitlines()[-1] == (
+        "… 1 more; use --limit 0 for all")
+    assert [m["id"] for m in cli.json("outbox", "list", "--limit", "1")] == [listed[0]["id"]]
     # Too wide for 80 columns: what every row shares (status, kind, minute sent) is said once above the table.
-    lines = cli("outbox", "list").stdout.splitlines()
+    lines = cli("outbox", "list", env={"COLUMNS": "80"}).stdout.splitlines()
     assert lines[0].startswith("status: sent; kind: digest; sent_at: ")
     assert lines[1].split() == ["id", "to", "subject", "error"]
     bad = cli("outbox", "list", "--status", "lost", expect=2)

@@ -352,14 +352,15 @@ def test_duplicate_guard_names_the_first_row():
     assert guard.check(12, GOOD).message.endswith("row 2")
 
 
-def test_values_under_an_empty_header_are_ignored_with_a_warning(tmp_path, caplog):
-    path = write(tmp_path / "extra.csv", f"uscc,name,\n{GOOD},Acme,note\n{GOOD},Acme,note\n", "utf-8")
-    with caplog.at_level("WARNING", logger="workflow.registry_file"):
-        rows = list(read_rows(path))
+def test_values_under_an_empty_header_are_ignored_and_counted(tmp_path):
+    path = write(tmp_path / "extra.csv", f"uscc,name,\n{GOOD},Acme,note\n{GOOD},Acme,\n{GOOD},Acme,note\n", "utf-8")
+    reader = RegistryReader(path)
+    rows = list(reader.rows())
     assert rows[0] == (2, {"uscc": GOOD, "name": "Acme"})
-    assert [r.getMessage() for r in caplog.records] == [
-        "row 2: values in columns without a header are ignored"
-    ]
+    assert reader.unheaded == {"rows": 2, "first_row": 2}
+    reader = RegistryReader(write(tmp_path / "plain.csv", f"uscc,name\n{GOOD},Acme\n", "utf-8"))
+    list(reader.rows())
+    assert reader.unheaded is None
 
 
 def test_truncated_last_character_is_reported(tmp_path):

@@ -189,6 +189,24 @@ def test_monthly_trend(cli, history):
     assert [(r["group"], r["enterprises"]) for r in by["months"][0]["rows"]] == [("C01", 1), ("C02", 2)]
 
 
+def test_ledger_credits_only_foundings_that_still_hold(cli, org, history):
+    """A founding set back, or whose case was closed, is not one the cadre achieved as of a later day."""
+    def achieved(as_of):
+        rows = {r["cadre"]: r for r in cli.json("report", "cadres", "--as-of", as_of, "--from", "2026-01-01")["cadres"]}
+        return measures(rows["C01"], "founded_in_period", "achieved")
+
+    assert achieved("2026-04-15") == (1, 1)  # 甲 founded on 10 April
+    assert achieved("2026-04-25") == (0, 0)  # set back on 20 April: that founding did not hold
+    assert achieved("2026-05-06") == (1, 1)  # founded again: one case, counted once
+    add_case(org, U[14], "戊", cadre="C01", status_since="2026-03-02")
+    found_standalone(cli, U[14], "C01", members=5)
+    assert achieved("2026-05-06") == (2, 2)
+    cli("case", "close", U[14], "--reason", "deregistered", "--on", "2026-05-20", user="A01")
+    assert achieved("2026-05-19") == (2, 2)
+    assert achieved("2026-05-20") == (1, 1)  # its union went with the enterprise
+    assert achieved("2026-06-15") == (1, 1)
+
+
 @pytest.fixture
 def changing(cli, org):
     """Cases whose cadre, founding mode and members changed over time, all through the CLI (with events)."""
@@ -246,6 +264,33 @@ def test_as_of_reconstructs_cadre_mode_and_members(cli, changing):
     eligible = cli.json("report", "incentives", "--as-of", "2026-04-15")["eligible"]
     assert sorted((e["enterprise"], e["mode"], e["cadre"]) for e in eligible) == [
         ("丁", None, "C01"), ("乙", None, "C01"), ("甲", "standalone", "C01")]
+
+
+def test_a_setback_before_preparatory_gives_up_the_founding_mode(cli, org):
+    """Prepared as a joint-union member, set back to contacted, then founded standalone: the founding counts
+    as standalone, and between the setback and the new preparation the case has no mode."""
+    cli("joint-union", "add", "JU", "联合工会", "--kind", "grid", "--park", "SJ", user="A01")
+    add_case(org, U[24], "甲", cadre="C01", employees=100, status="contacted", status_since="2026-03-02")
+    cli("case", "prepare", U[24], "--mode", "joint", "--joint-union", "JU", "--on", "2026-03-10", user="C01")
+    shown = cli.json("case", "setback", U[24], "--reason", "企业改为单独建会", "--on", "2026-03-20", user="C01")
+    assert (shown["status"], shown["mode"]) == ("contacted", None)
+    assert cli.json("case", "show", U[24])["joint_union"] is None
+    assert [j["cases"] for j in cli.json("joint-union", "list")] == [0]
+    cli("case", "prepare", U[24], "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-04-01",
+        "--on", "2026-04-01", user="C01")
+    cli("case", "found", U[24], "--congress-on", "2026-04-09", "--approval-ref", "松总工〔2026〕1号", "--chair", "陈",
+        "--members", "30", "--on", "2026-04-10", user="C01")
+
+    def modes(day):
+        return [measures(r, "group", "enterprises", "covered")
+                for r in cli.json("report", "coverage", "--by", "mode", "--as-of", day)["rows"]]
+
+    assert modes("2026-03-15") == [("joint", 1, 0)]
+    assert modes("2026-03-25") == [(None, 1, 0)]  # given up on 20 March
+    assert modes("2026-04-15") == [("standalone", 1, 1)]
+    assert modes("2026-06-15") == [("standalone", 1, 1)]
+    cli("case", "setback", U[24], "--reason", "批复被撤回", "--on", "2026-06-15", user="C01")  # to preparatory
+    assert cli.json("case", "show", U[24])["mode"] == "standalone"  # still on its path
 
 
 def test_benchmark_baseline_reconstructs_members_too(changing, db_url):
@@ -317,6 +362,22 @@ def test_target_arithmetic(cli, org):
     all_line = next(line for line in out.splitlines() if "(all)" in line)  # as `target list` says
     assert all_line.split()[-2:] == ["0", "open"]  # due today, not reached: no pace, not missed yet
     assert [t["park"] for t in cli.json("report", "targets", "--park", "SJ", today=today)["targets"]] == ["SJ"]
+
+
+def test_targets_as_of_a_past_day_count_only_the_cases_that_existed_then(cli, org):
+    add_case(org, U[30], "甲", cadre="C01", status_since="2026-03-02")
+    add_case(org, U[31], "乙", cadre="C01", status="founded", status_since="2026-03-02")
+    add_case(org, U[32], "丙", cadre="C02", status_since="2026-05-04")  # imported in May
+    add_enterprise(org, U[33], "丁", cadre="C02", status_since="2026-05-04")  # no history: from its status day
+    cli("target", "set", "70%", "--by", "2026-12-31", "--park", "SJ", user="A01")
+
+    def target(day):
+        t = cli.json("report", "targets", "--as-of", day)["targets"][0]
+        return measures(t, "enterprises", "covered", "needed", "open_cases"), [
+            (s["cadre"], s["open_cases"], s["share"]) for s in t["cadres"]]
+
+    assert target("2026-04-01") == ((2, 1, 1, 1), [("C01", 1, 1)])
+    assert target("2026-06-15") == ((4, 1, 2, 3), [("C01", 1, 1), ("C02", 2, 1)])
 
 
 def test_target_outcome_and_no_target_in_the_past(cli, org):

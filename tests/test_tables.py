@@ -138,15 +138,27 @@ def registry(org, cli, db_url):
     return db_url
 
 
-@pytest.mark.parametrize("columns", ["80", None])
-def test_piped_reports_fit_columns_or_80(registry, cli, columns):
-    """Not a terminal: COLUMNS when it is set, else 80 (report tables used to run to 110 columns)."""
+def test_piped_reports_fit_columns_when_it_is_set(registry, cli):
+    """Not a terminal: COLUMNS when it is set (report tables used to run to 110 columns)."""
     for report in ("targets", "incentives", "cadres", "funnel", "coverage"):
         for lang in ("en", "zh"):
-            out = cli("report", report, lang=lang, env={"COLUMNS": columns}).stdout
+            out = cli("report", report, lang=lang, env={"COLUMNS": "80"}).stdout
             assert widest(out) <= 80, (report, lang, out)
     out = cli("report", "targets", env={"COLUMNS": "120"}).stdout
     assert "Working days left" in out  # room: whole headers
+
+
+def test_piped_without_columns_a_table_keeps_its_whole_width(registry, cli):
+    """Into a file or another program, with no COLUMNS: no width applies, so nothing is cut, no header is
+    broken and no table becomes a record per row."""
+    out = cli("report", "targets", env={"COLUMNS": None}).stdout
+    assert widest(out) > 80 and "Working days left" in out and "…" not in out, out
+    out = cli("enterprise", "list", env={"COLUMNS": None}).stdout
+    lines = out.splitlines()
+    assert lines[0].split() == ["uscc", "name", "park", "industry", "employees", "status", "cadre"], out
+    assert LONG_NAME[:12] in out and "…" not in out
+    records = cli("enterprise", "list", env={"COLUMNS": "30"}).stdout
+    assert "-[ 1 ]" in records and "-[ 1 ]" not in out
 
 
 def test_case_history_gives_its_room_to_the_note(registry, cli):

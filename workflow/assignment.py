@@ -26,20 +26,26 @@ log = logging.getLogger(__name__)
 HOLDER_ROLES = ("cadre", "social_worker", "supervisor")
 
 
-def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=None, only_unassigned=False) -> dict:
+def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=None, only_unassigned=False,
+           from_cadre=None) -> dict:
     """Make `cadre_code` responsible for the selected cases.
 
-    Selectors (combined with AND): a USCC list, a park, a grid, an industry; at least one is needed.
-    A selection by park/grid/industry leaves closed cases out; `only_unassigned` keeps cases that
-    already have a cadre. Admins assign anywhere; a supervisor only within their own park.
+    Selectors (combined with AND): a USCC list, a park, a grid, an industry, the cases of another cadre
+    (`from_cadre`: a hand-over, e.g. when that cadre leaves); at least one is needed. A selection by
+    park/grid/industry/cadre leaves closed cases out; `only_unassigned` keeps cases that already have a
+    cadre. Admins assign anywhere; a supervisor only within their own park.
     """
     usccs = list(dict.fromkeys(normalise_uscc(u) for u in usccs if u and u.strip()))
-    if not (usccs or park or grid or industry):
-        raise InvalidInput(_("say which cases to assign: give USCCs, --park, --grid or --industry"))
+    if not (usccs or park or grid or industry or from_cadre):
+        raise InvalidInput(_("say which cases to assign: give USCCs, --park, --grid, --industry or --from"))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         require_role(actor, N_("assign cases"), "supervisor")
+        previous = cadre_row(conn, from_cadre) if from_cadre else None
         target = _target(conn, cadre_code)
+        if previous is not None and previous.id == target.id:
+            raise InvalidInput(_("--from {code} names {code} itself: hand the cases to another cadre").format(
+                code=target.code))
         park_id = resolve_park(conn, park) if park else None
         if actor.role == "supervisor":
             park_id = _supervisor_scope(conn, actor, target, park, park_id)
@@ -54,6 +60,8 @@ def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=Non
         if industry:
             ent_where.append(ENT.c.industry == industry)
         case_where = [CASE.c.enterprise_id.in_(select(ENT.c.id).where(*ent_where))]
+        if previous is not None:
+            case_where.append(CASE.c.cadre_id == previous.id)
         if not usccs:
             case_where.append(CASE.c.status != "closed")  # named explicitly, a closed case may be assigned
         matching = and_(*case_where)
@@ -72,7 +80,7 @@ def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=Non
         ).one()
         if not matched:
             raise NotFound(_("no case matches {selection}: nothing was assigned (see `unionflow enterprise list`)").format(
-                selection=_selection(usccs, park, grid, industry)))
+                selection=_selection(usccs, park, grid, industry, from_cadre)))
         now, today = ctx.clock.now(), ctx.clock.today()
         old = CADRE.alias("old")
         # The note in the assigner's language; the previous cadre is filled in by SQL (a NUL marks the spot).
@@ -99,20 +107,22 @@ def assign(ctx, cadre_code: str, usccs=(), *, park=None, grid=None, industry=Non
             raise RuntimeError(f"assignment counted {changes} changes but moved {moved} cases")
     log.info("%s assigned %d of %d cases to %s", actor.code, moved, selected, target.code)
     return {"cadre": target.code, "assigned": moved, "unchanged": selected - moved, "cases": selected,
-            "matched": matched}
+            "matched": matched, "from": previous.code if previous is not None else None}
 
 
-def _selection(usccs, park, grid, industry) -> str:
+def _selection(usccs, park, grid, industry, from_cadre=None) -> str:
     """The selectors as the user gave them, e.g. `--park SJ --industry 不存在`."""
     given = [" ".join(usccs)] if usccs else []
-    given += [f"{option} {v}" for option, v in (("--park", park), ("--grid", grid), ("--industry", industry)) if v]
+    given += [f"{option} {v}" for option, v in (("--park", park), ("--grid", grid), ("--industry", industry),
+                                                ("--from", from_cadre)) if v]
     return " ".join(given)
 
 
 def _target(conn, code: str):
     target = cadre_row(conn, code)
     if not target.active:
-        raise InvalidInput(_("{code} is deactivated: assign the cases to an active cadre").format(code=code))
+        raise InvalidInput(_("{code} is deactivated: assign the cases to an active cadre (see `unionflow cadre list`), "
+                             "or activate {code} again with `unionflow cadre activate {code}`").format(code=target.code))
     if target.role not in HOLDER_ROLES:
         raise InvalidInput(
             _("{code} has the role {role}: cases go to a cadre, social worker or supervisor ({roles})").format(

@@ -11,9 +11,10 @@ more grouped query over the events that record them); park, industry, grid and e
 - Cadre: an `assignment` event records `from` and `to` (cadre codes). On the day the case was held by
   the `to` of its latest assignment on or before the day; before its first assignment, by that
   assignment's `from` (usually nobody). A case never assigned through `assign` keeps its current cadre.
-- Founding mode: chosen only at `prepare`, whose event records `mode`. On the day: the mode of the
-  latest `prepare` on or before the day; before its first `prepare`, none (null). A case whose history
-  has no `prepare` with a mode keeps its current mode (e.g. data loaded without events).
+- Founding mode: chosen only at `prepare`, whose event records `mode`, and given up by a setback to
+  before preparatory (contacted, prospect). On the day: the mode of the latest `prepare` on or before the
+  day, none (null) if such a setback came after it; before its first `prepare`, none. A case whose history
+  has neither keeps its current mode (e.g. data loaded without events).
 - Members: a `found` event records `members` when the count is given. On the day: the count of the
   latest such `found` on or before the day. Before a case's first recorded count the history cannot
   tell (the founding overwrote the enterprise's count): while the case had no union on the day its
@@ -39,7 +40,7 @@ from templates.i18n import _
 from workflow.db import reading
 from workflow.errors import InvalidInput
 from workflow.tables import CADRE, CASE, ENT, ESC, EVENT, OV
-from workflow.vocabulary import COVERED_STATUSES, LEVELS
+from workflow.vocabulary import COVERED_STATUSES, LEVELS, UNPREPARED_STATUSES
 from workflow.workdays import WorkdayCalendar
 
 STATE_EVENT_KINDS = ("transition", "import")
@@ -171,13 +172,15 @@ def facts_at(as_of: date, dialect: str = "sqlite", names: tuple[str, ...] = FACT
     kind, event, data = EVENT.c.kind, EVENT.c.event, EVENT.c.data
     to_code, from_code = data["to"].as_string(), data["from"].as_string()
     mode, members = data["mode"].as_string(), data["members"].as_string()
+    gives_up = and_(event == "setback", EVENT.c.to_status.in_(UNPREPARED_STATUSES))  # the mode is none from then on
     recording = {  # the events that may record each fact
         "cadre": kind == "assignment",
         "members": and_(kind == "transition", event == "found"),
-        "mode": and_(kind == "transition", event == "prepare"),
+        "mode": and_(kind == "transition", or_(event == "prepare", gives_up)),
     }
-    # The JSON is read only for those events (inside the CASE): reading it for every event costs most.
-    value = case((kind == "assignment", to_code), (event == "found", members), else_=mode)
+    # The JSON is read only for those events (inside the CASE): reading it for every event costs most. A mode
+    # given up is '' here (NULL would drop the event), and none in the result.
+    value = case((kind == "assignment", to_code), (event == "found", members), (gives_up, literal("")), else_=mode)
     inner = (
         select(
             EVENT.c.case_id,
@@ -206,7 +209,7 @@ def facts_at(as_of: date, dialect: str = "sqlite", names: tuple[str, ...] = FACT
     columns = {
         "cadre": [of("cadre", literal(1)).label("has_cadre"),
                   of("cadre", case((recent, p.c.value), else_=p.c.before)).label("cadre_code")],
-        "mode": [of("mode", literal(1)).label("has_mode"), of("mode", p.c.value, recent).label("mode")],
+        "mode": [of("mode", literal(1)).label("has_mode"), of("mode", func.nullif(p.c.value, ""), recent).label("mode")],
         "members": [of("members", literal(1)).label("has_members"),
                     of("members", cast(p.c.value, Integer), recent).label("members_on_day"),
                     of("members", cast(p.c.value, Integer), ~recent).label("members_first")],

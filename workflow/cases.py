@@ -17,14 +17,14 @@ from states.guards import CLOSE_REASONS, MISSING, missing_facts
 from states.machine import MACHINE, allowed_events, guards_for, recommended_mode
 from templates.i18n import N_, _, ngettext
 from templates.labels import value as coded
-from workflow.db import reading, transaction
+from workflow.db import Rows, first_rows, reading, transaction
 from workflow.errors import Conflict, InvalidInput, NoActingUser, NotFound, TransitionRefused
 from workflow.flags import signup_flagged, signup_threshold
 from workflow.people import park_and_parents
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
 from workflow.uscc import normalise_uscc
-from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES
+from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES, UNPREPARED_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,8 @@ def show(ctx, ref: str) -> dict:
         return case_detail(load_case(conn, ref), signup_threshold(ctx.config))
 
 
-def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=None) -> list[dict]:
+def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=None) -> Rows:
+    """The cases in id order, at most `limit` (all if None), with the total."""
     if status and status not in STATUSES:
         raise InvalidInput(_("unknown status {status!r}: use one of {statuses}").format(
             status=status, statuses=", ".join(STATUSES)))
@@ -122,10 +123,8 @@ def list_cases(ctx, *, mine=False, status=None, cadre=None, park=None, limit=Non
         q = q.where(*list_filters(conn, ctx, CASE.c.cadre_id, ENT.c.park_id, mine=mine, cadre=cadre, park=park))
         if status:
             q = q.where(CASE.c.status == status)
-        q = q.order_by(CASE.c.id)
-        if limit:
-            q = q.limit(limit)
-        return [case_dict(r) for r in conn.execute(q)]
+        rows = first_rows(conn, q.order_by(CASE.c.id), limit)
+        return Rows([case_dict(r) for r in rows], rows.total)
 
 
 def list_filters(conn, ctx, cadre_col, park_col, *, mine=False, cadre=None, park=None) -> list:
@@ -220,6 +219,9 @@ CLEARED_BY_PREPARE = {
     "standalone": ("joint_union_id", *FOUNDING_COLUMNS),
     "joint": ("group_leader", "applied_on", *FOUNDING_COLUMNS),
 }
+# A setback to before preparatory gives up the founding path: its mode and joint union (the timeline keeps them),
+# so that a later founding counts in the mode chosen then.
+CLEARED_BY_SETBACK = ("mode", "joint_union_id")
 # The day facts: each happened between the day the case entered its current status and the day of the step.
 FACT_DAYS = {"applied_on": "--applied-on", "congress_on": "--congress-on"}
 
@@ -327,6 +329,8 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
     values = {col: facts[key] for key, col in FACT_COLUMNS.get(event, {}).items() if key in facts}
     if event == "prepare":  # a new preparation: what belonged to the other path, or to an earlier founding, goes
         values = {**dict.fromkeys(CLEARED_BY_PREPARE.get(facts.get("mode"), ()), None), **values}
+    elif event == "setback" and model.status in UNPREPARED_STATUSES:  # the founding path was given up: a new one is chosen
+        values = dict.fromkeys(CLEARED_BY_SETBACK, None)
     if event == "found":
         values["founded_on"] = on
         if "members" in facts:

@@ -128,6 +128,29 @@ def check_ready(engine: Engine) -> None:
             revision=rev, head=SCHEMA_HEAD))
 
 
+class Rows(list):
+    """The rows of a list, at most the limit asked for, and `total`: how many the list has in all."""
+
+    def __init__(self, rows, total: int):
+        super().__init__(rows)
+        self.total = total
+
+
+def first_rows(conn, query, limit: int | None) -> Rows:
+    """The first `limit` rows of `query` (all if None), with LIMIT in SQL; the total is counted only when
+    there are more rows than that."""
+    if not limit:
+        rows = conn.execute(query).all()
+        return Rows(rows, len(rows))
+    rows = conn.execute(query.limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return Rows(rows, len(rows))
+    from sqlalchemy import func, select
+
+    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+    return Rows(rows[:limit], total)
+
+
 @contextmanager
 def transaction(engine: Engine):
     """One write transaction: everything inside commits together or not at all."""

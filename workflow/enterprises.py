@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from templates.i18n import _
-from workflow.db import reading
+from workflow.db import Rows, first_rows, reading
 from workflow.errors import InvalidInput, NotFound
 from workflow.tables import CADRE, CASE, ENT, EVENT, PARK
 from workflow.uscc import normalise_uscc
@@ -31,7 +31,7 @@ def _plain(d: dict) -> dict:
     return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in d.items()}
 
 
-def list_enterprises(ctx, *, park: str | None = None, status: str | None = None, limit: int | None = None) -> list[dict]:
+def list_enterprises(ctx, *, park: str | None = None, status: str | None = None, limit: int | None = None) -> Rows:
     if status and status not in STATUSES:
         raise InvalidInput(_("unknown status {status!r}: use one of {statuses}").format(
             status=status, statuses=", ".join(STATUSES)))
@@ -43,10 +43,8 @@ def list_enterprises(ctx, *, park: str | None = None, status: str | None = None,
             q = q.where(PARK.c.code == park)
         if status:
             q = q.where(CASE.c.status == status)
-        q = q.order_by(ENT.c.id)
-        if limit:
-            q = q.limit(limit)
-        return [_plain(dict(r._mapping)) for r in conn.execute(q)]
+        rows = first_rows(conn, q.order_by(ENT.c.id), limit)
+        return Rows([_plain(dict(r._mapping)) for r in rows], rows.total)
 
 
 def show_enterprise(ctx, uscc: str) -> dict:

@@ -52,8 +52,9 @@ def _applicable_target(targets: list[dict], parks: tuple, as_of: date) -> dict |
 
 
 def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, park: str | None = None) -> dict:
-    """The contract-responsibility ledger: per cadre, portfolio, cases by status, founded in the period,
-    stalled, escalations, and their share of the target gap against what they achieved."""
+    """The contract-responsibility ledger: per cadre, portfolio, cases by status, founded in the period (and
+    still founded or active on the day), stalled, escalations, and their share of the target gap against what
+    they achieved."""
     at = cases_for(ctx, as_of).with_facts("cadre")
     start = _period(at, from_)
     rows: dict[int | None, dict] = {}
@@ -76,12 +77,13 @@ def cadres_report(ctx, as_of: date | None = None, from_: date | None = None, par
             d["stalled"] += int(r.stalled)
             if r.status != "closed":
                 d["portfolio"] += r.n
-        # Credited to the cadre who held the case on the as-of day, like its place in the portfolio.
+        # Credited to the cadre who held the case on the as-of day, like its place in the portfolio; and only
+        # while the founding holds on that day (a case set back or closed since counts no more, as in coverage).
         founded = (
             select(at.cadre_id, func.count(distinct(EVENT.c.case_id)))
             .select_from(at.source.join(EVENT, EVENT.c.case_id == CASE.c.id))
             .where(EVENT.c.kind == "transition", EVENT.c.to_status == "founded",
-                   EVENT.c.occurred_on.between(start, at.as_of), *_in_park(park_ids))
+                   EVENT.c.occurred_on.between(start, at.as_of), at.status.in_(COVERED_STATUSES), *_in_park(park_ids))
             .group_by(at.cadre_id)
         )
         for cid, n in conn.execute(founded):

@@ -458,12 +458,17 @@ def retry_outbox(ctx, ids=(), all_failed: bool = False) -> dict:
     return {"requeued": len(done), "ids": done}
 
 
-def list_outbox(ctx, status: str | None = None, limit: int | None = None) -> list[dict]:
-    from notifications.outbox import OUTBOX_STATUSES, list_messages
-    from workflow.db import reading
+def list_outbox(ctx, status: str | None = None, limit: int | None = None):
+    """Outbox rows, newest first, at most `limit` (all if None), with the total (a `Rows`)."""
+    from notifications.outbox import OUTBOX_STATUSES, counts, list_messages
+    from workflow.db import Rows, reading
     from workflow.errors import InvalidInput
 
     if status and status not in OUTBOX_STATUSES:
         raise InvalidInput(_("--status must be one of {statuses}").format(statuses=", ".join(OUTBOX_STATUSES)))
     with reading(ctx.ready_engine) as conn:
-        return list_messages(conn, status, limit)
+        rows = list_messages(conn, status, limit + 1 if limit else None)
+        if limit and len(rows) > limit:
+            by_status = counts(conn)
+            return Rows(rows[:limit], by_status[status] if status else sum(by_status.values()))
+        return Rows(rows, len(rows))

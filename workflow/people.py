@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from templates.i18n import N_, _
 from templates.labels import value as coded
-from workflow.db import reading, transaction, upgrade
+from workflow.db import Rows, first_rows, reading, transaction, upgrade
 from workflow.errors import AlreadyExists, InvalidInput, NotFound
 from workflow.permissions import require_actor, require_role
 from workflow.tables import CADRE as C
@@ -176,12 +176,32 @@ def _check_supervisor(conn, sup, code: str, park: str | None, pid: int | None) -
               "(give a supervisor of {park})").format(supervisor=sup.code, sup_park=sup_park, park=park))
 
 
-def list_cadres(ctx) -> list[dict]:
+def set_active(ctx, code: str, active: bool) -> dict:
+    """Deactivate a cadre who leaves (they no longer act, receive cases or get mail) or activate one again
+    (admins). Their cases stay theirs until handed over (`assign NEW --from CODE`): `open_cases` says how many."""
+    from workflow.tables import CASE
+
+    with transaction(ctx.ready_engine) as conn:
+        actor = require_actor(conn, ctx.actor_code)
+        require_role(actor, N_("activate or deactivate a cadre"), "admin")
+        row = cadre_row(conn, code)
+        if not active and row.id == actor.id:
+            raise InvalidInput(_("{code} cannot deactivate themselves: another admin does it").format(code=actor.code))
+        changed = row.active != active
+        if changed:
+            conn.execute(update(C).where(C.c.id == row.id).values(active=active))
+        open_cases = conn.execute(select(func.count()).select_from(CASE).where(
+            CASE.c.cadre_id == row.id, CASE.c.status != "closed")).scalar()
+    return {"code": row.code, "active": active, "changed": changed, "open_cases": open_cases}
+
+
+def list_cadres(ctx, limit: int | None = None) -> Rows:
+    """The cadres by code, at most `limit` (all if None), with the total."""
     sup = C.alias("sup")
     with reading(ctx.ready_engine) as conn:
-        rows = conn.execute(
+        rows = first_rows(conn, (
             select(C.c.code, C.c.name, C.c.email, C.c.role, P.c.code.label("park"), sup.c.code.label("supervisor"),
                    C.c.active)
             .outerjoin(P, P.c.id == C.c.park_id).outerjoin(sup, sup.c.id == C.c.supervisor_id).order_by(C.c.code)
-        )
-        return [dict(r._mapping) for r in rows]
+        ), limit)
+        return Rows([dict(r._mapping) for r in rows], rows.total)

@@ -18,7 +18,8 @@ Re-import rules (documented in `enterprise import --help`):
 - The status columns apply only to new enterprises. For an existing one, a status (or a status day)
   that differs from its case's is not applied (history is never rewritten): it is reported in
   `status_conflicts`, and the cadre moves the case with the case commands.
-- Columns the file has but the registry does not know are ignored, and listed (`ignored_columns`).
+- Columns the file has but the registry does not know are ignored, and listed (`ignored_columns`); so are
+  values in columns without a header (`unheaded_values`: how many rows, the first).
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def import_registry(ctx, path, *, park: str | None = None, dry_run: bool = False
     log.info("import of %s by %s: %s", path.name, ctx.actor_code,
              {k: result[k] for k in ("created", "updated", "moved")})
     return {"file": path.name, "dry_run": dry_run, "rows": rows, **result, "ignored_columns": reader.ignored,
-            "errors": []}
+            "unheaded_values": reader.unheaded, "errors": []}
 
 
 # ---------------------------------------------------------------- phase 1: validate and stage

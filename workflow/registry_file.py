@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -24,8 +23,6 @@ from workflow.registry_cells import (
     xlsx_records,
 )
 from workflow.uscc import normalise_uscc, uscc_problem
-
-log = logging.getLogger(__name__)
 
 Raw = str | None | date | int | float
 
@@ -128,12 +125,15 @@ def _clean(value: object) -> Raw:
 
 class RegistryReader:
     """A registry file read row by row (`rows()`); after the header row, `written` maps each canonical column to
-    its header as the file writes it, and `ignored` lists the columns it does not know (`header (letter)`)."""
+    its header as the file writes it, and `ignored` lists the columns it does not know (`header (letter)`);
+    after the rows, `unheaded` counts the rows with values in columns without a header (ignored) and names
+    the first ({"rows": n, "first_row": r}, or None)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.written: dict[str, str] = {}
         self.ignored: list[str] = []
+        self.unheaded: dict | None = None
 
     def rows(self) -> Iterator[tuple[int, dict[str, Raw]]]:
         """Yield (spreadsheet row number, {canonical column: raw value}); the header is row 1.
@@ -166,7 +166,7 @@ class RegistryReader:
 
     def _rows(self, records: Iterable[tuple[int, list]]) -> Iterator[tuple[int, dict[str, Raw]]]:
         """Header handling and blank-row skipping shared by both formats."""
-        header_seen = warned = False
+        header_seen = False
         mapping: dict[int, str] = {}
         headed: set[int] = set()
         for rownum, cells in records:
@@ -180,9 +180,10 @@ class RegistryReader:
             values = [_clean(c) for c in cells]
             if all(v is None for v in values):
                 continue
-            if not warned and any(v is not None for i, v in enumerate(values) if i not in headed):
-                log.warning("row %d: values in columns without a header are ignored", rownum)
-                warned = True
+            if any(v is not None for i, v in enumerate(values) if i not in headed):
+                if self.unheaded is None:
+                    self.unheaded = {"rows": 0, "first_row": rownum}
+                self.unheaded["rows"] += 1
             yield rownum, {col: values[i] if i < len(values) else None for i, col in mapping.items()}
         if not header_seen:
             raise ImportFailed(_("the file is empty: row 1 must hold the column headers"))

@@ -55,7 +55,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from templates.i18n import N_, _
 from workflow.calendar_store import fallback_warnings, park_ids_with_days, prepare_calendar
 from workflow.cases import list_filters
-from workflow.db import is_sqlite, reading
+from workflow.db import Rows, first_rows, is_sqlite, reading
 from workflow.errors import InvalidInput
 from workflow.meetings import pending_by_park
 from workflow.permissions import require_actor, require_role
@@ -376,7 +376,7 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
 
 
 def stalled_cases(ctx, as_of: date | None = None, mine: bool = False, status: str | None = None,
-                  cadre: str | None = None, park: str | None = None, limit: int | None = None) -> list[dict]:
+                  cadre: str | None = None, park: str | None = None, limit: int | None = None) -> Rows:
     """Cases at or past the remind threshold as of `as_of`, most overdue first (working days − allowance).
 
     Each row: the case's JSON keys plus working_days, allowed and level (the highest level reached).
@@ -390,7 +390,7 @@ def stalled_cases(ctx, as_of: date | None = None, mine: bool = False, status: st
         statuses = (status,) if status else CLOCK_STATUSES
         statuses = tuple(s for s in statuses if s in CLOCK_STATUSES)
         if not statuses:
-            return []
+            return Rows([], 0)
         k = clock_subquery(ctx.config, as_of, _asof_no(conn, as_of), park_ids_with_days(conn), statuses=statuses)
         level = level_reached(k, ctx.config)
         q = (
@@ -402,9 +402,8 @@ def stalled_cases(ctx, as_of: date | None = None, mine: bool = False, status: st
             .order_by((k.c.working_days - k.c.allowed).desc(), k.c.case_id)
         )
         q = q.where(*list_filters(conn, ctx, k.c.cadre_id, k.c.park_id, mine=mine, cadre=cadre, park=park))
-        if limit:
-            q = q.limit(limit)
-        rows = [dict(r._mapping) for r in conn.execute(q)]
+        found = first_rows(conn, q, limit)
+        rows = Rows([dict(r._mapping) for r in found], found.total)
         for w in _warnings(conn, cal, as_of):
             log.warning(w)
     for r in rows:

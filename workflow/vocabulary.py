@@ -3,6 +3,7 @@
 STATUSES = ("prospect", "contacted", "preparatory", "founded", "active", "closed")
 OPEN_STATUSES = ("prospect", "contacted", "preparatory", "founded", "active")
 COVERED_STATUSES = ("founded", "active")
+UNPREPARED_STATUSES = ("prospect", "contacted")  # before a founding mode is chosen; a setback to them gives it up
 MODES = ("standalone", "joint")
 ROLES = ("cadre", "social_worker", "supervisor", "secretary", "admin")
 PARK_LEVELS = ("national", "municipal", "district")
