@@ -561,6 +561,30 @@ def db_upgrade(state):
     click.echo(_t("Schema at revision {revision}.").format(revision=head_revision()))
 
 
+@db_group.command("current")
+@json_option
+@pass_state
+def db_current(state, as_json):
+    """The database's schema revision, and whether it is current for this unionflow.
+
+    \b
+    Example: unionflow db current --json
+    """
+    from workflow.db import schema_report
+
+    report = schema_report(state.ctx.engine)
+    if as_json:
+        echo_json(report)
+        return
+    said = {"current": _t("Schema at revision {revision}: current."),
+            "behind": _t("Schema at revision {revision}, behind this unionflow's {head}: run `unionflow db upgrade`."),
+            "ahead": _t("Schema at revision {revision}, made by a newer unionflow (this one knows up to {head}): "
+                        "upgrade unionflow."),
+            "none": _t("No unionflow schema in {database}: run `unionflow init --admin CODE --name NAME --email "
+                       "EMAIL`.")}[report["state"]]
+    click.echo(said.format(**report))
+
+
 # --------------------------------------------------------------------------------------------- parks and cadres
 @group(main, "park")
 def park_group():
