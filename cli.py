@@ -2156,7 +2156,7 @@ def localize(command: click.Command, lang: str) -> None:
     from templates.i18n import translate
 
     def tr(text):  # msgids are the help as click shows it: docstrings cleaned
-        return translate(cleandoc(text), lang) if text and lang != "en" else text
+        return join_wide_lines(translate(cleandoc(text), lang)) if text and lang != "en" else text
 
     for obj in [command, *getattr(command, "params", [])]:
         for attr in ("help", "short_help"):
@@ -2168,6 +2168,16 @@ def localize(command: click.Command, lang: str) -> None:
     for sub in getattr(command, "commands", {}).values():
         localize(sub, lang)
     _route_click_messages()
+
+
+def join_wide_lines(text: str) -> str:
+    """Help paragraphs with the line breaks between two Chinese characters taken out: click rewraps a paragraph
+    and joins its lines with a space, a stray one between Chinese characters (`\\b` paragraphs keep theirs)."""
+    import re
+
+    wide = "[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]"
+    return "\n\n".join(p if p.startswith("\b") else re.sub(f"(?<={wide})\n(?={wide})", "", p)
+                       for p in text.split("\n\n"))
 
 
 def _route_click_messages() -> None:
