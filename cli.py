@@ -561,6 +561,30 @@ def db_upgrade(state):
     click.echo(_t("Schema at revision {revision}.").format(revision=head_revision()))
 
 
+@db_group.command("current")
+@json_option
+@pass_state
+def db_current(state, as_json):
+    """The database's schema revision, and whether it is current for this unionflow.
+
+    \b
+    Example: unionflow db current --json
+    """
+    from workflow.db import schema_report
+
+    report = schema_report(state.ctx.engine)
+    if as_json:
+        echo_json(report)
+        return
+    said = {"current": _t("Schema at revision {revision}: current."),
+            "behind": _t("Schema at revision {revision}, behind this unionflow's {head}: run `unionflow db upgrade`."),
+            "ahead": _t("Schema at revision {revision}, made by a newer unionflow (this one knows up to {head}): "
+                        "upgrade unionflow."),
+            "none": _t("No unionflow schema in {database}: run `unionflow init --admin CODE --name NAME --email "
+                       "EMAIL`.")}[report["state"]]
+    click.echo(said.format(**report))
+
+
 # --------------------------------------------------------------------------------------------- parks and cadres
 @group(main, "park")
 def park_group():
@@ -2135,7 +2159,7 @@ def localize(command: click.Command, lang: str) -> None:
     from templates.i18n import translate
 
     def tr(text):  # msgids are the help as click shows it: docstrings cleaned
-        return translate(cleandoc(text), lang) if text and lang != "en" else text
+        return join_wide_lines(translate(cleandoc(text), lang)) if text and lang != "en" else text
 
     for obj in [command, *getattr(command, "params", [])]:
         for attr in ("help", "short_help"):
@@ -2147,6 +2171,16 @@ def localize(command: click.Command, lang: str) -> None:
     for sub in getattr(command, "commands", {}).values():
         localize(sub, lang)
     _route_click_messages()
+
+
+def join_wide_lines(text: str) -> str:
+    """Help paragraphs with the line breaks between two Chinese characters taken out: click rewraps a paragraph
+    and joins its lines with a space, a stray one between Chinese characters (`\\b` paragraphs keep theirs)."""
+    import re
+
+    wide = "[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]"
+    return "\n\n".join(p if p.startswith("\b") else re.sub(f"(?<={wide})\n(?={wide})", "", p)
+                       for p in text.split("\n\n"))
 
 
 def _route_click_messages() -> None:

@@ -126,6 +126,23 @@ def test_unknown_case_names_the_ref(cli, org):
     assert "no case '91350100M000100Y43'" in r.stderr
 
 
+def test_a_uscc_with_a_wrong_check_character_says_what_it_should_be(cli, case1):
+    from workflow.uscc import ALPHABET
+
+    wrong = U1[:17] + next(ch for ch in ALPHABET if ch != U1[17])
+    why = f"not a valid USCC: check character (position 18) should be '{U1[17]}' not '{wrong[17]}'"
+    assert cli("case", "show", wrong, expect=1).stderr == f"Error: no case '{wrong}': {why}\n"
+    assert cli("case", "contact", wrong.lower(), "--note", "x", user="C01", expect=1).stderr == (
+        f"Error: no case '{wrong.lower()}': {why}\n")
+    assert cli("enterprise", "show", wrong, expect=1).stderr == f"Error: no enterprise with USCC {wrong}: {why}\n"
+    assert cli("enterprise", "signups", wrong, "3", user="A01", expect=1).stderr == (
+        f"Error: no enterprise with USCC {wrong}: {why}\n")
+    assert cli("assign", "C02", U1, wrong, user="A01", expect=1).stderr == (
+        f"Error: no enterprise with USCC {wrong}: nothing was assigned ({wrong}: {why})\n")
+    zh = cli("case", "show", wrong, lang="zh", expect=1).stderr
+    assert zh.startswith(f"Error: 没有案件 '{wrong}'：") and f"应为 '{U1[17]}'" in zh, zh
+
+
 def test_list_mine_and_filters(cli, org):
     add_enterprise(org, U1, "甲", cadre="C01")
     add_enterprise(org, U2, "乙", cadre="C02")

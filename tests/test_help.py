@@ -53,3 +53,12 @@ def test_examples_in_both_languages(args, example):
 def test_chinese_help_has_no_stray_space_where_a_line_was_joined():
     assert "督办次数，以及" in help_in("zh", "report", "cadres")
     assert "（已建会或规范运行），哪些企业" in help_in("zh", "report", "incentives")
+    assign = help_in("zh", "assign")
+    assert "不含已注销的案件。每次易手" in assign and "何时。管理员" in assign, assign
+
+
+def test_translated_paragraphs_join_their_chinese_lines_without_a_space():
+    from cli import join_wide_lines
+
+    text = "第一行。\n第二行 CADRE\n接着。\n\n\b\n示例：\n  unionflow assign"
+    assert join_wide_lines(text) == "第一行。第二行 CADRE\n接着。\n\n\b\n示例：\n  unionflow assign"

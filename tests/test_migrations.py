@@ -6,7 +6,14 @@ from sqlmodel import SQLModel
 
 import notifications.models  # noqa: F401
 import workflow.models  # noqa: F401
-from workflow.db import SCHEMA_HEAD, current_revision, head_revision, make_engine
+from workflow.db import (
+    SCHEMA_HEAD,
+    SCHEMA_REVISIONS,
+    alembic_config,
+    current_revision,
+    head_revision,
+    make_engine,
+)
 
 
 def test_models_and_migrations_agree(db_url):
@@ -21,7 +28,11 @@ def test_models_and_migrations_agree(db_url):
 
 
 def test_the_written_down_head_is_the_migrations_head_and_a_database_at_it_is_current(db_url):
+    from alembic.script import ScriptDirectory
+
     assert SCHEMA_HEAD == head_revision()
+    revisions = [r.revision for r in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()]
+    assert SCHEMA_REVISIONS == tuple(reversed(revisions))
     engine = make_engine(db_url)
     try:
         assert current_revision(engine) == SCHEMA_HEAD
@@ -42,6 +53,48 @@ def test_a_database_behind_the_head_is_refused_with_what_to_run(tmp_path):
     engine.dispose()
     result = cli("case", "list", expect=1)
     assert result.stderr == f"Error: the database schema is at 0000, not {SCHEMA_HEAD}: run `unionflow db upgrade`\n"
+
+
+def set_revision(url: str, revision: str) -> None:
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    engine.dispose()
+
+
+def test_a_database_made_by_a_newer_unionflow_is_said_in_one_line_by_every_command(db_url, cli):
+    cli("init", "--admin", "adm", "--name", "Admin", "--email", "adm@example.org")
+    set_revision(db_url, "9999")
+    shown = db_url  # as the URL is given (no password to hide here)
+    said = (f"Error: the database {shown} has schema revision 9999, made by a newer unionflow (this one knows up to "
+            f"{SCHEMA_HEAD}): upgrade unionflow to use it\n")
+    for args in (["case", "list"], ["db", "upgrade"], ["report", "coverage"], ["outbox", "send"],
+                 ["init", "--admin", "adm", "--name", "Admin", "--email", "adm@example.org"]):
+        result = cli(*args, user="adm", expect=1)
+        assert result.stderr == said, args
+    assert cli.json("db", "current") == {"database": shown, "revision": "9999", "head": SCHEMA_HEAD, "state": "ahead",
+                                         "current": False}
+    assert cli("db", "current").stdout == (f"Schema at revision 9999, made by a newer unionflow (this one knows up "
+                                           f"to {SCHEMA_HEAD}): upgrade unionflow.\n")
+
+
+def test_db_current_says_whether_the_schema_is_current(tmp_path):
+    from tests.conftest import Cli
+
+    url = f"sqlite:///{tmp_path}/uf.db"
+    cli = Cli(url)
+    assert cli("db", "current").stdout == (f"No unionflow schema in {url}: run `unionflow init --admin CODE --name "
+                                           "NAME --email EMAIL`.\n")
+    assert not (tmp_path / "uf.db").exists()
+    cli("db", "upgrade")
+    assert cli("db", "current").stdout == f"Schema at revision {SCHEMA_HEAD}: current.\n"
+    assert cli.json("db", "current")["current"] is True
+    set_revision(url, "0000")
+    assert cli.json("db", "current") == {"database": url, "revision": "0000", "head": SCHEMA_HEAD, "state": "behind",
+                                         "current": False}
+    assert "run `unionflow db upgrade`" in cli("db", "current").stdout
 
 
 def test_db_upgrade_on_a_new_database_then_again(tmp_path):

@@ -599,7 +599,7 @@ def test_signup_refusals(cli, org):
                                                               expect=1).stderr
     assert "0 is not in the range 1<=x<=10000000" in cli("enterprise", "signups", USCCS[0], "0", user="C01", expect=2).stderr
     r = cli("enterprise", "signups", USCCS[5], "2", user="C01", expect=1)
-    assert r.stderr.strip() == f"Error: no enterprise with USCC '{USCCS[5]}': see `unionflow enterprise list`"
+    assert r.stderr.strip() == f"Error: no enterprise with USCC {USCCS[5]}: see `unionflow enterprise list`"
     r = cli("enterprise", "signups", USCCS[0], "2", "--on", "2026-07-01", user="C01", expect=1)
     assert "--on 2026-07-01 is in the future" in r.stderr
     assert cli("enterprise", "signups", USCCS[0], "2", expect=1).stderr.startswith("Error: this command changes data")

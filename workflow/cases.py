@@ -23,7 +23,7 @@ from workflow.flags import signup_flagged, signup_threshold
 from workflow.people import park_and_parents
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
-from workflow.uscc import normalise_uscc
+from workflow.uscc import normalise_uscc, not_a_uscc
 from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES, UNPREPARED_STATUSES
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,9 @@ def ref_clause(ref: str):
 def load_case(conn, ref: str):
     row = conn.execute(case_query().where(ref_clause(ref))).first()
     if row is None:
+        text = str(ref).strip()
+        if not (text.isdigit() and len(text) != 18) and (why := not_a_uscc(text)):
+            raise NotFound(_("no case {ref!r}: {why}").format(ref=ref, why=why))
         raise NotFound(_("no case {ref!r}: give a case id or an enterprise's USCC (see `unionflow case list`)").format(
             ref=ref))
     return row

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from templates.i18n import _
-from workflow.errors import DatabaseNotReady, InvalidInput
+from workflow.errors import DatabaseNotReady, InvalidInput, SchemaTooNew
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -83,12 +83,48 @@ def upgrade(url: str, revision: str = "head") -> None:
 
     if (path := sqlite_path(url)) is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    if path is None or path.exists():  # a database made by a newer unionflow: alembic cannot go back from it
+        engine = make_engine(url)
+        try:
+            refuse_newer(engine, current_revision(engine))
+        finally:
+            engine.dispose()
     command.upgrade(alembic_config(url), revision)
 
 
-# The head revision of workflow/migrations, written down so that a command checks the schema without
-# importing alembic (a tenth of its start-up); tests/test_migrations.py checks it is the migrations' head.
-SCHEMA_HEAD = "0001"
+# The revisions of workflow/migrations, oldest first, written down so that a command checks the schema
+# without importing alembic (a tenth of its start-up); tests/test_migrations.py checks them against the
+# migrations. The last is the head.
+SCHEMA_REVISIONS = ("0001",)
+SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
+
+
+def schema_state(revision: str | None) -> str:
+    """`none` (no schema), `current`, `behind` (older: `db upgrade` brings it to the head) or `ahead` (made by
+    a newer unionflow: a revision this one does not know, numbered after its head; revisions are numbered
+    0001, 0002, …)."""
+    if revision is None:
+        return "none"
+    if revision == SCHEMA_HEAD:
+        return "current"
+    return "behind" if revision in SCHEMA_REVISIONS or revision < SCHEMA_HEAD else "ahead"
+
+
+def refuse_newer(engine: Engine, revision: str | None) -> None:
+    if schema_state(revision) == "ahead":
+        raise SchemaTooNew(
+            _("the database {url} has schema revision {revision}, made by a newer unionflow (this one knows up to "
+              "{head}): upgrade unionflow to use it").format(
+                url=engine.url.render_as_string(hide_password=True), revision=revision, head=SCHEMA_HEAD))
+
+
+def schema_report(engine: Engine) -> dict:
+    """`db current`: the database, its schema revision, the head and how they compare."""
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    revision = None if path is not None and not path.exists() else current_revision(engine)
+    state = schema_state(revision)
+    return {"database": engine.url.render_as_string(hide_password=True), "revision": revision, "head": SCHEMA_HEAD,
+            "state": state, "current": state == "current"}
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -123,6 +159,7 @@ def check_ready(engine: Engine) -> None:
             _("the database {url} has no unionflow schema: run `unionflow init --admin CODE --name NAME --email EMAIL` "
               "first").format(url=engine.url.render_as_string(hide_password=True))
         )
+    refuse_newer(engine, rev)
     if rev != SCHEMA_HEAD:
         raise DatabaseNotReady(_("the database schema is at {revision}, not {head}: run `unionflow db upgrade`").format(
             revision=rev, head=SCHEMA_HEAD))

@@ -49,6 +49,10 @@ class DatabaseNotReady(WorkflowError):
     """The database has no schema, or an old one."""
 
 
+class SchemaTooNew(DatabaseNotReady):
+    """The database's schema was made by a newer unionflow."""
+
+
 class DeliveryError(WorkflowError):
     """A message could not be handed to the mail transport."""
 

@@ -89,6 +89,15 @@ def uscc_problem(code: str) -> str | None:
     return _("; ").join(problems) or None
 
 
+def not_a_uscc(code: str) -> str | None:
+    """For a code that matched no enterprise: why it is not a valid USCC (a typo, most often), in the active
+    language; None when it is valid."""
+    problem = uscc_problem(code)
+    if problem is None:
+        return None
+    return _("not a valid USCC: {problem}").format(problem=problem)
+
+
 def is_valid_uscc(code: str) -> bool:
     """True when `code` (normalised first) is a valid USCC."""
     return uscc_problem(code) is None
