@@ -1065,7 +1065,7 @@ def _import_warnings(result: dict, dry_run: bool) -> None:
     # "Warning:" stays English in every language, like "Error:" (scripts look for it).
     if result["ignored_columns"]:
         click.echo("Warning: " + _t("columns not known, ignored: {columns}").format(
-            columns=", ".join(result["ignored_columns"])), err=True)
+            columns=_t(", ").join(result["ignored_columns"])), err=True)
     if result["unheaded_values"]:
         click.echo("Warning: " + _t("{rows} row(s) have values in columns without a header, ignored (the first: row "
                                     "{first_row})").format(**result["unheaded_values"]), err=True)
@@ -1299,7 +1299,7 @@ def escalate(state, as_of, dry_run, as_json):
         echo_json(result)
     else:
         table(result["escalations"], ESCALATION_COLUMNS)
-        counts = ", ".join(f"{_coded('level', lv)} {n}" for lv, n in result["counts"].items() if n)
+        counts = _t(", ").join(f"{_coded('level', lv)} {n}" for lv, n in result["counts"].items() if n)
         summary = (_t("As of {as_of}: {n} escalation(s) would fire{counts}; {emails} email(s) queued; {agenda} put on "
                       "a meeting agenda; {pending} waiting for a meeting.") if dry_run else
                    _t("As of {as_of}: {n} escalation(s) fired{counts}; {emails} email(s) queued; {agenda} put on a "
@@ -2129,7 +2129,7 @@ def _print_demo_summary(s: dict) -> None:
                   "{next_action} follow-up reminders").format(**e))
     click.echo(_t("Joint meetings held: {meetings}; cases on each agenda: {items} ({cases} different cases; a case "
                   "not decided is carried to the next meeting); decisions recorded: {resolved}").format(
-        meetings=s["meetings"], items=", ".join(map(str, s["items_per_meeting"])) or "0", cases=s["cases_on_agenda"],
+        meetings=s["meetings"], items=_t(", ").join(map(str, s["items_per_meeting"])) or "0", cases=s["cases_on_agenda"],
         resolved=s["agenda_items_resolved"]))
     click.echo(_t("Emails sent: {n} (as .eml files in {dir})").format(n=s["emails_sent"], dir=s["outbox_dir"]))
     click.echo(_t("Packets: {dir}").format(dir=str(Path(s["directory"]) / "packets")))
