@@ -11,9 +11,11 @@ message. They wait as long again as they have waited so far (at least `backoff_s
 OUTAGE_MAX_BACKOFF), so they go out soon after the server is back.
 
 Exactly one worker holds a claim: on PostgreSQL the claim is `SELECT … FOR UPDATE SKIP LOCKED`, on
-SQLite one `UPDATE … RETURNING` under `BEGIN IMMEDIATE`. A claim older than `stale_after` (a worker
-that died between sending and marking) is taken again: delivery is at-least-once, and a repeat
-carries the same Message-ID (made from what is stored with the row) so the receiver can drop it.
+SQLite one `UPDATE … RETURNING` under `BEGIN IMMEDIATE`. Each message is recorded as sent in its own
+short transaction right after the server accepted it, so a worker killed mid-batch leaves at most one
+message sent but unrecorded. A claim older than `stale_after` (a worker that died) is taken again:
+delivery is at-least-once with a one-message window, and a repeat carries the same Message-ID (made
+from what is stored with the row) so the receiver can drop it.
 """
 
 from __future__ import annotations
@@ -151,29 +153,35 @@ def send_batch(engine, transport, limit: int | None, now_fn: Callable[[], dateti
                chunk: int = CHUNK) -> dict:
     """Send due messages (at most `limit`; None = all due) through one open transport.
 
-    Claims and marks in chunks, so a crash loses at most the marks of one chunk (those messages go
-    again, same Message-ID). A refused message is retried with backoff; a connection-level failure
-    (server down) puts the claimed rows back without counting the attempt and ends the run: then
-    `unreachable` says why and `deferred` how many were put back. `queued` and `next_attempt_at`: what
-    waits after the run, and when the first of it is due.
+    Claims in chunks and records each message right after the server took it (a transaction of its
+    own), so a crash or a kill re-sends at most the one message in flight (same Message-ID). A refused
+    message is retried with backoff; a connection-level failure (server down) puts the claimed rows
+    back without counting the attempt and ends the run: then `unreachable` says why and `deferred` how
+    many were put back. `queued` and `next_attempt_at`: what waits after the run, and when the first of
+    it is due.
     """
     worker_id = worker_id or default_worker_id()
     result = {"sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None}
     done = 0
     # A helper thread builds and serialises the next messages while this one waits for the server.
     with transport, ThreadPoolExecutor(1, thread_name_prefix="outbox-build") as builder:
-        while limit is None or done < limit:
+        while (limit is None or done < limit) and result["unreachable"] is None:
             rows = claim(engine, chunk if limit is None else min(chunk, limit - done), worker_id, now_fn(),
                          stale_after)
             if not rows:
                 break
             done += len(rows)
             prepared = builder.map(lambda row: _prepare(row, transport.sender), rows)
-            outcomes, stop = _deliver(transport, rows, prepared)
-            _mark(engine, worker_id, rows, outcomes, now_fn(), max_attempts, backoff_seconds, result)
-            if stop:
-                result["unreachable"] = stop
-                break
+            for i, (row, ready) in enumerate(zip(rows, prepared, strict=True)):
+                outcome = _deliver(transport, row, ready)
+                if outcome is not None and outcome[0] == DEFERRED:  # the server is gone: this and the rest wait
+                    later = rows[i:]
+                    _mark(engine, worker_id, later, dict.fromkeys((r["id"] for r in later), outcome), now_fn(),
+                          max_attempts, backoff_seconds, result)
+                    result["unreachable"] = outcome[1]
+                    break
+                _mark(engine, worker_id, [row], {row["id"]: outcome}, now_fn(), max_attempts, backoff_seconds,
+                      result)
     with engine.connect() as conn:
         result["queued"], result["next_attempt_at"] = waiting(conn)
     return result
@@ -191,27 +199,23 @@ def _prepare(row, sender):
 PARTLY_SENT, REFUSED, DEFERRED = "partly sent", "refused", "deferred"
 
 
-def _deliver(transport, rows, prepared):
-    """Send each row; returns ({id: None (sent) | (PARTLY_SENT|REFUSED|DEFERRED, error)}, why the run stops
-    (the transport's error) or None)."""
-    outcomes: dict[int, object] = {}
-    for i, (row, ready) in enumerate(zip(rows, prepared, strict=True)):
-        try:
-            if isinstance(ready, Exception):
-                raise ready
-            rcpts, raw = ready
-            refused = transport.send(raw, rcpts)
-            outcomes[row["id"]] = (PARTLY_SENT, "partly refused: " + "; ".join(f"{k}: {v}" for k, v in refused.items())) \
-                if refused else None
-        except TransportUnavailable as exc:
-            log.info("mail transport unavailable: %s", exc)  # the caller says so (send_batch's `unreachable`)
-            for later in rows[i:]:
-                outcomes[later["id"]] = (DEFERRED, str(exc))
-            return outcomes, str(exc)
-        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
-            log.warning("message %s not sent: %s", row["key"], exc)
-            outcomes[row["id"]] = (REFUSED, describe_error(exc))
-    return outcomes, None
+def _deliver(transport, row, ready):
+    """Send one row: None (sent) or (PARTLY_SENT|REFUSED|DEFERRED, error); DEFERRED means the transport
+    itself failed (the server cannot be reached), so no later message would pass either."""
+    try:
+        if isinstance(ready, Exception):
+            raise ready
+        rcpts, raw = ready
+        refused = transport.send(raw, rcpts)
+    except TransportUnavailable as exc:
+        log.info("mail transport unavailable: %s", exc)  # the caller says so (send_batch's `unreachable`)
+        return DEFERRED, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+        log.warning("message %s not sent: %s", row["key"], exc)
+        return REFUSED, describe_error(exc)
+    if refused:
+        return PARTLY_SENT, "partly refused: " + "; ".join(f"{k}: {v}" for k, v in refused.items())
+    return None
 
 
 def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds, result) -> None:
@@ -219,6 +223,10 @@ def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds,
     by_id = T.c.id == bindparam("b_id")
     sent = [r["id"] for r in rows if outcomes[r["id"]] is None or outcomes[r["id"]][0] == PARTLY_SENT]
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # A tiny transaction per message: not worth waiting for the WAL flush. A database crash
+            # could lose the mark, and the message would go again (same Message-ID): at least once.
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
         if sent:
             conn.execute(update(T).where(T.c.id.in_(sent), mine)  # an error of an earlier try is over
                          .values(status="sent", sent_at=now, claimed_by=None, claimed_at=None, last_error=None))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from notifications.message import build_message, message_id
 from notifications.outbox import T, claim, enqueue, send_batch
 from notifications.transports import ConsoleTransport, FileTransport, SmtpTransport, transport_from_config
+from tests.conftest import SmtpServer, SmtpSink, free_port
 from workflow.db import make_engine
 
 T0 = datetime(2026, 6, 15, 0, 30, tzinfo=UTC)
@@ -486,3 +487,55 @@ def test_implicit_tls_delivers(certificate):
         assert msg["Subject"] == "提醒" and msg["Message-ID"] == message_id("tls", T0)
     finally:
         controller.stop()
+
+
+class KillSenderAt(SmtpSink):
+    """Accepts messages until the `at`-th arrives, then kills the sending process (SIGKILL) instead of answering."""
+
+    def __init__(self, at: int):
+        super().__init__()
+        self.at, self.pid = at, None
+
+    async def handle_DATA(self, server, session, envelope):
+        import os
+        import signal
+
+        with self.lock:
+            if len(self.received) + 1 == self.at and self.pid is not None:
+                os.kill(self.pid, signal.SIGKILL)
+                self.pid = None
+                return "451 4.3.0 the sender died"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_sender_killed_mid_batch_has_recorded_each_accepted_message(engine, db_url, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    server = SmtpServer(free_port())
+    server.handler = KillSenderAt(5)
+    server.start()
+    try:
+        _queue_many(engine, 10)
+        env = {**os.environ, "UNIONFLOW_DATABASE_URL": db_url, "UNIONFLOW_CONFIG": str(server.config(tmp_path))}
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("unionflow")), "outbox", "send"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server.handler.pid = proc.pid
+        assert proc.wait(timeout=120) == -signal.SIGKILL
+        accepted = {m["Message-ID"] for m in server.messages()}
+        assert len(accepted) == 4
+        by_status = {}
+        for r in rows(engine):
+            by_status.setdefault(r["status"], set()).add(mid(r))
+        assert by_status["sent"] == accepted  # each accepted message was recorded before the next went out
+        assert len(by_status["sending"]) == 6  # claimed by the dead sender, not sent
+        # Once the dead sender's claim has lapsed, the others go out; none of the four goes again.
+        later = FakeTime(datetime.now(UTC) + timedelta(hours=1))
+        assert send_batch(engine, smtp(server), None, later, 8, 60)["sent"] == 6
+        ids = [m["Message-ID"] for m in server.messages()]
+        assert len(ids) == len(set(ids)) == 10
+    finally:
+        server.stop()
