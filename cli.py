@@ -1088,19 +1088,26 @@ def outbox_send(state, limit, as_json):
     A refused message is retried later with exponential backoff; after [mail] max_attempts it is
     marked failed with the last error (`outbox retry` puts it back). While the mail server cannot be
     reached, nothing counts as an attempt: the messages stay queued and the command exits with 1.
-    Safe to run in several processes at once.
+    Safe to run in several processes at once. SIGTERM or Ctrl-C stops it between two messages: the one
+    being sent is finished and recorded, the others go back to the queue.
 
     \b
     Example:
       unionflow outbox send --limit 500
     """
     from workflow.mailing import run_outbox
+    from workflow.stopping import stop_on_signals
 
-    result = run_outbox(state.ctx, limit=limit)
+    with stop_on_signals() as stop:
+        result = run_outbox(state.ctx, limit=limit, stop=stop)
     if as_json:
         echo_json(result)
     else:
         click.echo(_t("Sent {sent}, {retried} to retry later, {failed} failed (transport: {transport}).").format(**result))
+    if result["stopped"]:
+        click.echo(_t("Stopped on request: {released} claimed message(s) went back to the queue for the next run.")
+                   .format(released=result["released"]), err=True)
+    if not as_json:
         for err in result["errors"]:
             click.echo("  " + _t("{key} (attempt {attempts}): {error}").format(**err), err=True)
         if result["queued"] and not result["unreachable"]:

@@ -150,22 +150,28 @@ def outage_backoff(created_at: datetime, now: datetime, backoff_seconds: float) 
 
 def send_batch(engine, transport, limit: int | None, now_fn: Callable[[], datetime], max_attempts: int,
                backoff_seconds: float, *, worker_id: str | None = None, stale_after: timedelta = STALE_AFTER,
-               chunk: int = CHUNK) -> dict:
+               chunk: int = CHUNK, stop=None) -> dict:
     """Send due messages (at most `limit`; None = all due) through one open transport.
 
     Claims in chunks and records each message right after the server took it (a transaction of its
     own), so a crash or a kill re-sends at most the one message in flight (same Message-ID). A refused
     message is retried with backoff; a connection-level failure (server down) puts the claimed rows
     back without counting the attempt and ends the run: then `unreachable` says why and `deferred` how
-    many were put back. `queued` and `next_attempt_at`: what waits after the run, and when the first of
-    it is due.
+    many were put back. `stop` (a threading.Event, e.g. set by SIGTERM) ends the run between two
+    messages: the one being sent is finished and recorded, the rest of the claim goes back to the queue
+    at once (`stopped` true, `released` how many). `queued` and `next_attempt_at`: what waits after the
+    run, and when the first of it is due.
     """
     worker_id = worker_id or default_worker_id()
-    result = {"sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None}
+    result = {"sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None,
+              "stopped": False, "released": 0}
     done = 0
     # A helper thread builds and serialises the next messages while this one waits for the server.
     with transport, ThreadPoolExecutor(1, thread_name_prefix="outbox-build") as builder:
-        while (limit is None or done < limit) and result["unreachable"] is None:
+        while (limit is None or done < limit) and result["unreachable"] is None and not result["stopped"]:
+            if stop is not None and stop.is_set():
+                result["stopped"] = True
+                break
             rows = claim(engine, chunk if limit is None else min(chunk, limit - done), worker_id, now_fn(),
                          stale_after)
             if not rows:
@@ -173,6 +179,10 @@ def send_batch(engine, transport, limit: int | None, now_fn: Callable[[], dateti
             done += len(rows)
             prepared = builder.map(lambda row: _prepare(row, transport.sender), rows)
             for i, (row, ready) in enumerate(zip(rows, prepared, strict=True)):
+                if stop is not None and stop.is_set():
+                    result["stopped"] = True
+                    result["released"] += release(engine, worker_id, rows[i:])
+                    break
                 outcome = _deliver(transport, row, ready)
                 if outcome is not None and outcome[0] == DEFERRED:  # the server is gone: this and the rest wait
                     later = rows[i:]
@@ -264,6 +274,15 @@ def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds,
     result["retried"] += len(retry)
     result["failed"] += len(failed)
     result["deferred"] += len(deferred)
+
+
+def release(engine, worker_id: str, rows) -> int:
+    """Give claimed rows that were not tried back to the queue, as they were (the claim's attempt undone)."""
+    with engine.begin() as conn:
+        done = conn.execute(update(T).where(T.c.id.in_([r["id"] for r in rows]), T.c.claimed_by == worker_id,
+                                            T.c.status == "sending")
+                            .values(status="queued", attempts=T.c.attempts - 1, claimed_by=None, claimed_at=None))
+    return done.rowcount
 
 
 def requeue(conn, ids: Iterable[int] | None, now: datetime) -> list[int]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from notifications.message import build_message, message_id
 from notifications.outbox import T, claim, enqueue, send_batch
 from notifications.transports import ConsoleTransport, FileTransport, SmtpTransport, transport_from_config
-from tests.conftest import SmtpServer, SmtpSink, free_port
+from tests.conftest import SignalSender, SmtpServer, free_port
 from workflow.db import make_engine
 
 T0 = datetime(2026, 6, 15, 0, 30, tzinfo=UTC)
@@ -218,8 +218,8 @@ def test_after_max_attempts_the_message_is_failed_with_the_last_error(engine, sm
     assert (row["status"], row["attempts"]) == ("failed", 3)
     assert row["last_error"] == "550 5.1.1 no such user"
     assert send_batch(engine, smtp(smtp_server), None, clock, 3, 10) == {
-        "sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None, "queued": 0,
-        "next_attempt_at": None}
+        "sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None, "stopped": False,
+        "released": 0, "queued": 0, "next_attempt_at": None}
     assert smtp_server.received == []
 
 
@@ -489,25 +489,6 @@ def test_implicit_tls_delivers(certificate):
         controller.stop()
 
 
-class KillSenderAt(SmtpSink):
-    """Accepts messages until the `at`-th arrives, then kills the sending process (SIGKILL) instead of answering."""
-
-    def __init__(self, at: int):
-        super().__init__()
-        self.at, self.pid = at, None
-
-    async def handle_DATA(self, server, session, envelope):
-        import os
-        import signal
-
-        with self.lock:
-            if len(self.received) + 1 == self.at and self.pid is not None:
-                os.kill(self.pid, signal.SIGKILL)
-                self.pid = None
-                return "451 4.3.0 the sender died"
-        return await super().handle_DATA(server, session, envelope)
-
-
 def test_a_sender_killed_mid_batch_has_recorded_each_accepted_message(engine, db_url, tmp_path):
     import os
     import signal
@@ -516,7 +497,7 @@ def test_a_sender_killed_mid_batch_has_recorded_each_accepted_message(engine, db
     from pathlib import Path
 
     server = SmtpServer(free_port())
-    server.handler = KillSenderAt(5)
+    server.handler = SignalSender(5, signal.SIGKILL)
     server.start()
     try:
         _queue_many(engine, 10)
@@ -537,5 +518,35 @@ def test_a_sender_killed_mid_batch_has_recorded_each_accepted_message(engine, db
         assert send_batch(engine, smtp(server), None, later, 8, 60)["sent"] == 6
         ids = [m["Message-ID"] for m in server.messages()]
         assert len(ids) == len(set(ids)) == 10
+    finally:
+        server.stop()
+
+
+def test_sigterm_stops_outbox_send_between_two_messages(engine, db_url, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    server = SmtpServer(free_port())
+    server.handler = SignalSender(3, signal.SIGTERM)
+    server.start()
+    try:
+        _queue_many(engine, 10)
+        env = {**os.environ, "UNIONFLOW_DATABASE_URL": db_url, "UNIONFLOW_CONFIG": str(server.config(tmp_path)),
+               "UNIONFLOW_LANG": "en"}
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("unionflow")), "outbox", "send"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        server.handler.pid = proc.pid
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert out.startswith("Sent 3, 0 to retry later, 0 failed (transport: smtp).\n")
+        assert "Stopped on request: 7 claimed message(s) went back to the queue for the next run.\n" in err
+        # The message in flight when SIGTERM came was finished and recorded; the others wait, unclaimed.
+        assert len(server.received) == 3
+        assert {mid(r) for r in rows(engine) if r["status"] == "sent"} == {m["Message-ID"] for m in server.messages()}
+        assert sorted((r["status"], r["attempts"], r["claimed_by"]) for r in rows(engine) if r["status"] != "sent") \
+            == [("queued", 0, None)] * 7
     finally:
         server.stop()

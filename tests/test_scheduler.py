@@ -179,3 +179,39 @@ def test_once_exits_1_when_a_job_failed_or_the_mail_server_is_out_of_reach(cli, 
     assert any(m.startswith("outbox: the mail transport cannot be reached (SMTP 127.0.0.1:") and
                m.endswith("3 message(s) stay queued") for m in caplog.messages)
     assert count(org, "escalation") == 3 and count(org, "outbox", "status = 'queued' AND attempts = 0") == 3
+
+
+def test_sigterm_during_a_flush_stops_between_two_messages_and_releases_the_lock(db_url, tmp_path):
+    from datetime import UTC, datetime
+
+    from notifications.outbox import enqueue_many, message_values
+    from tests.conftest import SignalSender, SmtpServer, free_port
+    from tests.test_outbox import mid, rows
+    from workflow.db import make_engine
+
+    engine = make_engine(db_url)
+    server = SmtpServer(free_port())
+    server.handler = SignalSender(3, signal.SIGTERM)
+    server.start()
+    daemon = None
+    try:
+        with engine.begin() as conn:
+            enqueue_many(conn, [message_values(key=f"k{i}", kind="remind", to=[f"c{i}@example.org"], subject=f"提醒 {i}",
+                                               text_body="正文", now=datetime.now(UTC)) for i in range(10)])
+        daemon = Daemon(db_url, server.config(tmp_path), tmp_path / "daemon.log")
+        server.handler.pid = daemon.proc.pid
+        assert daemon.proc.wait(timeout=120) == 0, daemon.text()
+        log = daemon.text()
+        assert "SIGTERM received: stopping after the current step" in log
+        assert ("outbox: stopped on request after 3 sent; 7 claimed message(s) put back in the queue for the next run"
+                in log)
+        assert "leader lock released" in log and "scheduler stopped" in log
+        assert len(server.received) == 3
+        assert {mid(r) for r in rows(engine) if r["status"] == "sent"} == {m["Message-ID"] for m in server.messages()}
+        assert sorted((r["status"], r["claimed_by"]) for r in rows(engine) if r["status"] != "sent") == [
+            ("queued", None)] * 7
+    finally:
+        if daemon is not None:
+            daemon.stop()
+        server.stop()
+        engine.dispose()

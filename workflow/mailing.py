@@ -407,8 +407,10 @@ def queue_packet(conn, ctx, meeting_id: int, attachments, recipients, *, note: s
 
 
 # ----------------------------------------------------------------------------------------- sending
-def run_outbox(ctx, limit=None) -> dict:
-    """Send what is due in the outbox through the configured transport (the scheduler calls this every minute)."""
+def run_outbox(ctx, limit=None, stop=None) -> dict:
+    """Send what is due in the outbox through the configured transport (the scheduler calls this every minute).
+
+    `stop` (a threading.Event, set by SIGTERM): end between two messages, see notifications.outbox.send_batch."""
     from notifications.outbox import send_batch
     from notifications.transports import TransportConfigError, transport_from_config
     from workflow.errors import ConfigError
@@ -419,11 +421,14 @@ def run_outbox(ctx, limit=None) -> dict:
     except TransportConfigError as exc:
         raise ConfigError(str(exc)) from exc
     result = send_batch(ctx.ready_engine, transport, limit, ctx.clock.now, int(settings["max_attempts"]),
-                        float(settings["backoff_seconds"]))
+                        float(settings["backoff_seconds"]), stop=stop)
     result["transport"] = settings["transport"]
     if result["next_attempt_at"] is not None:
         result["next_attempt_at"] = result["next_attempt_at"].isoformat()
     log.info("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed, %(queued)d queued", result)
+    if result["stopped"]:
+        log.info("outbox: stopped on request after %(sent)d sent; %(released)d claimed message(s) put back in the "
+                 "queue for the next run", result)
     return result
 
 
