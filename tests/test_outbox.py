@@ -489,64 +489,64 @@ def test_implicit_tls_delivers(certificate):
         controller.stop()
 
 
-def test_a_sender_killed_mid_batch_has_recorded_each_accepted_message(engine, db_url, tmp_path):
+@pytest.fixture
+def signalling_server():
+    """A real SMTP server whose handler signals the sender (`.handler = SignalSender(...)` before use)."""
+    server = SmtpServer(free_port())
+    yield server
+    server.stop()
+
+
+def send_in_a_process(db_url, server, tmp_path, handler):
+    """`unionflow outbox send` in its own process, through `server` started with `handler` (told its pid)."""
     import os
-    import signal
     import subprocess
     import sys
     from pathlib import Path
 
-    server = SmtpServer(free_port())
-    server.handler = SignalSender(5, signal.SIGKILL)
+    server.handler = handler
     server.start()
-    try:
-        _queue_many(engine, 10)
-        env = {**os.environ, "UNIONFLOW_DATABASE_URL": db_url, "UNIONFLOW_CONFIG": str(server.config(tmp_path))}
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("unionflow")), "outbox", "send"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        server.handler.pid = proc.pid
-        assert proc.wait(timeout=120) == -signal.SIGKILL
-        accepted = {m["Message-ID"] for m in server.messages()}
-        assert len(accepted) == 4
-        by_status = {}
-        for r in rows(engine):
-            by_status.setdefault(r["status"], set()).add(mid(r))
-        assert by_status["sent"] == accepted  # each accepted message was recorded before the next went out
-        assert len(by_status["sending"]) == 6  # claimed by the dead sender, not sent
-        # Once the dead sender's claim has lapsed, the others go out; none of the four goes again.
-        later = FakeTime(datetime.now(UTC) + timedelta(hours=1))
-        assert send_batch(engine, smtp(server), None, later, 8, 60)["sent"] == 6
-        ids = [m["Message-ID"] for m in server.messages()]
-        assert len(ids) == len(set(ids)) == 10
-    finally:
-        server.stop()
+    env = {**os.environ, "UNIONFLOW_DATABASE_URL": db_url, "UNIONFLOW_CONFIG": str(server.config(tmp_path)),
+           "UNIONFLOW_LANG": "en"}
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("unionflow")), "outbox", "send"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    handler.pid = proc.pid
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, err
 
 
-def test_sigterm_stops_outbox_send_between_two_messages(engine, db_url, tmp_path):
-    import os
+def test_a_sender_killed_mid_batch_has_recorded_each_accepted_message(engine, db_url, tmp_path, signalling_server):
     import signal
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    server = SmtpServer(free_port())
-    server.handler = SignalSender(3, signal.SIGTERM)
-    server.start()
-    try:
-        _queue_many(engine, 10)
-        env = {**os.environ, "UNIONFLOW_DATABASE_URL": db_url, "UNIONFLOW_CONFIG": str(server.config(tmp_path)),
-               "UNIONFLOW_LANG": "en"}
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("unionflow")), "outbox", "send"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        server.handler.pid = proc.pid
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        assert out.startswith("Sent 3, 0 to retry later, 0 failed (transport: smtp).\n")
-        assert "Stopped on request: 7 claimed message(s) went back to the queue for the next run.\n" in err
-        # The message in flight when SIGTERM came was finished and recorded; the others wait, unclaimed.
-        assert len(server.received) == 3
-        assert {mid(r) for r in rows(engine) if r["status"] == "sent"} == {m["Message-ID"] for m in server.messages()}
-        assert sorted((r["status"], r["attempts"], r["claimed_by"]) for r in rows(engine) if r["status"] != "sent") \
-            == [("queued", 0, None)] * 7
-    finally:
-        server.stop()
+    server = signalling_server
+    _queue_many(engine, 10)
+    returncode, _out, _err = send_in_a_process(db_url, server, tmp_path, SignalSender(5, signal.SIGKILL))
+    assert returncode == -signal.SIGKILL
+    accepted = {m["Message-ID"] for m in server.messages()}
+    assert len(accepted) == 4
+    by_status = {}
+    for r in rows(engine):
+        by_status.setdefault(r["status"], set()).add(mid(r))
+    assert by_status["sent"] == accepted  # each accepted message was recorded before the next went out
+    assert len(by_status["sending"]) == 6  # claimed by the dead sender, not sent
+    # Once the dead sender's claim has lapsed, the others go out; none of the four goes again.
+    later = FakeTime(datetime.now(UTC) + timedelta(hours=1))
+    assert send_batch(engine, smtp(server), None, later, 8, 60)["sent"] == 6
+    ids = [m["Message-ID"] for m in server.messages()]
+    assert len(ids) == len(set(ids)) == 10
+
+
+def test_sigterm_stops_outbox_send_between_two_messages(engine, db_url, tmp_path, signalling_server):
+    import signal
+
+    server = signalling_server
+    _queue_many(engine, 10)
+    returncode, out, err = send_in_a_process(db_url, server, tmp_path, SignalSender(3, signal.SIGTERM))
+    assert returncode == 0, err
+    assert out.startswith("Sent 3, 0 to retry later, 0 failed (transport: smtp).\n")
+    assert "Stopped on request: 7 claimed message(s) went back to the queue for the next run.\n" in err
+    # The message in flight when SIGTERM came was finished and recorded; the others wait, unclaimed.
+    assert len(server.received) == 3
+    assert {mid(r) for r in rows(engine) if r["status"] == "sent"} == {m["Message-ID"] for m in server.messages()}
+    assert sorted((r["status"], r["attempts"], r["claimed_by"]) for r in rows(engine) if r["status"] != "sent") \
+        == [("queued", 0, None)] * 7
