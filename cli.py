@@ -1072,10 +1072,14 @@ def outbox_list(state, status, limit, as_json):
     from workflow.mailing import list_outbox
 
     rows = list_outbox(state.ctx, status, limit)
+    columns = ["id", "status", "kind", "to", "subject", "sent_at", "error"]
     if not as_json:  # local minutes, not ISO instants; --json has every field (attempts, next_attempt_at …)
-        rows = [{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"]} for r in rows]
-    render(as_json, rows, columns=["id", "status", "kind", "to", "subject", "sent_at", "error"],
-           values={"status": "outbox status", "kind": "mail kind"})
+        rows = [{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"],
+                 "claim": r["claimed_by"] and f"{r['claimed_by']} {short_time(state.ctx, r['claimed_at'])}"}
+                for r in rows]
+        if any(r["claim"] for r in rows):  # who is sending them, since when (a sender renews it while it works)
+            columns.insert(-1, "claim")
+    render(as_json, rows, columns=columns, values={"status": "outbox status", "kind": "mail kind"})
 
 
 @outbox_group.command("send")

@@ -423,8 +423,7 @@ def run_outbox(ctx, limit=None, stop=None) -> dict:
     result = send_batch(ctx.ready_engine, transport, limit, ctx.clock.now, int(settings["max_attempts"]),
                         float(settings["backoff_seconds"]), stop=stop)
     result["transport"] = settings["transport"]
-    if result["next_attempt_at"] is not None:
-        result["next_attempt_at"] = result["next_attempt_at"].isoformat()
+    result["next_attempt_at"] = local_iso(ctx, result["next_attempt_at"])
     log.info("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed, %(queued)d queued", result)
     if result["stopped"]:
         log.info("outbox: stopped on request after %(sent)d sent; %(released)d claimed message(s) put back in the "
@@ -467,4 +466,13 @@ def list_outbox(ctx, status: str | None = None, limit: int | None = None) -> lis
     if status and status not in OUTBOX_STATUSES:
         raise InvalidInput(_("--status must be one of {statuses}").format(statuses=", ".join(OUTBOX_STATUSES)))
     with reading(ctx.ready_engine) as conn:
-        return list_messages(conn, status, limit)
+        rows = list_messages(conn, status, limit)
+    return [{**r, **{k: local_iso(ctx, r[k]) for k in OUTBOX_TIMES}} for r in rows]
+
+
+OUTBOX_TIMES = ("next_attempt_at", "created_at", "sent_at", "claimed_at")
+
+
+def local_iso(ctx, instant):
+    """A stored instant as ISO 8601 in local time with its offset (2026-06-15T08:30:00+08:00), None as None."""
+    return None if instant is None else ctx.clock.local(instant).isoformat(timespec="seconds")
