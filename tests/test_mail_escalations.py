@@ -108,6 +108,27 @@ def test_a_second_sweep_the_same_day_sends_nothing_then_a_supplement_for_new_ite
     assert other_day
 
 
+@pytest.mark.parametrize("first", [True, False], ids=["digest-then-per-event", "per-event-then-digest"])
+def test_changing_the_digest_setting_during_the_day_mails_no_escalation_twice(three_cases, make_ctx, db_url, caplog,
+                                                                              first):
+    caplog.set_level("INFO", logger="workflow")
+    ctx = make_ctx()
+    ctx.config.values[("mail", "digest")] = first
+    queued = queue(ctx)
+    assert queued == (3 if first else 4)
+    ctx.config.values[("mail", "digest")] = not first  # changed before the day's second sweep
+    assert queue(ctx) == 0
+    assert (f"mail: the messages of 2026-06-15 went out {'as digests' if first else 'one per event'} earlier; this "
+            "run does the same, and [mail] digest takes effect from the next day") in caplog.messages
+    new_case = add_enterprise(db_url, USCCS[4], "松江戊电子有限公司", cadre="C01")
+    late = escalate(db_url, new_case, "remind", 18)
+    assert queue(ctx) == 1  # what is new that day is told once, in the day's way
+    keys = {m["key"] for m in outbox(ctx)}
+    assert ("digest:c01@example.org:2026-06-15:2" if first else f"esc:{late}:c01@example.org") in keys
+    assert len(keys) == queued + 1
+    assert queue(ctx, date(2026, 6, 16)) == 0 and not [m for m in caplog.messages if "2026-06-16" in m and "earlier" in m]
+
+
 def test_digest_in_chinese(three_cases, make_ctx):
     ctx = make_ctx()
     ctx.config.values[("general", "lang")] = "zh"
@@ -347,6 +368,8 @@ def test_many_escalations_stream_into_the_outbox_in_one_transaction(org, db_url,
     ctx = make_ctx()
     ctx.config.values[("mail", "digest")] = False
     assert queue(ctx) == n
+    with ctx.ready_engine.begin() as conn:  # the same day in digest mode, as if per-event had never run
+        conn.execute(text("DELETE FROM outbox"))
     ctx.config.values[("mail", "digest")] = True
     assert queue(ctx) == 1
     digest = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")

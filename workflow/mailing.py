@@ -29,6 +29,10 @@ that reached several levels the same day is told to each recipient once, at the 
 `res:{agenda_item_id}:{as_of}:{email}` (it is mentioned again on later days). It renders one email per
 escalation, so it suits a daily trickle, not a first sweep of a large registry.
 
+One way per day: digests carry the topic `digest:{as_of}`, per-event messages `event:{as_of}`; a run
+whose `digest` setting differs from the way the day's first messages went keeps to that way, so an
+escalation never reaches a person both singly and in a digest.
+
 Items come from `ITEM_SOURCES` (see `ItemSource`): per source its routes (who hears of what), its
 extras (what the email shows besides the case) and its watermark (the highest `seq` so far): "esc"
 (escalations) and "res" (due decisions of the joint meeting, workflow.mail_resolutions).
@@ -283,10 +287,30 @@ def queue_escalation_messages(conn, ctx, as_of) -> int:
     workflow.mail_resolutions), in the caller's transaction.
 
     Returns how many new messages were queued (0 when a previous run already queued them).
+
+    A day is told in one way: when `[mail] digest` changed since the day's first messages, this run
+    keeps to the way they went (digests, or one message per event), so that no escalation reaches a
+    person twice; the setting takes effect from the next day.
     """
-    if ctx.config.get("mail", "digest"):
+    digest = bool(ctx.config.get("mail", "digest"))
+    earlier = _way_of_day(conn, as_of)
+    if earlier is not None and earlier != digest:
+        log.info("mail: the messages of %s went out %s earlier; this run does the same, and [mail] digest takes "
+                 "effect from the next day", as_of, "as digests" if earlier else "one per event")
+        digest = earlier
+    if digest:
         return _queue_digests(conn, ctx, as_of)
     return _queue_per_event(conn, ctx, as_of)
+
+
+def _way_of_day(conn, as_of) -> bool | None:
+    """Whether the day's escalation messages so far went out as digests (True), one per event (False), or
+    none went out yet (None): by the topic each message of the day carries."""
+    from notifications.outbox import T as OUTBOX
+
+    topics = [f"digest:{as_of.isoformat()}", f"event:{as_of.isoformat()}"]
+    topic = conn.execute(select(OUTBOX.c.topic).where(OUTBOX.c.topic.in_(topics)).limit(1)).scalar()
+    return None if topic is None else topic == topics[0]
 
 
 def _flush(conn, pending: list) -> int:
@@ -312,7 +336,8 @@ def _queue_per_event(conn, ctx, as_of) -> int:
                 out = render(TEMPLATE_FOR_LEVEL[r["level"]], data, lang, tdir)
                 pending.append(message_values(
                     key=f"{r['key']}:{r['email']}", kind=r["level"], to=[recipient], cc=cc, subject=out.subject,
-                    text_body=out.text, html_body=out.html, now=now, refs={"items": [r["key"]]}))
+                    text_body=out.text, html_body=out.html, now=now, topic=f"event:{as_of.isoformat()}",
+                    refs={"items": [r["key"]]}))
                 if len(pending) >= BATCH:
                     queued += _flush(conn, pending)
     queued += _flush(conn, pending)
