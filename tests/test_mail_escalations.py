@@ -479,3 +479,29 @@ def test_routes_of_every_source_select_the_same_columns_in_the_same_order(monkey
     monkeypatch.setitem(mailing.ITEM_SOURCES, "bad", swapped)
     with pytest.raises(AssertionError, match="routes must select"):
         mailing._routes(date(2026, 6, 15))
+
+
+def test_escalations_of_a_case_with_no_cadre_go_to_the_parks_supervisors_or_the_admins(org, db_url, cli):
+    add_enterprise(db_url, USCCS[0], "无人负责甲公司", status="contacted", status_since="2026-04-20")  # SJ: S01
+    add_enterprise(db_url, USCCS[1], "无人负责乙公司", park="XP", status="contacted", status_since="2026-04-20")
+    cli("park", "add", "QP", "青浦园区", user="A01")  # no supervisor there: the admins hear of it
+    add_enterprise(db_url, USCCS[2], "无人负责丙公司", park="QP", status="contacted", status_since="2026-04-20")
+    result = cli("escalate", user="A01")
+    assert ("Warning: 6 new escalation(s) concern cases with no cadre: they were mailed to the park's supervisors (to "
+            "the admins where a park has none); assign the cases with `unionflow assign CADRE USCC`, or list them with "
+            "`unionflow case list --stalled`\n") in result.stderr
+    assert cli.json("escalate", "--dry-run", user="A01")["unassigned"] == 0  # nothing new the second time
+    listed = {m["to"]: m for m in cli.json("outbox", "list")}
+    assert sorted(listed) == ["a01@example.org", "s01@example.org", "s02@example.org"]
+    body = next(m for m in outbox_rows(db_url) if m["to_addrs"][0]["email"] == "s01@example.org")["text_body"]
+    assert "无人负责甲公司" in body and "cadre: nobody" in body
+    assert f"unionflow assign CADRE {USCCS[0]}" in body
+
+
+def outbox_rows(db_url) -> list[dict]:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(OUTBOX).order_by(OUTBOX.c.id))]
+    finally:
+        engine.dispose()

@@ -3,6 +3,8 @@
 Who hears about what (DOMAIN.md, escalation ladder):
   remind, next_action → the responsible cadre
   overdue             → the cadre, copy to the cadre's supervisor
+  (a case with no cadre: remind, next_action and overdue go to the park's supervisors, or to every
+  admin if the park has none, with the command that assigns the case as the next step)
   meeting             → the meeting secretaries of the case's park (all secretaries if the park has none)
   resolution          → the cadre and those secretaries: a due decision of the joint meeting, on its due
                         day and then about weekly while undone (see workflow.mail_resolutions)
@@ -53,6 +55,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     null,
@@ -86,6 +89,7 @@ NEXT_STEP = {
     "founded": "unionflow case activate {uscc} --legal-cert REF",
 }
 FOLLOW_UP = "unionflow case log {uscc} --kind visit --note TEXT --next-action DATE"
+ASSIGN = "unionflow assign CADRE {uscc}"
 BATCH = 500
 
 
@@ -113,8 +117,11 @@ def render(name: str, data: dict, lang: str, user_dir):
         raise ConfigError(str(exc)) from None
 
 
-def advance_command(status: str, uscc: str, level: str) -> str:
-    """The command that moves the case on (or logs the follow-up that is due)."""
+def advance_command(status: str, uscc: str, level: str, assigned: bool = True) -> str:
+    """The command that moves the case on (or logs the follow-up that is due); for a case with no cadre
+    below the meeting level, the command that assigns it."""
+    if not assigned and level in ("remind", "overdue", "next_action"):
+        return ASSIGN.format(uscc=uscc)
     pattern = FOLLOW_UP if level == "next_action" else NEXT_STEP.get(status, FOLLOW_UP)
     return pattern.format(uscc=uscc)
 
@@ -144,12 +151,31 @@ def _escalation_routes(as_of: date):
         ).select_from(frm).where(d.level.in_(levels), who.c.active.is_(True))
 
     to_cadre = route(cadre, "to", ("remind", "overdue", "next_action"), day.join(cadre, cadre.c.id == d.cadre_id))
+    pw, watcher = park_watchers(), CADRE.alias("watcher")
+    unassigned_to_park = route(watcher, "to", ("remind", "overdue", "next_action"), day.join(
+        ENT, ENT.c.id == d.enterprise_id).join(pw, pw.c.park_id == ENT.c.park_id).join(
+        watcher, watcher.c.id == pw.c.person_id)).where(d.cadre_id.is_(None))
     cc_supervisor = route(sup, "cc", ("overdue",), day.join(cadre, cadre.c.id == d.cadre_id)
                           .join(sup, sup.c.id == cadre.c.supervisor_id))
     ps = park_secretaries()
     to_secretary = route(sec, "to", ("meeting",), day.join(ENT, ENT.c.id == d.enterprise_id)
                          .join(ps, ps.c.park_id == ENT.c.park_id).join(sec, sec.c.id == ps.c.secretary_id))
-    return [to_cadre, cc_supervisor, to_secretary]
+    return [to_cadre, unassigned_to_park, cc_supervisor, to_secretary]
+
+
+def park_watchers():
+    """(park_id, person_id): who hears of a park's cases that have no cadre — its active supervisors, or
+    every active admin if it has none (parks × people: small, computed once, as `park_secretaries`)."""
+    who, own = CADRE.alias("who"), CADRE.alias("own")
+    park_has_supervisor = exists().where(own.c.role == "supervisor", own.c.active.is_(True),
+                                         own.c.park_id == PARK.c.id)
+    return (
+        select(PARK.c.id.label("park_id"), who.c.id.label("person_id"))
+        .select_from(PARK.join(who, or_(and_(who.c.role == "supervisor", who.c.park_id == PARK.c.id),
+                                        and_(who.c.role == "admin", ~park_has_supervisor))))
+        .where(who.c.active.is_(True))
+        .cte("park_watcher").prefix_with("MATERIALIZED")
+    )
 
 
 # What every route selects, in this order (a union): who, which item, how urgent, and the case's own facts.
@@ -223,7 +249,7 @@ def _item(row, as_of: date) -> dict:
     if item["source"] == "res":  # mentioned again on later days: one key per day
         item["key"] += f":{as_of.isoformat()}"
     item["over"] = item["working_days"] - item["allowed"]
-    item["command"] = advance_command(item["status"], item["uscc"], item["level"])
+    item["command"] = advance_command(item["status"], item["uscc"], item["level"], item["cadre_id"] is not None)
     return item
 
 
