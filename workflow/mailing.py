@@ -3,6 +3,7 @@
 Who hears about what (DOMAIN.md, escalation ladder):
   remind, next_action → the responsible cadre
   overdue             → the cadre, copy to the cadre's supervisor
+  meeting             → the cadre too (their case goes to the joint meeting), copy to the supervisor
   (a case with no cadre: remind, next_action and overdue go to the park's supervisors, or to every
   admin if the park has none, with the command that assigns the case as the next step)
   meeting             → the meeting secretaries of the case's park (all secretaries if the park has none)
@@ -129,7 +130,10 @@ def advance_command(status: str, uscc: str, level: str, assigned: bool = True) -
 # ----------------------------------------------------------------------------------------- items
 def _escalation_routes(as_of: date):
     """Who hears of each escalation recorded for `as_of`: (recipient, role, item) rows with the
-    ROUTE_COLUMNS, one SELECT per route over the day's escalations (read once). What the case's
+    ROUTE_COLUMNS; role "to" for the case's own people (its cadre, or for a case with no cadre the
+    park's watchers: copies go with their message), "tell" for the meeting secretaries, "cc" for the
+    cadre's supervisor.
+    One SELECT per route over the day's escalations (read once). What the case's
     enterprise, park and cadre are called is joined later, onto the rows a digest lists (`_detailed`)."""
     cadre, sup, sec = CADRE.alias("cadre"), CADRE.alias("sup"), CADRE.alias("sec")
     # Only escalations of the case's current stay in its status: a case that moved on is not stalled.
@@ -150,15 +154,16 @@ def _escalation_routes(as_of: date):
             d.status, d.working_days, d.allowed, d.due_on, d.enterprise_id, d.cadre_id,
         ).select_from(frm).where(d.level.in_(levels), who.c.active.is_(True))
 
-    to_cadre = route(cadre, "to", ("remind", "overdue", "next_action"), day.join(cadre, cadre.c.id == d.cadre_id))
+    to_cadre = route(cadre, "to", ("remind", "overdue", "next_action", "meeting"),
+                     day.join(cadre, cadre.c.id == d.cadre_id))
     pw, watcher = park_watchers(), CADRE.alias("watcher")
     unassigned_to_park = route(watcher, "to", ("remind", "overdue", "next_action"), day.join(
         ENT, ENT.c.id == d.enterprise_id).join(pw, pw.c.park_id == ENT.c.park_id).join(
         watcher, watcher.c.id == pw.c.person_id)).where(d.cadre_id.is_(None))
-    cc_supervisor = route(sup, "cc", ("overdue",), day.join(cadre, cadre.c.id == d.cadre_id)
+    cc_supervisor = route(sup, "cc", ("overdue", "meeting"), day.join(cadre, cadre.c.id == d.cadre_id)
                           .join(sup, sup.c.id == cadre.c.supervisor_id))
     ps = park_secretaries()
-    to_secretary = route(sec, "to", ("meeting",), day.join(ENT, ENT.c.id == d.enterprise_id)
+    to_secretary = route(sec, "tell", ("meeting",), day.join(ENT, ENT.c.id == d.enterprise_id)
                          .join(ps, ps.c.park_id == ENT.c.park_id).join(sec, sec.c.id == ps.c.secretary_id))
     return [to_cadre, unassigned_to_park, cc_supervisor, to_secretary]
 
@@ -355,9 +360,10 @@ def _queue_per_event(conn, ctx, as_of) -> int:
     with closing(_items(conn, as_of)) as items:  # closed, and its cursor, if a template fails
         for _ref, rows in groupby(items, key=lambda r: r["key"]):
             rows = list(rows)
-            cc = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
-            for r in (r for r in rows if r["role"] == "to"):
+            copies = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
+            for r in (r for r in rows if r["role"] != "cc"):
                 recipient = {"name": r["name"], "email": r["email"]}
+                cc = copies if r["role"] == "to" else []  # the supervisor is copied on the cadre's message only
                 data = {"recipient": recipient, "item": _public(r, ctx, as_of), "as_of": as_of.isoformat(), "cc": cc}
                 out = render(TEMPLATE_FOR_LEVEL[r["level"]], data, lang, tdir)
                 pending.append(message_values(

@@ -363,8 +363,10 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
                 "pending_meetings": conn.execute(select(func.count()).select_from(ESC).where(
                     ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None))).scalar(),
                 "unassigned": sweep["unassigned"],
-                "warnings": _warnings(conn, cal, as_of) + _unassigned_warning(sweep["unassigned"]),
+                "waiting_for_meeting": _waiting_for_meeting(conn),
             }
+            result["warnings"] = (_warnings(conn, cal, as_of) + _unassigned_warning(sweep["unassigned"])
+                                  + _no_meeting_warnings(result["waiting_for_meeting"]))
         except BaseException:
             trans.rollback()
             raise
@@ -375,6 +377,23 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
     log.info("sweep as of %s%s: %s new escalation(s) %s, %d email(s) queued, %d put on an agenda",
              as_of, " (dry run, rolled back)" if dry_run else "", sum(counts.values()), counts, emails, placed)
     return result
+
+
+def _waiting_for_meeting(conn) -> list[dict]:
+    """Per park, the open cases whose meeting-level escalation (of their current stay) is on no agenda
+    because no joint meeting is planned there: [{park, cases}]."""
+    rows = conn.execute(
+        select(PARK.c.code, func.count(func.distinct(ESC.c.case_id)))
+        .select_from(ESC.join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode))
+                     .join(ENT, ENT.c.id == CASE.c.enterprise_id).join(PARK, PARK.c.id == ENT.c.park_id))
+        .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), CASE.c.status != "closed")
+        .group_by(PARK.c.code).order_by(PARK.c.code))
+    return [{"park": park, "cases": n} for park, n in rows]
+
+
+def _no_meeting_warnings(waiting: list[dict]) -> list[str]:
+    return [_("no joint meeting is planned for park {park}: {n} case(s) on the meeting level wait for one; plan it "
+              "with `unionflow meeting plan --park {park} --on DATETIME --place TEXT`, which puts them on its agenda").format(park=w["park"], n=w["cases"]) for w in waiting]
 
 
 def _unassigned_warning(n: int) -> list[str]:
