@@ -1293,14 +1293,9 @@ def scheduler_run(state, once):
       unionflow scheduler run
       unionflow scheduler run --once
     """
-    import logging
+    from workflow.scheduler import configure_logging, run_scheduler
 
-    from workflow.scheduler import run_scheduler
-
-    logging.basicConfig(level=os.environ.get("UNIONFLOW_LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("alembic", "apscheduler"):  # our own jobs log what ran and what it did
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    configure_logging(state.ctx, os.environ.get("UNIONFLOW_LOG_LEVEL", "INFO"))
     result = run_scheduler(state.ctx, once=once)
     if result and result["failed"]:
         raise click.ClickException(_t("not everything that was due was done: {jobs} (see the log above)").format(

@@ -215,3 +215,24 @@ def test_sigterm_during_a_flush_stops_between_two_messages_and_releases_the_lock
             daemon.stop()
         server.stop()
         engine.dispose()
+
+
+def test_the_log_says_what_each_job_did_how_long_it_took_and_when_with_the_offset(stalled, org, config_file):
+    import re
+
+    env = {**os.environ, "UNIONFLOW_CONFIG": str(config_file), "UNIONFLOW_LANG": "en"}
+    r = subprocess.run([UNIONFLOW, "--db", org, "scheduler", "run", "--once"], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00"
+    assert lines and all(re.match(stamp + " (INFO|WARNING) ", line) for line in lines), r.stderr
+    said = [line.split(": ", 1)[1] for line in lines]
+    sweep = [m for m in said if m.startswith("sweep as of 2026-06-15:")]
+    assert len(sweep) == 1 and re.fullmatch(
+        r"sweep as of 2026-06-15: 3 new escalation\(s\) \(remind 1, overdue 1, meeting 1, next_action 0\), "
+        r"3 email\(s\) queued, 0 put on an agenda \(\d+\.\d\d s\)", sweep[0]), sweep
+    outbox = [m for m in said if m.startswith("outbox via file:")]
+    assert len(outbox) == 1 and re.fullmatch(r"outbox via file: 3 sent, 0 to retry, 0 failed; 0 queued \(\d+\.\d\d s\)",
+                                             outbox[0]), outbox
+    assert not any("{" in m for m in said)  # no Python dicts in a person's log

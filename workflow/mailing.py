@@ -481,7 +481,7 @@ def run_outbox(ctx, limit=None, stop=None) -> dict:
                         float(settings["backoff_seconds"]), stop=stop)
     result["transport"] = settings["transport"]
     result["next_attempt_at"] = local_iso(ctx, result["next_attempt_at"])
-    log.info("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed, %(queued)d queued", result)
+    log.debug("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed, %(queued)d queued", result)
     if result["stopped"]:
         log.info("outbox: stopped on request after %(sent)d sent; %(released)d claimed message(s) put back in the "
                  "queue for the next run", result)

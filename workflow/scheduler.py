@@ -22,6 +22,7 @@ import os
 import threading
 from datetime import date, datetime, time
 from pathlib import Path
+from time import monotonic
 
 from sqlalchemy import select, text
 
@@ -104,7 +105,6 @@ def run_packets(ctx, stop=None) -> dict | None:
         log.debug("packets: workflow.meetings.run_due_packets is not there yet")
         return None
     result = due(ctx, system=True)
-    log.info("packets: %s", result)
     for failed in result["failed"]:  # retried on the next run
         log.warning("packet of meeting %s not sent: %s", failed["meeting"], failed["error"])
     return result
@@ -114,14 +114,46 @@ FAILED = object()  # what _guarded returns for a job that raised
 
 
 def _guarded(name: str, job, ctx, stop=None):
-    """A job's failure is logged and does not stop the daemon; the next run tries again."""
+    """A job's failure is logged and does not stop the daemon; the next run tries again. What the job did
+    and how long it took is logged in one line (at DEBUG when there was nothing to do)."""
+    started = monotonic()
     try:
-        return job(ctx, stop=stop)
+        result = job(ctx, stop=stop)
     except WorkflowError as exc:  # a cause the user can fix (a setting, a template): said, no traceback
-        log.error("%s failed: %s", name, exc)
+        log.error("%s failed: %s (%.2f s)", name, exc, monotonic() - started)
+        return FAILED
     except Exception:  # noqa: BLE001 - any failure of one job must not kill the scheduler
-        log.exception("%s failed", name)
-    return FAILED
+        log.exception("%s failed (%.2f s)", name, monotonic() - started)
+        return FAILED
+    said = SUMMARY[name](result) if result is not None else None
+    log.log(logging.INFO if said else logging.DEBUG, "%s (%.2f s)", said or f"{name}: nothing to do",
+            monotonic() - started)
+    return result
+
+
+def _sweep_summary(r: dict) -> str:
+    levels = ", ".join(f"{level} {n}" for level, n in r["counts"].items())
+    return (f"sweep as of {r['as_of']}: {sum(r['counts'].values())} new escalation(s) ({levels}), "
+            f"{r['emails_queued']} email(s) queued, {r['agenda_items']} put on an agenda")
+
+
+def _outbox_summary(r: dict) -> str | None:
+    if not (r["sent"] or r["retried"] or r["failed"] or r["deferred"] or r["released"] or r["taken_over"]):
+        return None  # every minute: said only when there was something to send
+    extra = "".join([f", {r['taken_over']} taken over from a sender that stopped" if r["taken_over"] else "",
+                     f", {r['deferred']} deferred (server unreachable)" if r["deferred"] else "",
+                     f", {r['released']} put back (stopping)" if r["released"] else ""])
+    return (f"outbox via {r['transport']}: {r['sent']} sent, {r['retried']} to retry, {r['failed']} failed{extra}; "
+            f"{r['queued']} queued")
+
+
+def _packets_summary(r: dict) -> str | None:
+    if not (r["due"] or r["sent"] or r["failed"]):
+        return None
+    return f"packets: {len(r['due'])} meeting(s) due, {len(r['sent'])} packet(s) queued, {len(r['failed'])} failed"
+
+
+SUMMARY = {"sweep": _sweep_summary, "outbox": _outbox_summary, "packets": _packets_summary}
 
 
 def _fell_short(name: str, result) -> bool:
@@ -279,7 +311,7 @@ def _lead(ctx, lock, stop: threading.Event, poll: float) -> None:
     with threads_leave_signals_to_main():
         sched.start()
     for job in sched.get_jobs():
-        log.info("scheduled %s: next run %s", job.name, job.next_run_time)
+        log.info("scheduled %s: next run %s", job.name, job.next_run_time.isoformat(timespec="seconds"))
     try:
         while not stop.wait(poll):
             if not lock.healthy():
@@ -332,3 +364,26 @@ def _run(ctx, lock, stop: threading.Event, once: bool, poll: float) -> dict | No
                 idle = True
             stop.wait(poll)
     return None
+
+
+# -- logs a person reads ----------------------------------------------------------------------------
+
+
+class LocalTimeFormatter(logging.Formatter):
+    """Log times in the configured zone, ISO 8601 with the offset: 2026-06-15T08:30:00.123+08:00."""
+
+    def __init__(self, fmt: str, tz):
+        super().__init__(fmt)
+        self.tz = tz
+
+    def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
+        return datetime.fromtimestamp(record.created, self.tz).isoformat(timespec="milliseconds")
+
+
+def configure_logging(ctx, level: str = "INFO") -> None:
+    """The daemon's log on stderr: local time with its offset, level, where, what."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(LocalTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", ctx.clock.tz))
+    logging.basicConfig(level=level.upper(), handlers=[handler])  # a no-op where logging is set up already
+    for chatty in ("alembic", "apscheduler"):  # our own jobs log what ran and what it did
+        logging.getLogger(chatty).setLevel(logging.WARNING)

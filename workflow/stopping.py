@@ -39,6 +39,8 @@ def stop_on_signals(stop: threading.Event | None = None):
     previous = {}
 
     def request_stop(signum, _frame):
+        if stop.is_set():  # e.g. `timeout` signals the process and then its group
+            return
         log.info("%s received: stopping after the current step", signal.Signals(signum).name)
         stop.set()
 

@@ -374,8 +374,9 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
             trans.rollback()
         else:
             trans.commit()
-    log.info("sweep as of %s%s: %s new escalation(s) %s, %d email(s) queued, %d put on an agenda",
-             as_of, " (dry run, rolled back)" if dry_run else "", sum(counts.values()), counts, emails, placed)
+    log.debug("sweep as of %s%s: %s new escalation(s) (%s), %d email(s) queued, %d put on an agenda", as_of,
+              " (dry run, rolled back)" if dry_run else "", sum(counts.values()),
+              ", ".join(f"{level} {n}" for level, n in counts.items()), emails, placed)
     return result
 
 
