@@ -152,7 +152,26 @@ class State:
             self._ctx.close()
 
 
-pass_state = click.make_pass_decorator(State)
+def command_name() -> str:
+    """The command being run, as typed: "unionflow scheduler run" (the database server shows it)."""
+    names, ctx = [], click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None:
+        names.insert(0, ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(["unionflow", *names])
+
+
+def pass_state(f):
+    """Passes the State, as click.make_pass_decorator does, and names the command for the database server
+    (its engine is made on first use, inside the command)."""
+
+    def new_func(*args, **kwargs):
+        ctx = click.get_current_context()
+        state = ctx.find_object(State)
+        state.ctx.application_name = command_name()
+        return ctx.invoke(f, state, *args, **kwargs)
+
+    return functools.update_wrapper(new_func, f)
 
 
 def json_option(f):

@@ -236,3 +236,27 @@ def test_the_log_says_what_each_job_did_how_long_it_took_and_when_with_the_offse
     assert len(outbox) == 1 and re.fullmatch(r"outbox via file: 3 sent, 0 to retry, 0 failed; 0 queued \(\d+\.\d\d s\)",
                                              outbox[0]), outbox
     assert not any("{" in m for m in said)  # no Python dicts in a person's log
+
+
+@pytest.mark.postgres
+def test_a_dba_sees_the_scheduler_by_name_in_pg_stat_activity(pg_url, tmp_path):
+    from sqlalchemy import text
+
+    from tests.conftest import Cli
+    from workflow.db import make_engine
+
+    Cli(pg_url)("init", "--admin", "A01", "--name", "管理员", "--email", "a01@example.org")
+    config = tmp_path / "unionflow.toml"
+    config.write_text('[scheduler]\nsweep_at = "00:00"\n', encoding="utf-8")
+    daemon = Daemon(pg_url, config, tmp_path / "daemon.log")
+    engine = make_engine(pg_url)
+    try:
+        daemon.wait_for("scheduled outbox flush")
+        with engine.connect() as conn:
+            names = set(conn.execute(text(
+                "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+                "pg_backend_pid()")).scalars())
+        assert {"unionflow scheduler run", "unionflow scheduler run (leader lock)"} <= names, names
+    finally:
+        assert daemon.stop() == 0
+        engine.dispose()

@@ -218,10 +218,10 @@ class FileLeaderLock:
 class PgLeaderLock:
     """PostgreSQL: a session-level advisory lock on a connection of its own (not pooled)."""
 
-    def __init__(self, url):
+    def __init__(self, url, application_name: str | None = None):
         from sqlalchemy.pool import NullPool
 
-        self._engine = make_engine(url, poolclass=NullPool)
+        self._engine = make_engine(url, poolclass=NullPool, application_name=application_name)
         self._conn = None
 
     def __str__(self) -> str:
@@ -272,7 +272,8 @@ def leader_lock(ctx):
 
         user_dir().mkdir(parents=True, exist_ok=True)
         return FileLeaderLock(user_dir() / "scheduler.lock")
-    return PgLeaderLock(engine.url.render_as_string(hide_password=False))
+    return PgLeaderLock(engine.url.render_as_string(hide_password=False),
+                        f"{ctx.application_name or 'unionflow scheduler'} (leader lock)")
 
 
 # -- the daemon -----------------------------------------------------------------------------------
