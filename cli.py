@@ -98,8 +98,11 @@ class UnionflowGroup(click.Group):
     def format_commands(self, ctx, formatter):
         """Each command with its whole first sentence (click cuts it to one line with `...`), wrapped by
         display width: click's wrapping counts a Chinese character as one column and breaks only at spaces."""
-        rows = [(name, cmd.get_short_help_str(limit=10_000)) for name in self.list_commands(ctx)
-                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        import re
+
+        # click joins a summary's lines with a space: none between two Chinese characters
+        rows = [(name, re.sub(f"(?<=[{WIDE}]) (?=[{WIDE}])", "", cmd.get_short_help_str(limit=10_000)))
+                for name in self.list_commands(ctx) if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
         if rows:
             first_col = min(max(len(name) for name, _ in rows), 30) + 2  # as `HelpFormatter.write_dl` lays it out
             width = max(formatter.width - first_col - 2, 10)
@@ -114,8 +117,7 @@ def wrap_cells(text: str, width: int) -> list[str]:
 
     from templates.labels import display_width
 
-    wide = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-    tokens = re.findall(f"\\s+|[{wide}][，。、；：）》」』”！？]*|[^\\s{wide}]+", text)
+    tokens = re.findall(f"\\s+|[{WIDE}][，。、；：）》」』”！？]*|[^\\s{WIDE}]+", text)
     lines, line = [], ""
     for token in tokens:
         if token.isspace():
@@ -126,6 +128,38 @@ def wrap_cells(text: str, width: int) -> list[str]:
         else:
             line += token
     return [*lines, line.rstrip()]
+
+
+WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"  # Chinese characters and punctuation
+
+
+class CellHelpFormatter(click.HelpFormatter):
+    """Help text with Chinese in it: a translation's lines joined without a space where both sides are
+    Chinese (click joins them with one), and wrapped by display width, between Chinese characters too.
+    Text without Chinese is wrapped by click as before."""
+
+    def write_text(self, text: str) -> None:
+        import re
+
+        if not re.search(f"[{WIDE}]", text):
+            return super().write_text(text)
+        paragraphs = []
+        for para in re.split(r"\n\s*\n", text.expandtabs().strip("\n")):
+            lines = para.splitlines()
+            indent = " " * (self.current_indent + len(lines[0]) - len(lines[0].lstrip()))
+            if lines[0].strip() == "\b":  # click's mark for a block not to be rewrapped
+                paragraphs.append("\n".join(indent + line if line.strip() else "" for line in lines[1:]))
+                continue
+            joined = ""
+            for line in (line.strip() for line in lines):
+                both_wide = re.match(f"[{WIDE}]", line) and re.search(f"[{WIDE}]$", joined)
+                joined += line if not joined or both_wide else " " + line
+            width = max(self.width - len(indent), 11)
+            paragraphs.append("\n".join(indent + line for line in wrap_cells(joined, width)))
+        self.write("\n\n".join(paragraphs) + "\n")
+
+
+click.Context.formatter_class = CellHelpFormatter
 
 
 def group(parent, name, **kw):
