@@ -383,8 +383,12 @@ class LocalTimeFormatter(logging.Formatter):
 
 def configure_logging(ctx, level: str = "INFO") -> None:
     """The daemon's log on stderr: local time with its offset, level, where, what."""
+    formatter = LocalTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", ctx.clock.tz)
+    for made in logging.getLogger().handlers:  # set up already (UNIONFLOW_LOG_LEVEL): the same times
+        if type(made) is logging.StreamHandler:
+            made.setFormatter(formatter)
     handler = logging.StreamHandler()
-    handler.setFormatter(LocalTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", ctx.clock.tz))
+    handler.setFormatter(formatter)
     logging.basicConfig(level=level.upper(), handlers=[handler])  # a no-op where logging is set up already
     for chatty in ("alembic", "apscheduler"):  # our own jobs log what ran and what it did
         logging.getLogger(chatty).setLevel(logging.WARNING)
