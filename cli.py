@@ -98,8 +98,11 @@ class UnionflowGroup(click.Group):
     def format_commands(self, ctx, formatter):
         """Each command with its whole first sentence (click cuts it to one line with `...`), wrapped by
         display width: click's wrapping counts a Chinese character as one column and breaks only at spaces."""
-        rows = [(name, cmd.get_short_help_str(limit=10_000)) for name in self.list_commands(ctx)
-                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        import re
+
+        # click joins a summary's lines with a space: none between two Chinese characters
+        rows = [(name, re.sub(f"(?<=[{WIDE}]) (?=[{WIDE}])", "", cmd.get_short_help_str(limit=10_000)))
+                for name in self.list_commands(ctx) if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
         if rows:
             first_col = min(max(len(name) for name, _ in rows), 30) + 2  # as `HelpFormatter.write_dl` lays it out
             width = max(formatter.width - first_col - 2, 10)
@@ -114,8 +117,7 @@ def wrap_cells(text: str, width: int) -> list[str]:
 
     from templates.labels import display_width
 
-    wide = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-    tokens = re.findall(f"\\s+|[{wide}][，。、；：）》」』”！？]*|[^\\s{wide}]+", text)
+    tokens = re.findall(f"\\s+|[{WIDE}][，。、；：）》」』”！？]*|[^\\s{WIDE}]+", text)
     lines, line = [], ""
     for token in tokens:
         if token.isspace():
@@ -126,6 +128,38 @@ def wrap_cells(text: str, width: int) -> list[str]:
         else:
             line += token
     return [*lines, line.rstrip()]
+
+
+WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"  # Chinese characters and punctuation
+
+
+class CellHelpFormatter(click.HelpFormatter):
+    """Help text with Chinese in it: a translation's lines joined without a space where both sides are
+    Chinese (click joins them with one), and wrapped by display width, between Chinese characters too.
+    Text without Chinese is wrapped by click as before."""
+
+    def write_text(self, text: str) -> None:
+        import re
+
+        if not re.search(f"[{WIDE}]", text):
+            return super().write_text(text)
+        paragraphs = []
+        for para in re.split(r"\n\s*\n", text.expandtabs().strip("\n")):
+            lines = para.splitlines()
+            indent = " " * (self.current_indent + len(lines[0]) - len(lines[0].lstrip()))
+            if lines[0].strip() == "\b":  # click's mark for a block not to be rewrapped
+                paragraphs.append("\n".join(indent + line if line.strip() else "" for line in lines[1:]))
+                continue
+            joined = ""
+            for line in (line.strip() for line in lines):
+                both_wide = re.match(f"[{WIDE}]", line) and re.search(f"[{WIDE}]$", joined)
+                joined += line if not joined or both_wide else " " + line
+            width = max(self.width - len(indent), 11)
+            paragraphs.append("\n".join(indent + line for line in wrap_cells(joined, width)))
+        self.write("\n\n".join(paragraphs) + "\n")
+
+
+click.Context.formatter_class = CellHelpFormatter
 
 
 def group(parent, name, **kw):
@@ -152,7 +186,26 @@ class State:
             self._ctx.close()
 
 
-pass_state = click.make_pass_decorator(State)
+def command_name() -> str:
+    """The command being run, as typed: "unionflow scheduler run" (the database server shows it)."""
+    names, ctx = [], click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None:
+        names.insert(0, ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(["unionflow", *names])
+
+
+def pass_state(f):
+    """Passes the State, as click.make_pass_decorator does, and names the command for the database server
+    (its engine is made on first use, inside the command)."""
+
+    def new_func(*args, **kwargs):
+        ctx = click.get_current_context()
+        state = ctx.find_object(State)
+        state.ctx.application_name = command_name()
+        return ctx.invoke(f, state, *args, **kwargs)
+
+    return functools.update_wrapper(new_func, f)
 
 
 def json_option(f):
@@ -1199,11 +1252,14 @@ def outbox_list(state, status, limit, as_json):
     from workflow.mailing import list_outbox
 
     rows = list_outbox(state.ctx, status, rows_limit(limit, as_json))
+    columns = ["id", "status", "kind", "to", "subject", "sent_at", "error"]
     if not as_json:  # local minutes, not ISO instants; --json has every field (attempts, next_attempt_at …)
-        rows = Rows([{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"]} for r in rows],
-                    rows.total)
-    render(as_json, rows, columns=["id", "status", "kind", "to", "subject", "sent_at", "error"],
-           values={"status": "outbox status", "kind": "mail kind"})
+        rows = Rows([{**r, "sent_at": short_time(state.ctx, r["sent_at"]), "error": r["last_error"],
+                      "claim": r["claimed_by"] and f"{r['claimed_by']} {short_time(state.ctx, r['claimed_at'])}"}
+                     for r in rows], rows.total)
+        if any(r["claim"] for r in rows):  # who is sending them, since when (a sender renews it while it works)
+            columns.insert(-1, "claim")
+    render(as_json, rows, columns=columns, values={"status": "outbox status", "kind": "mail kind"})
 
 
 @outbox_group.command("send")
@@ -1216,19 +1272,26 @@ def outbox_send(state, limit, as_json):
     A refused message is retried later with exponential backoff; after [mail] max_attempts it is
     marked failed with the last error (`outbox retry` puts it back). While the mail server cannot be
     reached, nothing counts as an attempt: the messages stay queued and the command exits with 1.
-    Safe to run in several processes at once.
+    Safe to run in several processes at once. SIGTERM or Ctrl-C stops it between two messages: the one
+    being sent is finished and recorded, the others go back to the queue.
 
     \b
     Example:
       unionflow outbox send --limit 500
     """
     from workflow.mailing import run_outbox
+    from workflow.stopping import stop_on_signals
 
-    result = run_outbox(state.ctx, limit=limit)
+    with stop_on_signals() as stop:
+        result = run_outbox(state.ctx, limit=limit, stop=stop)
     if as_json:
         echo_json(result)
     else:
         click.echo(_t("Sent {sent}, {retried} to retry later, {failed} failed (transport: {transport}).").format(**result))
+    if result["stopped"]:
+        click.echo(_t("Stopped on request: {released} claimed message(s) went back to the queue for the next run.")
+                   .format(released=result["released"]), err=True)
+    if not as_json:
         for err in result["errors"]:
             click.echo("  " + _t("{key} (attempt {attempts}): {error}").format(**err), err=True)
         if result["queued"] and not result["unreachable"]:
@@ -1309,9 +1372,6 @@ def escalate(state, as_of, dry_run, as_json):
                                   emails=result["emails_queued"], agenda=result["agenda_items"],
                                   pending=result["pending_meetings"])
                    + (_t(" Dry run: nothing written.") if dry_run else ""))
-        for park, n in result["pending_by_park"].items():
-            click.echo(_t("  park {park}: {n} case(s) wait for a joint meeting; plan one: unionflow meeting plan "
-                          "--park {park} --on DATETIME --place TEXT").format(park=park, n=n))
     _warn(result["warnings"])
 
 
@@ -1413,14 +1473,9 @@ def scheduler_run(state, once):
       unionflow scheduler run
       unionflow scheduler run --once
     """
-    import logging
+    from workflow.scheduler import configure_logging, run_scheduler
 
-    from workflow.scheduler import run_scheduler
-
-    logging.basicConfig(level=os.environ.get("UNIONFLOW_LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("alembic", "apscheduler"):  # our own jobs log what ran and what it did
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    configure_logging(state.ctx, os.environ.get("UNIONFLOW_LOG_LEVEL", "INFO"))
     result = run_scheduler(state.ctx, once=once)
     if result and result["failed"]:
         raise click.ClickException(_t("not everything that was due was done: {jobs} (see the log above)").format(
@@ -2174,11 +2229,12 @@ def localize(command: click.Command, lang: str) -> None:
 
 
 def join_wide_lines(text: str) -> str:
-    """Help paragraphs with the line breaks between two Chinese characters taken out: click rewraps a paragraph
-    and joins its lines with a space, a stray one between Chinese characters (`\\b` paragraphs keep theirs)."""
+    """Help paragraphs with the line breaks between two Chinese characters taken out: click rewraps an
+    option's help and joins its lines with a space, a stray one between Chinese characters (`\\b` paragraphs
+    keep theirs; a command's own text is joined by CellHelpFormatter)."""
     import re
 
-    wide = "[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]"
+    wide = f"[{WIDE}]"
     return "\n\n".join(p if p.startswith("\b") else re.sub(f"(?<={wide})\n(?={wide})", "", p)
                        for p in text.split("\n\n"))
 

@@ -10,10 +10,14 @@ claimed rows go back to the queue with their attempt given back: an outage, howe
 message. They wait as long again as they have waited so far (at least `backoff_seconds`, at most
 OUTAGE_MAX_BACKOFF), so they go out soon after the server is back.
 
-Exactly one worker holds a claim: on PostgreSQL the claim is `SELECT … FOR UPDATE SKIP LOCKED`, on
-SQLite one `UPDATE … RETURNING` under `BEGIN IMMEDIATE`. A claim older than `stale_after` (a worker
-that died between sending and marking) is taken again: delivery is at-least-once, and a repeat
-carries the same Message-ID (made from what is stored with the row) so the receiver can drop it.
+Exactly one worker holds a claim (`claimed_by` "host:pid:nonce", `claimed_at`): on PostgreSQL the
+rows are picked with `SELECT … FOR UPDATE SKIP LOCKED`, on SQLite under `BEGIN IMMEDIATE`. Each message
+is recorded as sent in its own short transaction right after the server accepted it, so a worker
+killed mid-batch leaves at most one message sent but unrecorded. A sender renews its claim every
+HEARTBEAT; another sender leaves claimed rows alone while the claim is younger than LEASE and takes
+them over after that (logged, and counted in `taken_over`): delivery is at-least-once with a
+one-message window, and a repeat carries the same Message-ID (made from what is stored with the row)
+so the receiver can drop it.
 """
 
 from __future__ import annotations
@@ -36,7 +40,10 @@ from notifications.transports import TransportUnavailable, describe_error
 
 log = logging.getLogger(__name__)
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
-STALE_AFTER = timedelta(minutes=15)
+# A sender renews its claim (claimed_at) every HEARTBEAT while it sends; a claim older than LEASE
+# belongs to a sender that stopped (killed, crashed, its machine gone), and another sender takes it over.
+LEASE = timedelta(minutes=2)
+HEARTBEAT = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(days=1)
 OUTAGE_MAX_BACKOFF = timedelta(minutes=15)  # the longest a message waits between tries while the server is down
 CHUNK = 50
@@ -109,29 +116,53 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def _due(now: datetime, stale_after: timedelta):
+def _due(now: datetime, lease: timedelta):
     return or_(
         and_(T.c.status == "queued", T.c.next_attempt_at <= now),
-        and_(T.c.status == "sending", T.c.claimed_at < now - stale_after),
+        and_(T.c.status == "sending", T.c.claimed_at < now - lease),
     )
 
 
-def claim(engine, limit: int, worker_id: str, now: datetime, stale_after: timedelta = STALE_AFTER) -> list[dict]:
-    """Take up to `limit` due rows for this worker (each attempt counted now), oldest first."""
-    pick = select(T.c.id).where(_due(now, stale_after)).order_by(T.c.next_attempt_at, T.c.id).limit(limit)
-    mark = update(T).values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=T.c.attempts + 1)
-    with engine.begin() as conn:  # BEGIN IMMEDIATE on SQLite (see workflow.db.make_engine)
+def claim(engine, limit: int, worker_id: str, now: datetime, lease: timedelta = LEASE) -> list[dict]:
+    """Take up to `limit` due rows for this worker (each attempt counted now), oldest first: queued rows
+    that are due, and rows whose sender's claim is older than `lease` (each of those has `taken_from`:
+    the claim it had, {"claimed_by", "claimed_at"}; the others None)."""
+    pick = (select(T.c.id, T.c.status, T.c.claimed_by, T.c.claimed_at).where(_due(now, lease))
+            .order_by(T.c.next_attempt_at, T.c.id).limit(limit))
+    with engine.begin() as conn:  # BEGIN IMMEDIATE on SQLite (see workflow.db.make_engine): one claimer at a time
         if conn.dialect.name == "postgresql":
-            # Lock the picked rows first: a LIMIT subquery inside the UPDATE may be re-run by the planner.
-            ids = conn.execute(pick.with_for_update(skip_locked=True)).scalars().all()
-            if not ids:
-                return []
-            stmt = mark.where(T.c.id.in_(ids))
-        else:
-            stmt = mark.where(T.c.id.in_(pick.scalar_subquery()), _due(now, stale_after))
+            pick = pick.with_for_update(skip_locked=True)
+        picked = {r.id: r for r in conn.execute(pick)}
+        if not picked:
+            return []
+        stmt = (update(T).where(T.c.id.in_(list(picked)))
+                .values(status="sending", claimed_by=worker_id, claimed_at=now, attempts=T.c.attempts + 1))
         rows = [dict(r._mapping) for r in conn.execute(stmt.returning(*T.c))]
+    for row in rows:
+        was = picked[row["id"]]
+        row["taken_from"] = ({"claimed_by": was.claimed_by, "claimed_at": was.claimed_at}
+                             if was.status == "sending" else None)
     rows.sort(key=lambda r: (r["next_attempt_at"], r["id"]))
+    _log_takeover(rows, lease)
     return rows
+
+
+def _log_takeover(rows, lease: timedelta) -> None:
+    taken: dict[str, list] = {}
+    for row in rows:
+        if row["taken_from"] is not None:
+            taken.setdefault(row["taken_from"]["claimed_by"], []).append(row["taken_from"]["claimed_at"])
+    for sender, when in taken.items():
+        log.warning("outbox: took over %d message(s) claimed by %s (last heard of at %s, more than %d s ago: it has "
+                    "stopped); the one it was sending may go out twice, with the same Message-ID", len(when), sender,
+                    max(when).isoformat(timespec="seconds"), lease.total_seconds())
+
+
+def renew(engine, worker_id: str, rows, now: datetime) -> None:
+    """The heartbeat: this worker still holds its claim on `rows` (those not yet sent)."""
+    with engine.begin() as conn:
+        conn.execute(update(T).where(T.c.id.in_([r["id"] for r in rows]), T.c.claimed_by == worker_id,
+                                     T.c.status == "sending").values(claimed_at=now))
 
 
 def backoff(attempts: int, backoff_seconds: float) -> timedelta:
@@ -147,33 +178,54 @@ def outage_backoff(created_at: datetime, now: datetime, backoff_seconds: float) 
 
 
 def send_batch(engine, transport, limit: int | None, now_fn: Callable[[], datetime], max_attempts: int,
-               backoff_seconds: float, *, worker_id: str | None = None, stale_after: timedelta = STALE_AFTER,
-               chunk: int = CHUNK) -> dict:
+               backoff_seconds: float, *, worker_id: str | None = None, lease: timedelta = LEASE,
+               chunk: int = CHUNK, stop=None) -> dict:
     """Send due messages (at most `limit`; None = all due) through one open transport.
 
-    Claims and marks in chunks, so a crash loses at most the marks of one chunk (those messages go
-    again, same Message-ID). A refused message is retried with backoff; a connection-level failure
-    (server down) puts the claimed rows back without counting the attempt and ends the run: then
-    `unreachable` says why and `deferred` how many were put back. `queued` and `next_attempt_at`: what
-    waits after the run, and when the first of it is due.
+    Claims in chunks and records each message right after the server took it (a transaction of its
+    own), so a crash or a kill re-sends at most the one message in flight (same Message-ID). A refused
+    message is retried with backoff; a connection-level failure (server down) puts the claimed rows
+    back without counting the attempt and ends the run: then `unreachable` says why and `deferred` how
+    many were put back. `stop` (a threading.Event, e.g. set by SIGTERM) ends the run between two
+    messages: the one being sent is finished and recorded, the rest of the claim goes back to the queue
+    at once (`stopped` true, `released` how many). `taken_over`: how many rows of another sender, silent
+    for longer than `lease`, this run took over. `queued` and `next_attempt_at`: what waits after the
+    run, and when the first of it is due.
     """
     worker_id = worker_id or default_worker_id()
-    result = {"sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None}
+    result = {"sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None,
+              "stopped": False, "released": 0, "taken_over": 0}
     done = 0
     # A helper thread builds and serialises the next messages while this one waits for the server.
     with transport, ThreadPoolExecutor(1, thread_name_prefix="outbox-build") as builder:
-        while limit is None or done < limit:
-            rows = claim(engine, chunk if limit is None else min(chunk, limit - done), worker_id, now_fn(),
-                         stale_after)
+        while (limit is None or done < limit) and result["unreachable"] is None and not result["stopped"]:
+            if stop is not None and stop.is_set():
+                result["stopped"] = True
+                break
+            rows = claim(engine, chunk if limit is None else min(chunk, limit - done), worker_id, now_fn(), lease)
             if not rows:
                 break
             done += len(rows)
+            result["taken_over"] += sum(r["taken_from"] is not None for r in rows)
+            beat = now_fn()
             prepared = builder.map(lambda row: _prepare(row, transport.sender), rows)
-            outcomes, stop = _deliver(transport, rows, prepared)
-            _mark(engine, worker_id, rows, outcomes, now_fn(), max_attempts, backoff_seconds, result)
-            if stop:
-                result["unreachable"] = stop
-                break
+            for i, (row, ready) in enumerate(zip(rows, prepared, strict=True)):
+                if stop is not None and stop.is_set():
+                    result["stopped"] = True
+                    result["released"] += release(engine, worker_id, rows[i:])
+                    break
+                outcome = _deliver(transport, row, ready)
+                if outcome is not None and outcome[0] == DEFERRED:  # the server is gone: this and the rest wait
+                    later = rows[i:]
+                    _mark(engine, worker_id, later, dict.fromkeys((r["id"] for r in later), outcome), now_fn(),
+                          max_attempts, backoff_seconds, result)
+                    result["unreachable"] = outcome[1]
+                    break
+                now = now_fn()
+                _mark(engine, worker_id, [row], {row["id"]: outcome}, now, max_attempts, backoff_seconds, result)
+                if now - beat >= HEARTBEAT and i + 1 < len(rows):  # a slow server: keep the rest of the claim
+                    renew(engine, worker_id, rows[i + 1:], now)
+                    beat = now
     with engine.connect() as conn:
         result["queued"], result["next_attempt_at"] = waiting(conn)
     return result
@@ -191,27 +243,23 @@ def _prepare(row, sender):
 PARTLY_SENT, REFUSED, DEFERRED = "partly sent", "refused", "deferred"
 
 
-def _deliver(transport, rows, prepared):
-    """Send each row; returns ({id: None (sent) | (PARTLY_SENT|REFUSED|DEFERRED, error)}, why the run stops
-    (the transport's error) or None)."""
-    outcomes: dict[int, object] = {}
-    for i, (row, ready) in enumerate(zip(rows, prepared, strict=True)):
-        try:
-            if isinstance(ready, Exception):
-                raise ready
-            rcpts, raw = ready
-            refused = transport.send(raw, rcpts)
-            outcomes[row["id"]] = (PARTLY_SENT, "partly refused: " + "; ".join(f"{k}: {v}" for k, v in refused.items())) \
-                if refused else None
-        except TransportUnavailable as exc:
-            log.info("mail transport unavailable: %s", exc)  # the caller says so (send_batch's `unreachable`)
-            for later in rows[i:]:
-                outcomes[later["id"]] = (DEFERRED, str(exc))
-            return outcomes, str(exc)
-        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
-            log.warning("message %s not sent: %s", row["key"], exc)
-            outcomes[row["id"]] = (REFUSED, describe_error(exc))
-    return outcomes, None
+def _deliver(transport, row, ready):
+    """Send one row: None (sent) or (PARTLY_SENT|REFUSED|DEFERRED, error); DEFERRED means the transport
+    itself failed (the server cannot be reached), so no later message would pass either."""
+    try:
+        if isinstance(ready, Exception):
+            raise ready
+        rcpts, raw = ready
+        refused = transport.send(raw, rcpts)
+    except TransportUnavailable as exc:
+        log.info("mail transport unavailable: %s", exc)  # the caller says so (send_batch's `unreachable`)
+        return DEFERRED, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+        log.warning("message %s not sent: %s", row["key"], exc)
+        return REFUSED, describe_error(exc)
+    if refused:
+        return PARTLY_SENT, "partly refused: " + "; ".join(f"{k}: {v}" for k, v in refused.items())
+    return None
 
 
 def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds, result) -> None:
@@ -219,9 +267,16 @@ def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds,
     by_id = T.c.id == bindparam("b_id")
     sent = [r["id"] for r in rows if outcomes[r["id"]] is None or outcomes[r["id"]][0] == PARTLY_SENT]
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # A tiny transaction per message: not worth waiting for the WAL flush. A database crash
+            # could lose the mark, and the message would go again (same Message-ID): at least once.
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
         if sent:
-            conn.execute(update(T).where(T.c.id.in_(sent), mine)  # an error of an earlier try is over
-                         .values(status="sent", sent_at=now, claimed_by=None, claimed_at=None, last_error=None))
+            marked = conn.execute(update(T).where(T.c.id.in_(sent), mine)  # an error of an earlier try is over
+                                  .values(status="sent", sent_at=now, claimed_by=None, claimed_at=None, last_error=None))
+            if marked.rowcount < len(sent):  # our claim lapsed and another sender took the row over
+                log.warning("outbox: %d message(s) sent while another sender had taken them over (this sender was "
+                            "silent for longer than the lease); they may go out twice", len(sent) - marked.rowcount)
             for r in rows:  # partial refusals: sent to some, noted for the others
                 if outcomes[r["id"]] is not None and outcomes[r["id"]][0] == PARTLY_SENT:
                     conn.execute(update(T).where(T.c.id == r["id"]).values(last_error=outcomes[r["id"]][1][:2000]))
@@ -258,6 +313,15 @@ def _mark(engine, worker_id, rows, outcomes, now, max_attempts, backoff_seconds,
     result["deferred"] += len(deferred)
 
 
+def release(engine, worker_id: str, rows) -> int:
+    """Give claimed rows that were not tried back to the queue, as they were (the claim's attempt undone)."""
+    with engine.begin() as conn:
+        done = conn.execute(update(T).where(T.c.id.in_([r["id"] for r in rows]), T.c.claimed_by == worker_id,
+                                            T.c.status == "sending")
+                            .values(status="queued", attempts=T.c.attempts - 1, claimed_by=None, claimed_at=None))
+    return done.rowcount
+
+
 def requeue(conn, ids: Iterable[int] | None, now: datetime) -> list[int]:
     """Put failed messages back in the queue, due now, with their attempts reset (their last_error is
     kept until the next try); `ids` None: every failed message. Returns the ids put back."""
@@ -274,7 +338,7 @@ def statuses(conn, ids: Iterable[int]) -> dict[int, str]:
 
 
 LIST_COLUMNS = ("id", "key", "kind", "status", "attempts", "to_addrs", "cc_addrs", "subject", "next_attempt_at",
-                "created_at", "sent_at", "last_error")
+                "created_at", "sent_at", "last_error", "claimed_by", "claimed_at")
 
 
 def list_messages(conn, status: str | None = None, limit: int | None = None) -> list[dict]:

@@ -27,7 +27,7 @@ FIELDS = (
     # parks and cadres
     "code", "parent", "email", "role", "supervisor", "active",
     # outbox
-    "attempts", "to", "subject", "next_attempt_at", "sent_at", "last_error", "error",
+    "attempts", "to", "subject", "next_attempt_at", "sent_at", "last_error", "error", "claim",
     # calendar
     "day", "weekday",
     # joint unions, targets

@@ -298,6 +298,34 @@ class SmtpSink:
         return "250 OK"
 
 
+class SignalSender(SmtpSink):
+    """Signals the sending process (`pid`, set once it runs) when the `at`-th message arrives: with SIGKILL
+    it dies before the answer (the message is not accepted); another signal (SIGTERM) is sent, and the
+    message accepted half a second later."""
+
+    def __init__(self, at: int, sig: int):
+        super().__init__()
+        self.at, self.sig, self.pid = at, sig, None
+
+    async def handle_DATA(self, server, session, envelope):
+        import signal
+
+        with self.lock:
+            if len(self.received) + 1 == self.at and self.pid is not None:
+                os.kill(self.pid, self.sig)
+                self.pid = None
+                if self.sig == signal.SIGKILL:
+                    return "451 4.3.0 the sender died"
+                signalled = True
+            else:
+                signalled = False
+        if signalled:  # the signal arrives while this message is on its way, well before the answer
+            import asyncio
+
+            await asyncio.sleep(0.5)
+        return await super().handle_DATA(server, session, envelope)
+
+
 class SmtpServer:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port; stop() and start() again on the same port."""
 

@@ -51,10 +51,43 @@ def test_examples_in_both_languages(args, example):
 
 
 def test_chinese_help_has_no_stray_space_where_a_line_was_joined():
-    assert "督办次数，以及" in help_in("zh", "report", "cadres")
-    assert "（已建会或规范运行），哪些企业" in help_in("zh", "report", "incentives")
-    assign = help_in("zh", "assign")
+    import re
+
+    def unwrapped(*args):  # Chinese is wrapped between characters: read it without the line breaks
+        return re.sub(r"\n +", "", help_in("zh", *args))
+
+    assert "督办次数，以及" in unwrapped("report", "cadres")
+    assert "（已建会或规范运行），哪些企业" in unwrapped("report", "incentives")
+    assign = unwrapped("assign")
     assert "不含已注销的案件。每次易手" in assign and "何时。管理员" in assign, assign
+
+
+def test_chinese_help_wraps_within_the_width_and_keeps_its_examples_indented():
+    from templates.labels import display_width
+
+    text = help_in("zh", "outbox", "send")
+    assert max(display_width(line) for line in text.splitlines()) <= 100, text
+    assert "\n  示例：\n    unionflow outbox send --limit 500\n" in text
+
+
+def _every_command(command=None, path=()):
+    from cli import main
+
+    command = command or main
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _every_command(sub, (*path, name))
+
+
+CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"  # CJK punctuation, ideographs, full-width forms
+
+
+def test_no_space_stands_between_two_chinese_characters_in_any_commands_help():
+    import re
+
+    stray = re.compile(f"[{CJK}] +[{CJK}]")
+    found = {" ".join(path) or "unionflow": stray.findall(help_in("zh", *path)) for path in _every_command()}
+    assert {cmd: hits for cmd, hits in found.items() if hits} == {}
 
 
 def test_translated_paragraphs_join_their_chinese_lines_without_a_space():

@@ -378,8 +378,8 @@ def test_report_coverage_headers_in_both_languages(cli, contacted, zh_catalog):
 
 def test_escalate_output_in_both_languages(cli, contacted, zh_catalog):
     zh = cli("escalate", "--dry-run", user="A01", lang="zh", env={"COLUMNS": "200"}).stdout
-    assert "截至 2026-06-15：将触发 3 次督办（提醒 1, 逾期督办 1, 提交联席会议 1）" in zh
-    assert "试运行：未写入任何数据。" in zh
+    assert "截至 2026-06-15：将触发 3 次督办（提醒 1、逾期督办 1、提交联席会议 1）" in zh
+    assert "列入会议议程；1 个案件等待安排会议。试运行：未写入任何数据。" in zh
     for header in ("案件编号", "企业名称", "包干干部", "级别", "状态", "已停留工作日", "时限"):
         assert header in zh
     assert_no_english_sentence(zh, zh_catalog)

@@ -67,10 +67,10 @@ def three_cases(org, db_url):
 
 def test_digest_groups_three_cases_for_one_cadre_into_one_message(three_cases, make_ctx, smtp_server):
     ctx = smtp_ctx(make_ctx(), smtp_server)
-    assert queue(ctx) == 3  # C01; S01 for the overdue case; SEC1 for C02's case on the meeting level
-    assert [m["key"] for m in outbox(ctx)] == ["digest:c01@example.org:2026-06-15", "digest:s01@example.org:2026-06-15",
-                                               "digest:sec1@example.org:2026-06-15"]
-    assert run_outbox(ctx)["sent"] == 3
+    assert queue(ctx) == 4  # C01; C02 and SEC1 for C02's case on the meeting level; S01 for both cases of theirs
+    assert [m["key"] for m in outbox(ctx)] == ["digest:c01@example.org:2026-06-15", "digest:c02@example.org:2026-06-15",
+                                               "digest:s01@example.org:2026-06-15", "digest:sec1@example.org:2026-06-15"]
+    assert run_outbox(ctx)["sent"] == 4
     by_rcpt = {rcpts[0]: message_from_bytes(raw, policy=policy.default) for _f, rcpts, raw in smtp_server.received}
     mine = by_rcpt["c01@example.org"]
     assert mine["Subject"] == "Daily digest 2026-06-15: 3 cases need attention"
@@ -86,14 +86,16 @@ def test_digest_groups_three_cases_for_one_cadre_into_one_message(three_cases, m
     assert "松江乙制造有限公司" in mine.get_body(("html",)).get_content()
     sup = by_rcpt["s01@example.org"].get_body(("plain",)).get_content()
     assert USCCS[1] in sup and USCCS[0] not in sup and "cadre: 王芳" in sup
+    assert "== For the joint meeting (1) ==" in sup and USCCS[3] in sup and "cadre: 李娜" in sup
     sec = by_rcpt["sec1@example.org"].get_body(("plain",)).get_content()
     assert "== For the joint meeting (1) ==" in sec and USCCS[3] in sec
-    assert "c02@example.org" not in by_rcpt  # the meeting level goes to the secretary only
+    c02 = by_rcpt["c02@example.org"].get_body(("plain",)).get_content()  # the cadre hears their case goes there
+    assert "== For the joint meeting (1) ==" in c02 and USCCS[3] in c02
 
 
 def test_a_second_sweep_the_same_day_sends_nothing_then_a_supplement_for_new_items(three_cases, make_ctx, db_url):
     ctx = make_ctx()
-    assert queue(ctx) == 3
+    assert queue(ctx) == 4
     assert queue(ctx) == 0
     new_case = add_enterprise(db_url, USCCS[4], "松江戊电子有限公司", cadre="C01")
     escalate(db_url, new_case, "remind", 18)
@@ -106,6 +108,27 @@ def test_a_second_sweep_the_same_day_sends_nothing_then_a_supplement_for_new_ite
     other_day = escalate(db_url, new_case, "overdue", 20, as_of=date(2026, 6, 16))
     assert queue(ctx, date(2026, 6, 16)) == 2  # a new day, a new digest (cadre + supervisor)
     assert other_day
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["digest-then-per-event", "per-event-then-digest"])
+def test_changing_the_digest_setting_during_the_day_mails_no_escalation_twice(three_cases, make_ctx, db_url, caplog,
+                                                                              first):
+    caplog.set_level("INFO", logger="workflow")
+    ctx = make_ctx()
+    ctx.config.values[("mail", "digest")] = first
+    queued = queue(ctx)
+    assert queued == (4 if first else 5)
+    ctx.config.values[("mail", "digest")] = not first  # changed before the day's second sweep
+    assert queue(ctx) == 0
+    assert (f"mail: the messages of 2026-06-15 went out {'as digests' if first else 'one per event'} earlier; this "
+            "run does the same, and [mail] digest takes effect from the next day") in caplog.messages
+    new_case = add_enterprise(db_url, USCCS[4], "松江戊电子有限公司", cadre="C01")
+    late = escalate(db_url, new_case, "remind", 18)
+    assert queue(ctx) == 1  # what is new that day is told once, in the day's way
+    keys = {m["key"] for m in outbox(ctx)}
+    assert ("digest:c01@example.org:2026-06-15:2" if first else f"esc:{late}:c01@example.org") in keys
+    assert len(keys) == queued + 1
+    assert queue(ctx, date(2026, 6, 16)) == 0 and not [m for m in caplog.messages if "2026-06-16" in m and "earlier" in m]
 
 
 def test_digest_in_chinese(three_cases, make_ctx):
@@ -125,13 +148,17 @@ def test_per_event_mode_sends_each_level_to_its_people(three_cases, make_ctx, db
     ctx.config.values[("mail", "digest")] = False
     xp_case = add_enterprise(db_url, USCCS[5], "新浜己有限公司", park="XP", cadre="C03", status="contacted")
     xp_esc = escalate(db_url, xp_case, "meeting", 46, status="contacted", allowed=30)
-    assert queue(ctx) == 5
+    assert queue(ctx) == 7
     got = {m["key"]: m for m in outbox(ctx)}
     e = three_cases
     assert sorted(got) == sorted([
         f"esc:{e['a']}:c01@example.org", f"esc:{e['b']}:c01@example.org", f"esc:{e['c']}:c01@example.org",
-        f"esc:{e['d']}:sec1@example.org", f"esc:{xp_esc}:sec1@example.org",  # XP has no secretary: all of them
+        f"esc:{e['d']}:c02@example.org", f"esc:{e['d']}:sec1@example.org",
+        f"esc:{xp_esc}:c03@example.org", f"esc:{xp_esc}:sec1@example.org",  # XP has no secretary: all of them
     ])
+    # The cadre hears that their case goes to the joint meeting, with the supervisor in copy; the secretary alone.
+    assert got[f"esc:{e['d']}:c02@example.org"]["cc_addrs"] == [{"name": "张伟", "email": "s01@example.org"}]
+    assert got[f"esc:{e['d']}:sec1@example.org"]["cc_addrs"] == []
     overdue = got[f"esc:{e['b']}:c01@example.org"]
     assert overdue["subject"] == "Overdue: 松江乙制造有限公司"
     assert overdue["to_addrs"] == [{"name": "王芳", "email": "c01@example.org"}]
@@ -144,11 +171,12 @@ def test_per_event_mode_sends_each_level_to_its_people(three_cases, make_ctx, db
         user="A01")
     later = escalate(db_url, xp_case, "overdue", 31, status="contacted", allowed=30)
     meet = escalate(db_url, add_enterprise(db_url, USCCS[6], "新浜庚有限公司", park="XP"), "meeting", 31)
-    # The day's earlier XP meeting item now also reaches SEC2, who had not been told (key per recipient).
-    assert queue(ctx) == 3
+    # The day's earlier XP meeting item now also reaches SEC2, who had not been told (key per recipient);
+    # C03, told today that the case goes to the joint meeting, is not told it is overdue as well.
+    assert queue(ctx) == 2
     keys = {m["key"] for m in outbox(ctx)}
-    assert {f"esc:{meet}:sec2@example.org", f"esc:{later}:c03@example.org", f"esc:{xp_esc}:sec2@example.org"} <= keys
-    assert f"esc:{meet}:sec1@example.org" not in keys
+    assert {f"esc:{meet}:sec2@example.org", f"esc:{xp_esc}:sec2@example.org"} <= keys
+    assert f"esc:{meet}:sec1@example.org" not in keys and f"esc:{later}:c03@example.org" not in keys
 
 
 def test_per_event_mode_tells_a_case_past_every_threshold_once_per_person_at_the_highest_level(org, db_url, cli,
@@ -159,7 +187,9 @@ def test_per_event_mode_tells_a_case_past_every_threshold_once_per_person_at_the
     result = cli.json("escalate", user="A01", env={"UNIONFLOW_CONFIG": str(config)})
     assert sorted(e["level"] for e in result["escalations"]) == ["meeting", "overdue", "remind"]
     sent = sorted((m["kind"], m["to"], m["cc"]) for m in cli.json("outbox", "list"))
-    assert sent == [("meeting", "sec1@example.org", ""), ("overdue", "c01@example.org", "s01@example.org")]
+    # The cadre hears that the case goes to the joint meeting (the highest level), the supervisor in copy;
+    # the secretary is told on their own, without the copy.
+    assert sent == [("meeting", "c01@example.org", "s01@example.org"), ("meeting", "sec1@example.org", "")]
     assert result["emails_queued"] == 2
 
 
@@ -227,17 +257,18 @@ def test_outbox_cli_lists_and_sends(three_cases, make_ctx, cli, tmp_path):
     queue(make_ctx())
     listed = cli.json("outbox", "list")
     assert [(m["status"], m["to"]) for m in listed] == [
-        ("queued", "sec1@example.org"), ("queued", "s01@example.org"), ("queued", "c01@example.org")]
+        ("queued", "sec1@example.org"), ("queued", "s01@example.org"), ("queued", "c02@example.org"),
+        ("queued", "c01@example.org")]
     sent = cli.json("outbox", "send", "--limit", "2")
     assert (sent["sent"], sent["failed"], sent["transport"]) == (2, 0, "file")
     assert len(list((tmp_path / "home" / "outbox").glob("*.eml"))) == 2
-    assert len(cli.json("outbox", "list", "--status", "queued")) == 1
+    assert len(cli.json("outbox", "list", "--status", "queued")) == 2
     result = cli("outbox", "send")
-    assert result.stdout == "Sent 1, 0 to retry later, 0 failed (transport: file).\n"
-    assert len(cli.json("outbox", "list", "--status", "sent")) == 3
+    assert result.stdout == "Sent 2, 0 to retry later, 0 failed (transport: file).\n"
+    assert len(cli.json("outbox", "list", "--status", "sent")) == 4
     assert "(none)" in cli("outbox", "list", "--status", "failed").stdout
     assert cli("outbox", "list", "--status", "sent", "--limit", "2").stdout.splitlines()[-1] == (
-        "… 1 more; use --limit 0 for all")
+        "… 2 more; use --limit 0 for all")
     assert [m["id"] for m in cli.json("outbox", "list", "--limit", "1")] == [listed[0]["id"]]
     # Too wide for 80 columns: what every row shares (status, kind, minute sent) is said once above the table.
     lines = cli("outbox", "list", env={"COLUMNS": "80"}).stdout.splitlines()
@@ -256,22 +287,22 @@ def test_outbox_send_says_the_server_is_unreachable_and_keeps_the_messages(three
     assert result.stdout == "Sent 0, 0 to retry later, 0 failed (transport: smtp).\n"
     assert result.stderr == (
         f"Error: the mail server cannot be reached (SMTP 127.0.0.1:{smtp_server.port}: ConnectionRefusedError: [Errno "
-        "111] Connection refused): 3 message(s) stay queued and go out when it is back; check the server or "
+        "111] Connection refused): 4 message(s) stay queued and go out when it is back; check the server or "
         "[mail.smtp] in the configuration\n")
-    assert [(m["status"], m["attempts"]) for m in cli.json("outbox", "list")] == [("queued", 0)] * 3
+    assert [(m["status"], m["attempts"]) for m in cli.json("outbox", "list")] == [("queued", 0)] * 4
     smtp_server.start()
     with make_ctx().ready_engine.begin() as conn:  # the wait is over (at most OUTAGE_MAX_BACKOFF)
         conn.execute(OUTBOX.update().values(next_attempt_at=datetime(2026, 1, 1, tzinfo=UTC)))
-    assert cli.json("outbox", "send", env=config)["sent"] == 3
-    assert [(m["status"], m["attempts"]) for m in cli.json("outbox", "list")] == [("sent", 1)] * 3
-    assert len(smtp_server.received) == 3
+    assert cli.json("outbox", "send", env=config)["sent"] == 4
+    assert [(m["status"], m["attempts"]) for m in cli.json("outbox", "list")] == [("sent", 1)] * 4
+    assert len(smtp_server.received) == 4
 
 
 def test_outbox_retry_puts_failed_messages_back_admins_only(three_cases, make_ctx, cli, tmp_path, smtp_server):
     queue(make_ctx())
-    smtp_server.handler.refuse = ["550 5.1.1 no such user"] * 3
+    smtp_server.handler.refuse = ["550 5.1.1 no such user"] * 4
     config = {"UNIONFLOW_CONFIG": str(smtp_server.config(tmp_path, max_attempts=1))}
-    assert cli.json("outbox", "send", env=config)["failed"] == 3
+    assert cli.json("outbox", "send", env=config)["failed"] == 4
     ids = sorted(m["id"] for m in cli.json("outbox", "list", "--status", "failed"))
     refused = cli("outbox", "retry", "--all-failed", user="SEC1", expect=1)
     assert refused.stderr == ("Error: SEC1 (secretary) may not put failed messages back in the queue: that needs the "
@@ -284,9 +315,9 @@ def test_outbox_retry_puts_failed_messages_back_admins_only(three_cases, make_ct
     assert cli("outbox", "retry", str(ids[0]), str(ids[1]), user="A01", expect=1).stderr == (
         f"Error: message {ids[0]} is queued, not failed: only failed messages go back in the queue (see `unionflow "
         "outbox list --status failed`)\n")
-    assert cli.json("outbox", "retry", "--all-failed", user="A01") == {"requeued": 2, "ids": ids[1:]}
-    assert cli.json("outbox", "send", env=config)["sent"] == 3
-    assert len(smtp_server.received) == 3
+    assert cli.json("outbox", "retry", "--all-failed", user="A01") == {"requeued": 3, "ids": ids[1:]}
+    assert cli.json("outbox", "send", env=config)["sent"] == 4
+    assert len(smtp_server.received) == 4
     assert cli.json("outbox", "retry", "--all-failed", user="A01")["requeued"] == 0
 
 
@@ -370,6 +401,8 @@ def test_many_escalations_stream_into_the_outbox_in_one_transaction(org, db_url,
     ctx = make_ctx()
     ctx.config.values[("mail", "digest")] = False
     assert queue(ctx) == n
+    with ctx.ready_engine.begin() as conn:  # the same day in digest mode, as if per-event had never run
+        conn.execute(text("DELETE FROM outbox"))
     ctx.config.values[("mail", "digest")] = True
     assert queue(ctx) == 1
     digest = next(m for m in outbox(ctx) if m["key"] == "digest:c01@example.org:2026-06-15")
@@ -479,3 +512,50 @@ def test_routes_of_every_source_select_the_same_columns_in_the_same_order(monkey
     monkeypatch.setitem(mailing.ITEM_SOURCES, "bad", swapped)
     with pytest.raises(AssertionError, match="routes must select"):
         mailing._routes(date(2026, 6, 15))
+
+
+def test_escalations_of_a_case_with_no_cadre_go_to_the_parks_supervisors_or_the_admins(org, db_url, cli):
+    add_enterprise(db_url, USCCS[0], "无人负责甲公司", status="contacted", status_since="2026-04-20")  # SJ: S01
+    add_enterprise(db_url, USCCS[1], "无人负责乙公司", park="XP", status="contacted", status_since="2026-04-20")
+    cli("park", "add", "QP", "青浦园区", user="A01")  # no supervisor there: the admins hear of it
+    add_enterprise(db_url, USCCS[2], "无人负责丙公司", park="QP", status="contacted", status_since="2026-04-20")
+    result = cli("escalate", user="A01")
+    assert ("Warning: 6 new escalation(s) concern cases with no cadre: they were mailed to the park's supervisors (to "
+            "the admins where a park has none); assign the cases with `unionflow assign CADRE USCC`, or list them with "
+            "`unionflow case list --stalled`\n") in result.stderr
+    assert cli.json("escalate", "--dry-run", user="A01")["unassigned"] == 0  # nothing new the second time
+    listed = {m["to"]: m for m in cli.json("outbox", "list")}
+    assert sorted(listed) == ["a01@example.org", "s01@example.org", "s02@example.org"]
+    body = next(m for m in outbox_rows(db_url) if m["to_addrs"][0]["email"] == "s01@example.org")["text_body"]
+    assert "无人负责甲公司" in body and "cadre: nobody" in body
+    assert f"unionflow assign CADRE {USCCS[0]}" in body
+
+
+def outbox_rows(db_url) -> list[dict]:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(OUTBOX).order_by(OUTBOX.c.id))]
+    finally:
+        engine.dispose()
+
+
+def test_with_no_meeting_planned_escalate_says_so_and_how_to_plan_one(org, db_url, cli):
+    add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status_since="2025-12-01")  # 125 of 20 days: all three
+    result = cli("escalate", user="A01")
+    assert ("Warning: no joint meeting is planned for park SJ: 1 case(s) on the meeting level wait for one; plan it "
+            "with `unionflow meeting plan --park SJ --on DATETIME --place TEXT`, which puts them on its agenda\n"
+            ) in result.stderr
+    assert cli.json("escalate", "--dry-run", user="A01")["pending_by_park"] == {"SJ": 1}
+    cli("meeting", "plan", "--on", "2026-06-18T14:30", "--place", "管委会 301 会议室", "--park", "SJ", user="SEC1")
+    again = cli("escalate", user="A01")
+    assert "no joint meeting is planned" not in again.stderr
+
+
+def test_the_digest_tells_the_cadre_their_case_goes_to_the_joint_meeting(org, db_url, cli):
+    add_enterprise(db_url, USCCS[0], "甲公司", cadre="C01", status_since="2025-12-01")
+    cli("escalate", user="A01")
+    digests = {m["to_addrs"][0]["email"]: m["text_body"] for m in outbox_rows(db_url)}
+    assert sorted(digests) == ["c01@example.org", "s01@example.org", "sec1@example.org"]
+    assert "== For the joint meeting (1) ==" in digests["c01@example.org"]
+    assert "== Overdue" not in digests["c01@example.org"]

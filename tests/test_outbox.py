@@ -13,6 +13,8 @@ from sqlalchemy import select
 from notifications.message import build_message, message_id
 from notifications.outbox import T, claim, enqueue, send_batch
 from notifications.transports import ConsoleTransport, FileTransport, SmtpTransport, transport_from_config
+from tests.conftest import SignalSender, SmtpServer, free_port
+from workflow.clock import SHANGHAI
 from workflow.db import make_engine
 
 T0 = datetime(2026, 6, 15, 0, 30, tzinfo=UTC)
@@ -217,8 +219,8 @@ def test_after_max_attempts_the_message_is_failed_with_the_last_error(engine, sm
     assert (row["status"], row["attempts"]) == ("failed", 3)
     assert row["last_error"] == "550 5.1.1 no such user"
     assert send_batch(engine, smtp(smtp_server), None, clock, 3, 10) == {
-        "sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None, "queued": 0,
-        "next_attempt_at": None}
+        "sent": 0, "retried": 0, "failed": 0, "deferred": 0, "errors": [], "unreachable": None, "stopped": False,
+        "released": 0, "taken_over": 0, "queued": 0, "next_attempt_at": None}
     assert smtp_server.received == []
 
 
@@ -238,12 +240,36 @@ def test_one_connection_per_batch_and_reconnect_after_a_disconnect(engine, smtp_
     assert len(smtp_server.received) == 7
 
 
-def test_a_stale_claim_is_taken_again(engine):
+def test_a_claim_is_left_alone_for_its_lease_then_taken_over_and_logged(engine, caplog):
     queue(engine)
-    assert [r["key"] for r in claim(engine, 10, "worker-a", T0)] == ["k1"]
-    assert claim(engine, 10, "worker-b", T0 + timedelta(minutes=14)) == []
-    again = claim(engine, 10, "worker-b", T0 + timedelta(minutes=16))
-    assert [(r["key"], r["claimed_by"], r["attempts"]) for r in again] == [("k1", "worker-b", 2)]
+    assert [r["key"] for r in claim(engine, 10, "host-a:4242:abc123", T0)] == ["k1"]
+    assert claim(engine, 10, "host-b:77:def456", T0 + timedelta(seconds=119)) == []  # a live sender's: skipped
+    again = claim(engine, 10, "host-b:77:def456", T0 + timedelta(seconds=121))
+    assert [(r["key"], r["claimed_by"], r["attempts"], r["taken_from"]) for r in again] == [
+        ("k1", "host-b:77:def456", 2, {"claimed_by": "host-a:4242:abc123", "claimed_at": T0})]
+    assert caplog.messages == [
+        "outbox: took over 1 message(s) claimed by host-a:4242:abc123 (last heard of at 2026-06-15T00:30:00+00:00, "
+        "more than 120 s ago: it has stopped); the one it was sending may go out twice, with the same Message-ID"]
+
+
+def test_a_slow_sender_renews_its_claim_so_no_other_takes_it_over(engine, smtp_server):
+    for i in range(4):
+        queue(engine, f"k{i}")
+    clock = FakeTime()
+    seen = []
+
+    class Slow(SmtpTransport):
+        """Each message takes a minute; meanwhile another sender looks for work."""
+
+        def send(self, msg, recipients):
+            clock.advance(minutes=1)
+            seen.append(claim(engine, 10, "other:1:x", clock.now))
+            return super().send(msg, recipients)
+
+    transport = Slow(SENDER, host=smtp_server.host, port=smtp_server.port, timeout=5)
+    assert send_batch(engine, transport, None, clock, 8, 60, worker_id="slow:2:y")["sent"] == 4
+    assert seen == [[]] * 4  # four minutes in all, yet the claim was never older than the lease
+    assert len(smtp_server.received) == 4
 
 
 def test_message_id_is_stable_for_a_row_and_unique_to_it():
@@ -486,3 +512,92 @@ def test_implicit_tls_delivers(certificate):
         assert msg["Subject"] == "提醒" and msg["Message-ID"] == message_id("tls", T0)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def signalling_server():
+    """A real SMTP server whose handler signals the sender (`.handler = SignalSender(...)` before use)."""
+    server = SmtpServer(free_port())
+    yield server
+    server.stop()
+
+
+def send_in_a_process(db_url, server, tmp_path, handler):
+    """`unionflow outbox send` in its own process, through `server` started with `handler` (told its pid)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    server.handler = handler
+    server.start()
+    env = {**os.environ, "UNIONFLOW_DATABASE_URL": db_url, "UNIONFLOW_CONFIG": str(server.config(tmp_path)),
+           "UNIONFLOW_LANG": "en"}
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("unionflow")), "outbox", "send"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    handler.pid = proc.pid
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, err
+
+
+def test_a_sender_killed_mid_batch_has_recorded_each_accepted_message(engine, db_url, tmp_path, signalling_server):
+    import signal
+
+    server = signalling_server
+    _queue_many(engine, 10)
+    returncode, _out, _err = send_in_a_process(db_url, server, tmp_path, SignalSender(5, signal.SIGKILL))
+    assert returncode == -signal.SIGKILL
+    accepted = {m["Message-ID"] for m in server.messages()}
+    assert len(accepted) == 4
+    by_status = {}
+    for r in rows(engine):
+        by_status.setdefault(r["status"], set()).add(mid(r))
+    assert by_status["sent"] == accepted  # each accepted message was recorded before the next went out
+    assert len(by_status["sending"]) == 6  # claimed by the dead sender, not sent
+    # Once the dead sender's claim has lapsed, the others go out; none of the four goes again.
+    later = FakeTime(datetime.now(UTC) + timedelta(hours=1))
+    assert send_batch(engine, smtp(server), None, later, 8, 60)["sent"] == 6
+    ids = [m["Message-ID"] for m in server.messages()]
+    assert len(ids) == len(set(ids)) == 10
+
+
+def test_sigterm_stops_outbox_send_between_two_messages(engine, db_url, tmp_path, signalling_server):
+    import signal
+
+    server = signalling_server
+    _queue_many(engine, 10)
+    returncode, out, err = send_in_a_process(db_url, server, tmp_path, SignalSender(3, signal.SIGTERM))
+    assert returncode == 0, err
+    assert out.startswith("Sent 3, 0 to retry later, 0 failed (transport: smtp).\n")
+    assert "Stopped on request: 7 claimed message(s) went back to the queue for the next run.\n" in err
+    # The message in flight when SIGTERM came was finished and recorded; the others wait, unclaimed.
+    assert len(server.received) == 3
+    assert {mid(r) for r in rows(engine) if r["status"] == "sent"} == {m["Message-ID"] for m in server.messages()}
+    assert sorted((r["status"], r["attempts"], r["claimed_by"]) for r in rows(engine) if r["status"] != "sent") \
+        == [("queued", 0, None)] * 7
+
+
+def test_outbox_send_by_hand_skips_a_live_senders_claim_and_takes_over_a_lapsed_one(engine, cli, caplog):
+    from sqlalchemy import update
+
+    for i in range(3):
+        queue(engine, f"k{i}")
+    claimed_at = datetime.now(UTC).replace(microsecond=0)
+    claim(engine, 1, "daemon-host:4242:ab12cd", claimed_at)  # the daemon is sending k0
+    (k0,) = [m for m in cli.json("outbox", "list") if m["key"] == "k0"]
+    assert (k0["status"], k0["claimed_by"]) == ("sending", "daemon-host:4242:ab12cd")
+    assert k0["claimed_at"] == claimed_at.astimezone(SHANGHAI).isoformat()  # ISO 8601, local, with its offset
+    assert k0["created_at"] == "2026-06-15T08:30:00+08:00"
+    table = cli("outbox", "list", env={"COLUMNS": "200"}).stdout.splitlines()
+    assert table[0].split() == ["id", "status", "kind", "to", "subject", "sent_at", "claim", "error"]
+    assert "daemon-host:4242:ab12cd " + claimed_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") in table[-1]
+    first = cli.json("outbox", "send")
+    assert (first["sent"], first["taken_over"]) == (2, 0)  # k0 is the live daemon's
+    assert [r["status"] for r in rows(engine)] == ["sending", "sent", "sent"]
+    with engine.begin() as conn:  # the daemon was killed: it stops renewing its claim
+        conn.execute(update(T).where(T.c.key == "k0").values(claimed_at=claimed_at - timedelta(minutes=3)))
+    second = cli.json("outbox", "send")
+    assert (second["sent"], second["taken_over"]) == (1, 1)
+    assert any(m.startswith("outbox: took over 1 message(s) claimed by daemon-host:4242:ab12cd (last heard of at ")
+               for m in caplog.messages)
+    assert [r["status"] for r in rows(engine)] == ["sent"] * 3

@@ -106,3 +106,25 @@ def test_every_uscc_in_the_readme_is_valid():
     assert codes and {c: uscc_problem(c) for c in codes} == dict.fromkeys(codes)
     for line in (ROOT / "examples" / "registry.csv").read_text(encoding="utf-8").splitlines()[1:]:
         assert uscc_problem(line.split(",")[0]) is None, line
+
+
+def test_the_readme_systemd_unit_lets_the_scheduler_drain_on_sigterm():
+    import configparser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Running the scheduler as a service", 1)[1].split("\n## ", 1)[0]
+    (unit_text,) = re.findall(r"```ini\n(.*?)\n```", section, flags=re.S)
+    unit = configparser.ConfigParser(interpolation=None)
+    unit.optionxform = str
+    unit.read_string(unit_text)
+    service = unit["Service"]
+    assert service["ExecStart"].endswith("unionflow scheduler run")
+    assert service["KillSignal"] == "SIGTERM" and service["Restart"] == "on-failure"
+    assert int(service["TimeoutStopSec"]) >= 120  # a send may wait 30 s per SMTP step before the drain ends
+    assert service["EnvironmentFile"] and "Environment" not in service  # no password in the unit itself
+    for key in ("After", "Wants"):
+        assert "postgresql.service" in unit["Unit"][key].split()
+    steps = re.findall(r"```sh\n(.*?)\n```", section.split("To upgrade unionflow:", 1)[1], flags=re.S)[0]
+    commands = [line.split("#")[0].strip() for line in steps.splitlines()]
+    assert commands[0] == "systemctl stop unionflow-scheduler" and commands[-1] == "systemctl start unionflow-scheduler"
+    assert any(c.endswith("unionflow db upgrade") for c in commands) and any("pip install " in c for c in commands)

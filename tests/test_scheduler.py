@@ -179,3 +179,84 @@ def test_once_exits_1_when_a_job_failed_or_the_mail_server_is_out_of_reach(cli, 
     assert any(m.startswith("outbox: the mail transport cannot be reached (SMTP 127.0.0.1:") and
                m.endswith("3 message(s) stay queued") for m in caplog.messages)
     assert count(org, "escalation") == 3 and count(org, "outbox", "status = 'queued' AND attempts = 0") == 3
+
+
+def test_sigterm_during_a_flush_stops_between_two_messages_and_releases_the_lock(db_url, tmp_path):
+    from datetime import UTC, datetime
+
+    from notifications.outbox import enqueue_many, message_values
+    from tests.conftest import SignalSender, SmtpServer, free_port
+    from tests.test_outbox import mid, rows
+    from workflow.db import make_engine
+
+    engine = make_engine(db_url)
+    server = SmtpServer(free_port())
+    server.handler = SignalSender(3, signal.SIGTERM)
+    server.start()
+    daemon = None
+    try:
+        with engine.begin() as conn:
+            enqueue_many(conn, [message_values(key=f"k{i}", kind="remind", to=[f"c{i}@example.org"], subject=f"提醒 {i}",
+                                               text_body="正文", now=datetime.now(UTC)) for i in range(10)])
+        daemon = Daemon(db_url, server.config(tmp_path), tmp_path / "daemon.log")
+        server.handler.pid = daemon.proc.pid
+        assert daemon.proc.wait(timeout=120) == 0, daemon.text()
+        log = daemon.text()
+        assert "SIGTERM received: stopping after the current step" in log
+        assert ("outbox: stopped on request after 3 sent; 7 claimed message(s) put back in the queue for the next run"
+                in log)
+        assert "leader lock released" in log and "scheduler stopped" in log
+        assert len(server.received) == 3
+        assert {mid(r) for r in rows(engine) if r["status"] == "sent"} == {m["Message-ID"] for m in server.messages()}
+        assert sorted((r["status"], r["claimed_by"]) for r in rows(engine) if r["status"] != "sent") == [
+            ("queued", None)] * 7
+    finally:
+        if daemon is not None:
+            daemon.stop()
+        server.stop()
+        engine.dispose()
+
+
+def test_the_log_says_what_each_job_did_how_long_it_took_and_when_with_the_offset(stalled, org, config_file):
+    import re
+
+    env = {**os.environ, "UNIONFLOW_CONFIG": str(config_file), "UNIONFLOW_LANG": "en"}
+    r = subprocess.run([UNIONFLOW, "--db", org, "scheduler", "run", "--once"], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00"
+    assert lines and all(re.match(stamp + " (INFO|WARNING) ", line) for line in lines), r.stderr
+    said = [line.split(": ", 1)[1] for line in lines]
+    sweep = [m for m in said if m.startswith("sweep as of 2026-06-15:")]
+    assert len(sweep) == 1 and re.fullmatch(
+        r"sweep as of 2026-06-15: 3 new escalation\(s\) \(remind 1, overdue 1, meeting 1, next_action 0\), "
+        r"3 email\(s\) queued, 0 put on an agenda \(\d+\.\d\d s\)", sweep[0]), sweep
+    outbox = [m for m in said if m.startswith("outbox via file:")]
+    assert len(outbox) == 1 and re.fullmatch(r"outbox via file: 3 sent, 0 to retry, 0 failed; 0 queued \(\d+\.\d\d s\)",
+                                             outbox[0]), outbox
+    assert not any("{" in m for m in said)  # no Python dicts in a person's log
+
+
+@pytest.mark.postgres
+def test_a_dba_sees_the_scheduler_by_name_in_pg_stat_activity(pg_url, tmp_path):
+    from sqlalchemy import text
+
+    from tests.conftest import Cli
+    from workflow.db import make_engine
+
+    Cli(pg_url)("init", "--admin", "A01", "--name", "管理员", "--email", "a01@example.org")
+    config = tmp_path / "unionflow.toml"
+    config.write_text('[scheduler]\nsweep_at = "00:00"\n', encoding="utf-8")
+    daemon = Daemon(pg_url, config, tmp_path / "daemon.log")
+    engine = make_engine(pg_url)
+    try:
+        daemon.wait_for("scheduled outbox flush")
+        with engine.connect() as conn:
+            names = set(conn.execute(text(
+                "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+                "pg_backend_pid()")).scalars())
+        assert {"unionflow scheduler run", "unionflow scheduler run (leader lock)"} <= names, names
+    finally:
+        assert daemon.stop() == 0
+        engine.dispose()

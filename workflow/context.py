@@ -15,11 +15,13 @@ class Context:
     clock: Clock
     actor_code: str | None = None
     _engine: object = field(default=None, repr=False)
+    application_name: str | None = None  # who we are to the database server (PostgreSQL's pg_stat_activity)
 
     @classmethod
-    def open(cls, *, db_url=None, config_path=None, lang=None, actor_code=None) -> Context:
+    def open(cls, *, db_url=None, config_path=None, lang=None, actor_code=None, application_name=None) -> Context:
         config = load_config(config_path, db_url=db_url, lang=lang)
-        return cls(config=config, clock=Clock.from_env(config.timezone), actor_code=actor_code)
+        return cls(config=config, clock=Clock.from_env(config.timezone), actor_code=actor_code,
+                   application_name=application_name)
 
     @property
     def lang(self) -> str:
@@ -29,7 +31,7 @@ class Context:
     def engine(self):
         from workflow.db import make_engine
 
-        return self._engine or make_engine(self.config.database_url)
+        return self._engine or make_engine(self.config.database_url, application_name=self.application_name)
 
     @cached_property
     def ready_engine(self):

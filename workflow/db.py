@@ -23,7 +23,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, application_name: str | None = None, **kwargs) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL. `application_name` (PostgreSQL): what the server shows in
+    pg_stat_activity for our connections, e.g. "unionflow scheduler run" (a name in the URL wins)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -31,7 +33,10 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     if url.startswith("postgresql"):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        connect_args = {}
+        if application_name and "application_name=" not in url:
+            connect_args["application_name"] = application_name[:63]  # the server keeps NAMEDATALEN - 1 bytes
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     raise InvalidInput(_("unsupported database URL {url!r}: use sqlite:///PATH or postgresql+psycopg://...").format(url=url))
 
 

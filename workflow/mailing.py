@@ -3,6 +3,9 @@
 Who hears about what (DOMAIN.md, escalation ladder):
   remind, next_action → the responsible cadre
   overdue             → the cadre, copy to the cadre's supervisor
+  meeting             → the cadre too (their case goes to the joint meeting), copy to the supervisor
+  (a case with no cadre: remind, next_action and overdue go to the park's supervisors, or to every
+  admin if the park has none, with the command that assigns the case as the next step)
   meeting             → the meeting secretaries of the case's park (all secretaries if the park has none)
   resolution          → the cadre and those secretaries: a due decision of the joint meeting, on its due
                         day and then about weekly while undone (see workflow.mail_resolutions)
@@ -29,6 +32,10 @@ that reached several levels the same day is told to each recipient once, at the 
 `res:{agenda_item_id}:{as_of}:{email}` (it is mentioned again on later days). It renders one email per
 escalation, so it suits a daily trickle, not a first sweep of a large registry.
 
+One way per day: digests carry the topic `digest:{as_of}`, per-event messages `event:{as_of}`; a run
+whose `digest` setting differs from the way the day's first messages went keeps to that way, so an
+escalation never reaches a person both singly and in a digest.
+
 Items come from `ITEM_SOURCES` (see `ItemSource`): per source its routes (who hears of what), its
 extras (what the email shows besides the case) and its watermark (the highest `seq` so far): "esc"
 (escalations) and "res" (due decisions of the joint meeting, workflow.mail_resolutions).
@@ -49,6 +56,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     null,
@@ -83,6 +91,7 @@ NEXT_STEP = {
     "founded": "unionflow case activate {uscc} --legal-cert REF",
 }
 FOLLOW_UP = "unionflow case log {uscc} --kind visit --note TEXT --next-action DATE"
+ASSIGN = "unionflow assign CADRE {uscc}"
 BATCH = 500
 
 
@@ -110,8 +119,11 @@ def render(name: str, data: dict, lang: str, user_dir):
         raise ConfigError(str(exc)) from None
 
 
-def advance_command(status: str, uscc: str, level: str) -> str:
-    """The command that moves the case on (or logs the follow-up that is due)."""
+def advance_command(status: str, uscc: str, level: str, assigned: bool = True) -> str:
+    """The command that moves the case on (or logs the follow-up that is due); for a case with no cadre
+    below the meeting level, the command that assigns it."""
+    if not assigned and level in ("remind", "overdue", "next_action"):
+        return ASSIGN.format(uscc=uscc)
     pattern = FOLLOW_UP if level == "next_action" else NEXT_STEP.get(status, FOLLOW_UP)
     return pattern.format(uscc=uscc)
 
@@ -119,7 +131,10 @@ def advance_command(status: str, uscc: str, level: str) -> str:
 # ----------------------------------------------------------------------------------------- items
 def _escalation_routes(as_of: date):
     """Who hears of each escalation recorded for `as_of`: (recipient, role, item) rows with the
-    ROUTE_COLUMNS, one SELECT per route over the day's escalations (read once). What the case's
+    ROUTE_COLUMNS; role "to" for the case's own people (its cadre, or for a case with no cadre the
+    park's watchers: copies go with their message), "tell" for the meeting secretaries, "cc" for the
+    cadre's supervisor.
+    One SELECT per route over the day's escalations (read once). What the case's
     enterprise, park and cadre are called is joined later, onto the rows a digest lists (`_detailed`)."""
     cadre, sup, sec = CADRE.alias("cadre"), CADRE.alias("sup"), CADRE.alias("sec")
     # Only escalations of the case's current stay in its status: a case that moved on is not stalled.
@@ -140,13 +155,33 @@ def _escalation_routes(as_of: date):
             d.status, d.working_days, d.allowed, d.due_on, d.enterprise_id, d.cadre_id,
         ).select_from(frm).where(d.level.in_(levels), who.c.active.is_(True))
 
-    to_cadre = route(cadre, "to", ("remind", "overdue", "next_action"), day.join(cadre, cadre.c.id == d.cadre_id))
-    cc_supervisor = route(sup, "cc", ("overdue",), day.join(cadre, cadre.c.id == d.cadre_id)
+    to_cadre = route(cadre, "to", ("remind", "overdue", "next_action", "meeting"),
+                     day.join(cadre, cadre.c.id == d.cadre_id))
+    pw, watcher = park_watchers(), CADRE.alias("watcher")
+    unassigned_to_park = route(watcher, "to", ("remind", "overdue", "next_action"), day.join(
+        ENT, ENT.c.id == d.enterprise_id).join(pw, pw.c.park_id == ENT.c.park_id).join(
+        watcher, watcher.c.id == pw.c.person_id)).where(d.cadre_id.is_(None))
+    cc_supervisor = route(sup, "cc", ("overdue", "meeting"), day.join(cadre, cadre.c.id == d.cadre_id)
                           .join(sup, sup.c.id == cadre.c.supervisor_id))
     ps = park_secretaries()
-    to_secretary = route(sec, "to", ("meeting",), day.join(ENT, ENT.c.id == d.enterprise_id)
+    to_secretary = route(sec, "tell", ("meeting",), day.join(ENT, ENT.c.id == d.enterprise_id)
                          .join(ps, ps.c.park_id == ENT.c.park_id).join(sec, sec.c.id == ps.c.secretary_id))
-    return [to_cadre, cc_supervisor, to_secretary]
+    return [to_cadre, unassigned_to_park, cc_supervisor, to_secretary]
+
+
+def park_watchers():
+    """(park_id, person_id): who hears of a park's cases that have no cadre — its active supervisors, or
+    every active admin if it has none (parks × people: small, computed once, as `park_secretaries`)."""
+    who, own = CADRE.alias("who"), CADRE.alias("own")
+    park_has_supervisor = exists().where(own.c.role == "supervisor", own.c.active.is_(True),
+                                         own.c.park_id == PARK.c.id)
+    return (
+        select(PARK.c.id.label("park_id"), who.c.id.label("person_id"))
+        .select_from(PARK.join(who, or_(and_(who.c.role == "supervisor", who.c.park_id == PARK.c.id),
+                                        and_(who.c.role == "admin", ~park_has_supervisor))))
+        .where(who.c.active.is_(True))
+        .cte("park_watcher").prefix_with("MATERIALIZED")
+    )
 
 
 # What every route selects, in this order (a union): who, which item, how urgent, and the case's own facts.
@@ -220,7 +255,7 @@ def _item(row, as_of: date) -> dict:
     if item["source"] == "res":  # mentioned again on later days: one key per day
         item["key"] += f":{as_of.isoformat()}"
     item["over"] = item["working_days"] - item["allowed"]
-    item["command"] = advance_command(item["status"], item["uscc"], item["level"])
+    item["command"] = advance_command(item["status"], item["uscc"], item["level"], item["cadre_id"] is not None)
     return item
 
 
@@ -284,10 +319,30 @@ def queue_escalation_messages(conn, ctx, as_of) -> int:
     workflow.mail_resolutions), in the caller's transaction.
 
     Returns how many new messages were queued (0 when a previous run already queued them).
+
+    A day is told in one way: when `[mail] digest` changed since the day's first messages, this run
+    keeps to the way they went (digests, or one message per event), so that no escalation reaches a
+    person twice; the setting takes effect from the next day.
     """
-    if ctx.config.get("mail", "digest"):
+    digest = bool(ctx.config.get("mail", "digest"))
+    earlier = _way_of_day(conn, as_of)
+    if earlier is not None and earlier != digest:
+        log.info("mail: the messages of %s went out %s earlier; this run does the same, and [mail] digest takes "
+                 "effect from the next day", as_of, "as digests" if earlier else "one per event")
+        digest = earlier
+    if digest:
         return _queue_digests(conn, ctx, as_of)
     return _queue_per_event(conn, ctx, as_of)
+
+
+def _way_of_day(conn, as_of) -> bool | None:
+    """Whether the day's escalation messages so far went out as digests (True), one per event (False), or
+    none went out yet (None): by the topic each message of the day carries."""
+    from notifications.outbox import T as OUTBOX
+
+    topics = [f"digest:{as_of.isoformat()}", f"event:{as_of.isoformat()}"]
+    topic = conn.execute(select(OUTBOX.c.topic).where(OUTBOX.c.topic.in_(topics)).limit(1)).scalar()
+    return None if topic is None else topic == topics[0]
 
 
 def _flush(conn, pending: list) -> int:
@@ -306,14 +361,16 @@ def _queue_per_event(conn, ctx, as_of) -> int:
     with closing(_items(conn, as_of)) as items:  # closed, and its cursor, if a template fails
         for _ref, rows in groupby(items, key=lambda r: r["key"]):
             rows = list(rows)
-            cc = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
-            for r in (r for r in rows if r["role"] == "to"):
+            copies = [{"name": r["name"], "email": r["email"]} for r in rows if r["role"] == "cc"]
+            for r in (r for r in rows if r["role"] != "cc"):
                 recipient = {"name": r["name"], "email": r["email"]}
+                cc = copies if r["role"] == "to" else []  # the supervisor is copied on the cadre's message only
                 data = {"recipient": recipient, "item": _public(r, ctx, as_of), "as_of": as_of.isoformat(), "cc": cc}
                 out = render(TEMPLATE_FOR_LEVEL[r["level"]], data, lang, tdir)
                 pending.append(message_values(
                     key=f"{r['key']}:{r['email']}", kind=r["level"], to=[recipient], cc=cc, subject=out.subject,
-                    text_body=out.text, html_body=out.html, now=now, refs={"items": [r["key"]]}))
+                    text_body=out.text, html_body=out.html, now=now, topic=f"event:{as_of.isoformat()}",
+                    refs={"items": [r["key"]]}))
                 if len(pending) >= BATCH:
                     queued += _flush(conn, pending)
     queued += _flush(conn, pending)
@@ -411,8 +468,10 @@ def queue_packet(conn, ctx, meeting_id: int, attachments, recipients, *, note: s
 
 
 # ----------------------------------------------------------------------------------------- sending
-def run_outbox(ctx, limit=None) -> dict:
-    """Send what is due in the outbox through the configured transport (the scheduler calls this every minute)."""
+def run_outbox(ctx, limit=None, stop=None) -> dict:
+    """Send what is due in the outbox through the configured transport (the scheduler calls this every minute).
+
+    `stop` (a threading.Event, set by SIGTERM): end between two messages, see notifications.outbox.send_batch."""
     from notifications.outbox import send_batch
     from notifications.transports import TransportConfigError, transport_from_config
     from workflow.errors import ConfigError
@@ -423,11 +482,13 @@ def run_outbox(ctx, limit=None) -> dict:
     except TransportConfigError as exc:
         raise ConfigError(str(exc)) from exc
     result = send_batch(ctx.ready_engine, transport, limit, ctx.clock.now, int(settings["max_attempts"]),
-                        float(settings["backoff_seconds"]))
+                        float(settings["backoff_seconds"]), stop=stop)
     result["transport"] = settings["transport"]
-    if result["next_attempt_at"] is not None:
-        result["next_attempt_at"] = result["next_attempt_at"].isoformat()
-    log.info("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed, %(queued)d queued", result)
+    result["next_attempt_at"] = local_iso(ctx, result["next_attempt_at"])
+    log.debug("outbox: %(sent)d sent, %(retried)d to retry, %(failed)d failed, %(queued)d queued", result)
+    if result["stopped"]:
+        log.info("outbox: stopped on request after %(sent)d sent; %(released)d claimed message(s) put back in the "
+                 "queue for the next run", result)
     return result
 
 
@@ -468,7 +529,16 @@ def list_outbox(ctx, status: str | None = None, limit: int | None = None):
         raise InvalidInput(_("--status must be one of {statuses}").format(statuses=", ".join(OUTBOX_STATUSES)))
     with reading(ctx.ready_engine) as conn:
         rows = list_messages(conn, status, limit + 1 if limit else None)
+        total = len(rows)
         if limit and len(rows) > limit:
             by_status = counts(conn)
-            return Rows(rows[:limit], by_status[status] if status else sum(by_status.values()))
-        return Rows(rows, len(rows))
+            rows, total = rows[:limit], by_status[status] if status else sum(by_status.values())
+    return Rows([{**r, **{k: local_iso(ctx, r[k]) for k in OUTBOX_TIMES}} for r in rows], total)
+
+
+OUTBOX_TIMES = ("next_attempt_at", "created_at", "sent_at", "claimed_at")
+
+
+def local_iso(ctx, instant):
+    """A stored instant as ISO 8601 in local time with its offset (2026-06-15T08:30:00+08:00), None as None."""
+    return None if instant is None else ctx.clock.local(instant).isoformat(timespec="seconds")

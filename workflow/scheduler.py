@@ -9,17 +9,20 @@
   and take over when the leader goes.
 - After downtime, the leader runs the day's sweep once at start-up if it is due and has not run
   (never once per missed day: the sweep computes from the state as of today, so it misses nothing).
-- `once=True` runs what is due now and returns. SIGTERM/SIGINT stop it cleanly (lock released).
+- `once=True` runs what is due now and returns. SIGTERM/SIGINT stop it cleanly: a flush of the outbox
+  ends between two messages (the one in flight is finished and recorded, the rest goes back to the
+  queue), the running job's end is awaited, the lock is released, and the process exits 0.
+- Each job is `job(ctx, stop=None)`; `stop` is the Event those signals set.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 from datetime import date, datetime, time
 from pathlib import Path
+from time import monotonic
 
 from sqlalchemy import select, text
 
@@ -65,8 +68,9 @@ def sweep_due(ctx, now: datetime | None = None) -> tuple[bool, str]:
     return True, "due"
 
 
-def run_daily_sweep(ctx, now: datetime | None = None) -> dict | None:
-    """The sweep of today, when due (the daily trigger and the start-up catch-up call this)."""
+def run_daily_sweep(ctx, now: datetime | None = None, stop=None) -> dict | None:
+    """The sweep of today, when due (the daily trigger and the start-up catch-up call this). It is one
+    transaction: a stop request waits for its end."""
     due, why = sweep_due(ctx, now)
     if not due:
         log.info("sweep: nothing to do (%s)", why)
@@ -79,22 +83,18 @@ def run_daily_sweep(ctx, now: datetime | None = None) -> dict | None:
     return result
 
 
-def run_outbox_flush(ctx) -> dict | None:
-    """Send what is due in the outbox (workflow.mailing.run_outbox)."""
-    from workflow import mailing
+def run_outbox_flush(ctx, stop=None) -> dict | None:
+    """Send what is due in the outbox (workflow.mailing.run_outbox); `stop` ends it between two messages."""
+    from workflow.mailing import run_outbox
 
-    send = getattr(mailing, "run_outbox", None)
-    if send is None:
-        log.debug("outbox: workflow.mailing.run_outbox is not there yet")
-        return None
-    result = send(ctx)
+    result = run_outbox(ctx, stop=stop)
     if result.get("unreachable"):  # not a failure of the job: the messages wait, the next run tries again
         log.warning("outbox: the mail transport cannot be reached (%s); %d message(s) stay queued",
                     result["unreachable"], result["queued"])
     return result
 
 
-def run_packets(ctx) -> dict | None:
+def run_packets(ctx, stop=None) -> dict | None:
     """Send the agenda packets of meetings that are close (the meetings issue's run_due_packets)."""
     try:
         from workflow import meetings
@@ -105,7 +105,6 @@ def run_packets(ctx) -> dict | None:
         log.debug("packets: workflow.meetings.run_due_packets is not there yet")
         return None
     result = due(ctx, system=True)
-    log.info("packets: %s", result)
     for failed in result["failed"]:  # retried on the next run
         log.warning("packet of meeting %s not sent: %s", failed["meeting"], failed["error"])
     return result
@@ -114,15 +113,47 @@ def run_packets(ctx) -> dict | None:
 FAILED = object()  # what _guarded returns for a job that raised
 
 
-def _guarded(name: str, job, ctx):
-    """A job's failure is logged and does not stop the daemon; the next run tries again."""
+def _guarded(name: str, job, ctx, stop=None):
+    """A job's failure is logged and does not stop the daemon; the next run tries again. What the job did
+    and how long it took is logged in one line (at DEBUG when there was nothing to do)."""
+    started = monotonic()
     try:
-        return job(ctx)
+        result = job(ctx, stop=stop)
     except WorkflowError as exc:  # a cause the user can fix (a setting, a template): said, no traceback
-        log.error("%s failed: %s", name, exc)
+        log.error("%s failed: %s (%.2f s)", name, exc, monotonic() - started)
+        return FAILED
     except Exception:  # noqa: BLE001 - any failure of one job must not kill the scheduler
-        log.exception("%s failed", name)
-    return FAILED
+        log.exception("%s failed (%.2f s)", name, monotonic() - started)
+        return FAILED
+    said = SUMMARY[name](result) if result is not None else None
+    log.log(logging.INFO if said else logging.DEBUG, "%s (%.2f s)", said or f"{name}: nothing to do",
+            monotonic() - started)
+    return result
+
+
+def _sweep_summary(r: dict) -> str:
+    levels = ", ".join(f"{level} {n}" for level, n in r["counts"].items())
+    return (f"sweep as of {r['as_of']}: {sum(r['counts'].values())} new escalation(s) ({levels}), "
+            f"{r['emails_queued']} email(s) queued, {r['agenda_items']} put on an agenda")
+
+
+def _outbox_summary(r: dict) -> str | None:
+    if not (r["sent"] or r["retried"] or r["failed"] or r["deferred"] or r["released"] or r["taken_over"]):
+        return None  # every minute: said only when there was something to send
+    extra = "".join([f", {r['taken_over']} taken over from a sender that stopped" if r["taken_over"] else "",
+                     f", {r['deferred']} deferred (server unreachable)" if r["deferred"] else "",
+                     f", {r['released']} put back (stopping)" if r["released"] else ""])
+    return (f"outbox via {r['transport']}: {r['sent']} sent, {r['retried']} to retry, {r['failed']} failed{extra}; "
+            f"{r['queued']} queued")
+
+
+def _packets_summary(r: dict) -> str | None:
+    if not (r["due"] or r["sent"] or r["failed"]):
+        return None
+    return f"packets: {len(r['due'])} meeting(s) due, {len(r['sent'])} packet(s) queued, {len(r['failed'])} failed"
+
+
+SUMMARY = {"sweep": _sweep_summary, "outbox": _outbox_summary, "packets": _packets_summary}
 
 
 def _fell_short(name: str, result) -> bool:
@@ -131,10 +162,17 @@ def _fell_short(name: str, result) -> bool:
         (name == "outbox" and result.get("unreachable")) or (name == "packets" and result.get("failed")))
 
 
-def run_due(ctx) -> dict:
+def run_due(ctx, stop=None) -> dict:
     """Everything that is due now, once (`scheduler run --once`): {job: its result}, and under "failed"
-    the jobs that failed or fell short (the command exits 1 for them, so that cron tells someone)."""
-    out: dict = {name: _guarded(name, job, ctx) for name, job in JOBS.items()}
+    the jobs that failed or fell short (the command exits 1 for them, so that cron tells someone). After
+    a stop request the jobs not yet started are left for the next run (None)."""
+    out: dict = {}
+    for name, job in JOBS.items():
+        if stop is not None and stop.is_set():
+            log.info("%s: not started (stopping)", name)
+            out[name] = None
+            continue
+        out[name] = _guarded(name, job, ctx, stop)
     out["failed"] = [name for name in JOBS if out[name] is FAILED or _fell_short(name, out[name])]
     for name in JOBS:
         if out[name] is FAILED:
@@ -180,10 +218,10 @@ class FileLeaderLock:
 class PgLeaderLock:
     """PostgreSQL: a session-level advisory lock on a connection of its own (not pooled)."""
 
-    def __init__(self, url):
+    def __init__(self, url, application_name: str | None = None):
         from sqlalchemy.pool import NullPool
 
-        self._engine = make_engine(url, poolclass=NullPool)
+        self._engine = make_engine(url, poolclass=NullPool, application_name=application_name)
         self._conn = None
 
     def __str__(self) -> str:
@@ -234,13 +272,14 @@ def leader_lock(ctx):
 
         user_dir().mkdir(parents=True, exist_ok=True)
         return FileLeaderLock(user_dir() / "scheduler.lock")
-    return PgLeaderLock(engine.url.render_as_string(hide_password=False))
+    return PgLeaderLock(engine.url.render_as_string(hide_password=False),
+                        f"{ctx.application_name or 'unionflow scheduler'} (leader lock)")
 
 
 # -- the daemon -----------------------------------------------------------------------------------
 
 
-def _scheduler(ctx):
+def _scheduler(ctx, stop):
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
@@ -252,72 +291,104 @@ def _scheduler(ctx):
     now = datetime.now(tz)
     # The sweep trigger fires every day; the job itself returns at once on days off (the calendar decides).
     sched.add_job(_guarded, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz),
-                  args=["sweep", run_daily_sweep, ctx], id="sweep", name="daily escalation sweep",
+                  args=["sweep", run_daily_sweep, ctx, stop], id="sweep", name="daily escalation sweep",
                   misfire_grace_time=grace, coalesce=True, max_instances=1)
-    sched.add_job(_guarded, IntervalTrigger(minutes=1, timezone=tz), args=["outbox", run_outbox_flush, ctx],
+    sched.add_job(_guarded, IntervalTrigger(minutes=1, timezone=tz), args=["outbox", run_outbox_flush, ctx, stop],
                   id="outbox", name="outbox flush", misfire_grace_time=50, coalesce=True, max_instances=1,
                   next_run_time=now)
-    sched.add_job(_guarded, IntervalTrigger(minutes=15, timezone=tz), args=["packets", run_packets, ctx],
+    sched.add_job(_guarded, IntervalTrigger(minutes=15, timezone=tz), args=["packets", run_packets, ctx, stop],
                   id="packets", name="meeting packets", misfire_grace_time=grace, coalesce=True, max_instances=1,
                   next_run_time=now)
     return sched
 
 
 def _lead(ctx, lock, stop: threading.Event, poll: float) -> None:
-    _guarded("sweep", run_daily_sweep, ctx)  # start-up catch-up: once, if today's is due and has not run
-    sched = _scheduler(ctx)
-    sched.start()
+    _guarded("sweep", run_daily_sweep, ctx, stop)  # start-up catch-up: once, if today's is due and has not run
+    if stop.is_set():
+        return
+    from workflow.stopping import threads_leave_signals_to_main
+
+    sched = _scheduler(ctx, stop)
+    with threads_leave_signals_to_main():
+        sched.start()
     for job in sched.get_jobs():
-        log.info("scheduled %s: next run %s", job.name, job.next_run_time)
+        log.info("scheduled %s: next run %s", job.name, job.next_run_time.isoformat(timespec="seconds"))
     try:
         while not stop.wait(poll):
             if not lock.healthy():
                 log.error("lost the leader lock (%s): stopping the jobs", lock)
                 break
     finally:
-        sched.shutdown(wait=True)
+        sched.shutdown(wait=True)  # a running job sees `stop` and ends at its next step
 
 
 def run_scheduler(ctx, once: bool = False, stop_event: threading.Event | None = None,
                   poll_seconds: float | None = None) -> dict | None:
     """Run the daemon until stopped (SIGTERM, SIGINT or `stop_event`); `once` runs what is due and returns."""
-    stop = stop_event or threading.Event()
+    from workflow.stopping import stop_on_signals
+
     poll = poll_seconds or float(os.environ.get(POLL_ENV) or 30)
     ctx.ready_engine  # noqa: B018 - fail early on a database without the schema
     lock = leader_lock(ctx)
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous[sig] = signal.signal(sig, lambda signum, _frame: (log.info("signal %s: stopping", signum),
-                                                                      stop.set()))
     try:
-        if once:
-            if not lock.try_acquire():
-                raise SchedulerBusy(_("another scheduler holds the leader lock ({lock}) and runs the jobs").format(lock=lock))
-            try:
-                log.info("running what is due once (%s)", lock)
-                return run_due(ctx)
-            finally:
-                lock.release()
-        idle = False
-        while not stop.is_set():
-            if lock.try_acquire():
-                log.info("leader: holding the %s; running the jobs", lock)
-                idle = False
-                try:
-                    _lead(ctx, lock, stop, poll)
-                finally:
-                    lock.release()
-                    log.info("leader lock released")
-            else:
-                if not idle:
-                    log.info("idle: another scheduler holds the %s; retrying every %g s", lock, poll)
-                    idle = True
-                stop.wait(poll)
-        return None
+        with stop_on_signals(stop_event) as stop:
+            return _run(ctx, lock, stop, once, poll)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         if hasattr(lock, "dispose"):
             lock.dispose()
         log.info("scheduler stopped")
+
+
+def _run(ctx, lock, stop: threading.Event, once: bool, poll: float) -> dict | None:
+    if once:
+        if not lock.try_acquire():
+            raise SchedulerBusy(_("another scheduler holds the leader lock ({lock}) and runs the jobs").format(lock=lock))
+        try:
+            log.info("running what is due once (%s)", lock)
+            return run_due(ctx, stop)
+        finally:
+            lock.release()
+            log.info("leader lock released")
+    idle = False
+    while not stop.is_set():
+        if lock.try_acquire():
+            log.info("leader: holding the %s; running the jobs", lock)
+            idle = False
+            try:
+                _lead(ctx, lock, stop, poll)
+            finally:
+                lock.release()
+                log.info("leader lock released")
+        else:
+            if not idle:
+                log.info("idle: another scheduler holds the %s; retrying every %g s", lock, poll)
+                idle = True
+            stop.wait(poll)
+    return None
+
+
+# -- logs a person reads ----------------------------------------------------------------------------
+
+
+class LocalTimeFormatter(logging.Formatter):
+    """Log times in the configured zone, ISO 8601 with the offset: 2026-06-15T08:30:00.123+08:00."""
+
+    def __init__(self, fmt: str, tz):
+        super().__init__(fmt)
+        self.tz = tz
+
+    def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
+        return datetime.fromtimestamp(record.created, self.tz).isoformat(timespec="milliseconds")
+
+
+def configure_logging(ctx, level: str = "INFO") -> None:
+    """The daemon's log on stderr: local time with its offset, level, where, what."""
+    formatter = LocalTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", ctx.clock.tz)
+    for made in logging.getLogger().handlers:  # set up already (UNIONFLOW_LOG_LEVEL): the same times
+        if type(made) is logging.StreamHandler:
+            made.setFormatter(formatter)
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=level.upper(), handlers=[handler])  # a no-op where logging is set up already
+    for chatty in ("alembic", "apscheduler"):  # our own jobs log what ran and what it did
+        logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -327,8 +327,11 @@ def sweep_in(conn, ctx, as_of: date) -> dict:
     counts.update(conn.execute(select(ESC.c.level, func.count()).where(ESC.c.sweep_token == token)
                                .group_by(ESC.c.level)).all())
     _record_run(conn, as_of, now, {**counts, "emails_queued": emails, "agenda_items": placed})
+    unassigned = conn.execute(select(func.count()).select_from(ESC.join(CASE, CASE.c.id == ESC.c.case_id))
+                              .where(ESC.c.sweep_token == token, CASE.c.cadre_id.is_(None))).scalar()
     log.debug("sweep as of %s: seconds per step %s", as_of, timings)
-    return {"token": token, "counts": counts, "emails_queued": emails, "agenda_items": placed, "timings": timings}
+    return {"token": token, "counts": counts, "emails_queued": emails, "agenda_items": placed, "timings": timings,
+            "unassigned": unassigned}
 
 
 def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: bool = False,
@@ -361,8 +364,10 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
                 "counts": counts, "emails_queued": emails, "agenda_items": placed,
                 "pending_meetings": sum(waiting.values()),
                 "pending_by_park": waiting,
-                "warnings": _warnings(conn, cal, as_of),
+                "unassigned": sweep["unassigned"],
             }
+            result["warnings"] = (_warnings(conn, cal, as_of) + _unassigned_warning(sweep["unassigned"])
+                                  + _no_meeting_warnings(waiting))
         except BaseException:
             trans.rollback()
             raise
@@ -370,9 +375,24 @@ def run_sweep(ctx, as_of: date | None = None, dry_run: bool = False, *, system: 
             trans.rollback()
         else:
             trans.commit()
-    log.info("sweep as of %s%s: %s new escalation(s) %s, %d email(s) queued, %d put on an agenda",
-             as_of, " (dry run, rolled back)" if dry_run else "", sum(counts.values()), counts, emails, placed)
+    log.debug("sweep as of %s%s: %s new escalation(s) (%s), %d email(s) queued, %d put on an agenda", as_of,
+              " (dry run, rolled back)" if dry_run else "", sum(counts.values()),
+              ", ".join(f"{level} {n}" for level, n in counts.items()), emails, placed)
     return result
+
+
+def _no_meeting_warnings(waiting: dict[str, int]) -> list[str]:
+    return [_("no joint meeting is planned for park {park}: {n} case(s) on the meeting level wait for one; plan it "
+              "with `unionflow meeting plan --park {park} --on DATETIME --place TEXT`, which puts them on its agenda"
+              ).format(park=park, n=n) for park, n in waiting.items()]
+
+
+def _unassigned_warning(n: int) -> list[str]:
+    if not n:
+        return []
+    return [_("{n} new escalation(s) concern cases with no cadre: they were mailed to the park's supervisors (to the "
+              "admins where a park has none); assign the cases with `unionflow assign CADRE USCC`, or list them with "
+              "`unionflow case list --stalled`").format(n=n)]
 
 
 def stalled_cases(ctx, as_of: date | None = None, mine: bool = False, status: str | None = None,
