@@ -98,10 +98,8 @@ class UnionflowGroup(click.Group):
     def format_commands(self, ctx, formatter):
         """Each command with its whole first sentence (click cuts it to one line with `...`), wrapped by
         display width: click's wrapping counts a Chinese character as one column and breaks only at spaces."""
-        import re
-
         # click joins a summary's lines with a space: none between two Chinese characters
-        rows = [(name, re.sub(f"(?<=[{WIDE}]) (?=[{WIDE}])", "", cmd.get_short_help_str(limit=10_000)))
+        rows = [(name, join_wide(cmd.get_short_help_str(limit=10_000), " "))
                 for name in self.list_commands(ctx) if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
         if rows:
             first_col = min(max(len(name) for name, _ in rows), 30) + 2  # as `HelpFormatter.write_dl` lays it out
@@ -113,13 +111,10 @@ class UnionflowGroup(click.Group):
 def wrap_cells(text: str, width: int) -> list[str]:
     """`text` in lines of at most `width` terminal cells: broken at spaces, or between Chinese characters
     (never before Chinese closing punctuation)."""
-    import re
-
     from templates.labels import display_width
 
-    tokens = re.findall(f"\\s+|[{WIDE}][，。、；：）》」』”！？]*|[^\\s{WIDE}]+", text)
     lines, line = [], ""
-    for token in tokens:
+    for token in _wrap_tokens(text):
         if token.isspace():
             line += " " if line else ""
         elif line and display_width(line + token) > width:
@@ -130,7 +125,40 @@ def wrap_cells(text: str, width: int) -> list[str]:
     return [*lines, line.rstrip()]
 
 
-WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"  # Chinese characters and punctuation
+def _wrap_tokens(text: str) -> list[str]:
+    """Runs of spaces, a Chinese character with the closing punctuation after it, runs of anything else."""
+    tokens, i, n = [], 0, len(text)
+    while i < n:
+        j = i + 1
+        if text[i].isspace():
+            while j < n and text[j].isspace():
+                j += 1
+        elif is_wide(text[i]):
+            while j < n and text[j] in "，。、；：）》」』”！？":
+                j += 1
+        else:
+            while j < n and not text[j].isspace() and not is_wide(text[j]):
+                j += 1
+        tokens.append(text[i:j])
+        i = j
+    return tokens
+
+
+# Chinese characters and punctuation. Tested by comparison, not in a regex character class: `re` compiles
+# a class of such ranges into a 64K-entry map, milliseconds per pattern at every `--help`.
+WIDE_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF))
+
+
+def is_wide(ch: str) -> bool:
+    return any(lo <= ord(ch) <= hi for lo, hi in WIDE_RANGES)
+
+
+def join_wide(text: str, sep: str) -> str:
+    """`text` without the `sep` (a space or a line break) that stands between two Chinese characters."""
+    import re
+
+    return re.sub(f"(?<=(\\S)){sep}(?=(\\S))",
+                  lambda m: "" if is_wide(m.group(1)) and is_wide(m.group(2)) else sep, text)
 
 
 class CellHelpFormatter(click.HelpFormatter):
@@ -141,7 +169,7 @@ class CellHelpFormatter(click.HelpFormatter):
     def write_text(self, text: str) -> None:
         import re
 
-        if not re.search(f"[{WIDE}]", text):
+        if not any(map(is_wide, text)):
             return super().write_text(text)
         paragraphs = []
         for para in re.split(r"\n\s*\n", text.expandtabs().strip("\n")):
@@ -152,7 +180,7 @@ class CellHelpFormatter(click.HelpFormatter):
                 continue
             joined = ""
             for line in (line.strip() for line in lines):
-                both_wide = re.match(f"[{WIDE}]", line) and re.search(f"[{WIDE}]$", joined)
+                both_wide = line and joined and is_wide(line[0]) and is_wide(joined[-1])
                 joined += line if not joined or both_wide else " " + line
             width = max(self.width - len(indent), 11)
             paragraphs.append("\n".join(indent + line for line in wrap_cells(joined, width)))
@@ -2232,11 +2260,7 @@ def join_wide_lines(text: str) -> str:
     """Help paragraphs with the line breaks between two Chinese characters taken out: click rewraps an
     option's help and joins its lines with a space, a stray one between Chinese characters (`\\b` paragraphs
     keep theirs; a command's own text is joined by CellHelpFormatter)."""
-    import re
-
-    wide = f"[{WIDE}]"
-    return "\n\n".join(p if p.startswith("\b") else re.sub(f"(?<={wide})\n(?={wide})", "", p)
-                       for p in text.split("\n\n"))
+    return "\n\n".join(p if p.startswith("\b") else join_wide(p, "\n") for p in text.split("\n\n"))
 
 
 def _route_click_messages() -> None:
