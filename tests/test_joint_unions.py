@@ -102,6 +102,18 @@ def test_a_case_attached_to_a_founded_joint_union_is_founded_directly(cli, org, 
     assert shown["status"] == "founded" and shown["status_since"] == "2026-06-15"
 
 
+def test_a_case_is_not_founded_through_a_joint_union_before_the_union_was_founded(cli, org, ju):
+    cli("joint-union", "found", ju, "--approval-ref", "松总工〔2026〕31号", "--on", "2026-06-10", user="A01")
+    attach(cli, org, U[0], "甲公司", ju, on="2026-06-02")  # prepared before the union's founding
+    r = cli("case", "found", U[0], "--on", "2026-06-05", user="C01", expect=1)
+    assert r.stderr.strip() == (f"Error: --on 2026-06-05 is before 2026-06-10, the day joint union {ju} was founded: "
+                                f"case 1 ({U[0]}) joins it on that day or later")
+    shown = cli.json("case", "show", U[0])
+    assert (shown["status"], shown["version"]) == ("preparatory", 2)
+    shown = cli.json("case", "found", U[0], "--on", "2026-06-10", user="C01")
+    assert (shown["status"], shown["status_since"]) == ("founded", "2026-06-10")
+
+
 def test_founding_is_one_transaction(org, cli, ju, make_ctx, db_url):
     """If writing one case's event fails, nothing is written: not the union, not any case."""
     from workflow.joint_unions import found_joint_union

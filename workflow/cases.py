@@ -274,8 +274,9 @@ def spoken_list(items: list[str]) -> str:
     return _("{items} and {last}").format(items=_(", ").join(items[:-1]), last=items[-1])
 
 
-def _resolve_joint_union(conn, row, facts: dict) -> None:
-    """The joint union named with --joint-union (prepare) or the one the case is attached to (found)."""
+def _resolve_joint_union(conn, row, facts: dict, event: str, on: date) -> None:
+    """The joint union named with --joint-union (prepare) or the one the case is attached to (found): a case is
+    founded through a joint union only on or after the day the joint union itself was founded."""
     code = facts.get("joint_union")
     if code:
         ju = conn.execute(select(JU.c.id, JU.c.park_id, JU.c.founded_on).where(JU.c.code == code)).first()
@@ -289,6 +290,10 @@ def _resolve_joint_union(conn, row, facts: dict) -> None:
     check_joint_union_park(conn, row, ju.park_id, code)
     if facts.get("joint_union"):
         facts["joint_union_id"] = ju.id
+    if event == "found" and ju.founded_on is not None and ju.founded_on > on:
+        raise InvalidInput(_("--on {on} is before {founded}, the day joint union {code} was founded: case {id} ({uscc}) "
+                             "joins it on that day or later").format(
+            on=on.isoformat(), founded=ju.founded_on.isoformat(), code=code, id=row.id, uscc=row.uscc))
     facts["joint_union_founded"] = ju.founded_on is not None
 
 
@@ -322,7 +327,7 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
         check_facts(row, facts, on, today)
         log.debug("case %s read at version %s for %s by %s", row.id, row.version, event, actor.code)
         if event in ("prepare", "found"):
-            _resolve_joint_union(conn, row, facts)
+            _resolve_joint_union(conn, row, facts, event, on)
     if note:
         facts["note"] = note
     model = fire(row, event, facts)
