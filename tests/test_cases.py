@@ -75,6 +75,29 @@ def test_found_requires_approval_reference(cli, case1):
     assert "at least 1" in r.stderr
 
 
+def test_a_fact_of_blanks_is_missing(cli, case1):
+    r = cli("case", "contact", U1, "--person", "  ", user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing a contact person (--person) or a note (--note)")
+    cli("case", "contact", U1, "--person", " 王经理 ", user="C01")
+    assert cli.json("case", "show", U1)["contact_person"] == "王经理"
+    r = cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", " ", "--applied-on", "2026-06-15",
+            user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing for a standalone founding, the preparatory-group leader (--group-leader)")
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-15", user="C01")
+    r = cli("case", "found", U1, "--congress-on", "2026-06-15", "--approval-ref", "   ", "--chair", "\t", "--members",
+            "28", user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing for a standalone founding, the approval reference (--approval-ref) and "
+                                     "the chair (--chair)")
+    r = cli("case", "setback", U1, "--reason", "  ", user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing a reason (--reason)")
+    cli("case", "found", U1, "--congress-on", "2026-06-15", "--approval-ref", "松总工〔2026〕12号", "--chair", "陈静",
+        "--members", "28", user="C01")
+    r = cli("case", "activate", U1, "--legal-cert", " ", user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing the union's legal-person certificate reference (--legal-cert)")
+    shown = cli.json("case", "show", U1)
+    assert (shown["status"], shown["version"], shown["approval_ref"]) == ("founded", 4, "松总工〔2026〕12号")
+
+
 def test_activate_standalone_needs_legal_cert(cli, org):
     add_enterprise(org, U2, "X公司", cadre="C01", status="founded", status_since="2026-06-01", mode="standalone")
     r = cli("case", "activate", U2, user="C01", expect=1)

@@ -312,7 +312,10 @@ def check_joint_union_park(conn, row, ju_park_id: int, code: str) -> None:
 
 def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str | None = None, **facts) -> dict:
     """Fire `event` on one case: permission, guards, version check, the event row — one transaction."""
+    # A text of blanks says nothing: it must not pass a guard (an approval reference of spaces) or land on the timeline.
+    facts = {k: v.strip() if isinstance(v, str) else v for k, v in facts.items()}
     facts = {k: v for k, v in facts.items() if v not in (None, "")}
+    note = note.strip() if note else None
     today = ctx.clock.today()
     on = on or today
     with reading(ctx.ready_engine) as conn:
