@@ -137,6 +137,22 @@ def test_log_activity_keeps_status_and_sets_next_action(cli, case1):
     assert cli.json("case", "history", U1)[-1]["kind"] == "activity"
 
 
+def test_an_activity_before_the_case_was_opened_is_refused(cli, org, tmp_path):
+    registry = tmp_path / "r.csv"
+    registry.write_text(f"uscc,name,park,status,status_since\n{U1},甲公司,SJ,prospect,2026-06-01\n", encoding="utf-8")
+    cli("enterprise", "import", str(registry), user="A01")
+    cli("assign", "C01", U1, user="A01")
+    cli("case", "contact", U1, "--note", "ok", "--on", "2026-06-03", user="C01")
+    case_id = cli.json("case", "show", U1)["id"]
+    r = cli("case", "log", U1, "--kind", "visit", "--note", "走访", "--on", "2025-06-02", user="C01", expect=1)
+    assert r.stderr.strip() == (f"Error: --on 2025-06-02 is before 2026-06-01, the day case {case_id} ({U1}) was opened: "
+                                f"an activity happens during the case (see `unionflow case history {case_id}`)")
+    assert "activity" not in [h["kind"] for h in cli.json("case", "history", U1)]
+    # Before the current status, within the case: the visit of the day before the contact, written down later.
+    shown = cli.json("case", "log", U1, "--kind", "visit", "--note", "走访", "--on", "2026-06-02", user="C01")
+    assert shown["status"] == "contacted"
+
+
 def test_show_recommends_mode(cli, org):
     add_enterprise(org, U1, "大厂", employees=300, shuangshi=True)
     add_enterprise(org, U2, "小店", employees=8, shuangshi=True)

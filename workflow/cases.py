@@ -408,6 +408,11 @@ def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None,
         actor = require_actor(conn, ctx.actor_code)
         row = load_case(conn, ref)
         check_case_access(conn, actor, N_("log an activity on"), row)
+        opened = opened_on(conn, row)
+        if on < opened:  # most often a mistyped year
+            raise InvalidInput(_("--on {on} is before {opened}, the day case {id} ({uscc}) was opened: an activity "
+                                 "happens during the case (see `unionflow case history {id}`)").format(
+                on=on.isoformat(), opened=opened.isoformat(), id=row.id, uscc=row.uscc))
     with transaction(ctx.engine) as conn:
         now = ctx.clock.now()
         values = {"version": CASE.c.version + 1, "updated_at": now}
@@ -421,6 +426,12 @@ def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None,
                                                     from_status=row.status, to_status=row.status, note=note.strip(),
                                                     data=data)))
         return case_dict(load_case(conn, str(row.id)))
+
+
+def opened_on(conn, row) -> date:
+    """The first day of the case: its earliest event (the import), or the day it entered its status."""
+    first = conn.execute(select(func.min(EVENT.c.occurred_on)).where(EVENT.c.case_id == row.id)).scalar()
+    return min(first, row.status_since) if first is not None else row.status_since
 
 
 def cases_in_scope(conn, actor: Actor):
