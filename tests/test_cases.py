@@ -165,6 +165,28 @@ def test_unknown_case_names_the_ref(cli, org):
     assert "no case '91350100M000100Y43'" in r.stderr
 
 
+def test_an_unknown_ref_says_the_uscc_typo_or_the_cases_whose_name_contains_it(cli, org):
+    ids = [add_enterprise(org, u, f"上海松江{i}号精密机械有限公司") for i, u in enumerate(USCCS[:7])]
+    typo = U1[:17] + ("A" if U1[17] != "A" else "B")
+    r = cli("case", "contact", typo, "--note", "x", user="C01", expect=1)
+    assert r.stderr.strip() == (f"Error: no case '{typo}': it is not a valid USCC (check character (position 18) "
+                                f"should be '{U1[17]}' not '{typo[17]}'): check the code (see `unionflow case list`)")
+    r = cli("case", "show", U1[:16], expect=1)
+    assert "it is not a valid USCC (must be 18 characters, got 16)" in r.stderr
+    r = cli("case", "show", "松江3号", expect=1)
+    assert r.stderr.strip() == ("Error: no case '松江3号': REF is a case id or a USCC, and one enterprise's name "
+                                f"contains it: case {ids[3]} 上海松江3号精密机械有限公司 ({USCCS[3]})")
+    r = cli("case", "show", "精密机械", expect=1)
+    shown = "; ".join(f"case {ids[i]} 上海松江{i}号精密机械有限公司 ({USCCS[i]})" for i in range(5))
+    assert r.stderr.strip() == ("Error: no case '精密机械': REF is a case id or a USCC, and 7 enterprises' names "
+                                f"contain it: {shown}; and 2 more: type more of the name")
+    r = cli("case", "show", "物流", expect=1)
+    assert r.stderr.strip() == ("Error: no case '物流': give a case id or an enterprise's USCC (see `unionflow case "
+                                "list`)")
+    r = cli("case", "show", "精密机械", lang="zh", expect=1)
+    assert "共有 7 家企业的名称包含它" in r.stderr
+
+
 def test_list_mine_and_filters(cli, org):
     add_enterprise(org, U1, "甲", cadre="C01")
     add_enterprise(org, U2, "乙", cadre="C02")

@@ -23,7 +23,7 @@ from workflow.flags import signup_flagged, signup_threshold
 from workflow.people import park_and_parents
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
-from workflow.uscc import normalise_uscc
+from workflow.uscc import normalise_uscc, uscc_problem
 from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES, UNPREPARED_STATUSES
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,37 @@ def ref_clause(ref: str):
 def load_case(conn, ref: str):
     row = conn.execute(case_query().where(ref_clause(ref))).first()
     if row is None:
-        raise NotFound(_("no case {ref!r}: give a case id or an enterprise's USCC (see `unionflow case list`)").format(
-            ref=ref))
+        raise NotFound(_("no case {ref!r}: {hint}").format(ref=ref, hint=unknown_ref_hint(conn, ref)))
     return row
+
+
+NAME_MATCHES_SHOWN = 5
+
+
+def unknown_ref_hint(conn, ref: str) -> str:
+    """What to do about a REF that names no case: the USCC's typo, or the cases of the enterprises whose name
+    contains it (cadres type a name), else where to look."""
+    text = normalise_uscc(str(ref))
+    if len(text) == 18 or (text.isascii() and text.isalnum() and not text.isdigit() and 15 <= len(text) <= 20):
+        problem = uscc_problem(text)
+        if problem:
+            return _("it is not a valid USCC ({problem}): check the code (see `unionflow case list`)").format(
+                problem=problem)
+    elif not text.isdigit() and ref.strip():
+        like = ENT.c.name.contains(ref.strip(), autoescape=True)
+        matches = conn.execute(select(CASE.c.id, ENT.c.uscc, ENT.c.name).join(ENT, ENT.c.id == CASE.c.enterprise_id)
+                               .where(like).order_by(CASE.c.id).limit(NAME_MATCHES_SHOWN + 1)).all()
+        if matches:
+            shown = _("; ").join(_("case {id} {name} ({uscc})").format(id=m.id, name=m.name, uscc=m.uscc)
+                                 for m in matches[:NAME_MATCHES_SHOWN])
+            total = len(matches)
+            if total > NAME_MATCHES_SHOWN:
+                total = conn.execute(select(func.count()).select_from(ENT).where(like)).scalar()
+                shown += _("; and {n} more: type more of the name").format(n=total - NAME_MATCHES_SHOWN)
+            return ngettext("REF is a case id or a USCC, and one enterprise's name contains it: {cases}",
+                            "REF is a case id or a USCC, and {n} enterprises' names contain it: {cases}",
+                            total).format(n=total, cases=shown)
+    return _("give a case id or an enterprise's USCC (see `unionflow case list`)")
 
 
 CASE_KEYS = ("id", "uscc", "enterprise", "park", "status", "mode", "cadre", "status_since", "next_action_on",
