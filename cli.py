@@ -1887,8 +1887,10 @@ def meeting_resolve(state, meeting, ref, decision, owner_party, due, no_owner_pa
     if as_json:
         echo_json(result)
     else:
-        click.echo(_t("Decision on case {case_id} ({enterprise}) recorded{owner}{due}.").format(
-            case_id=result["case_id"], enterprise=result["enterprise"],
+        said = (_t("Decision on case {case_id} ({enterprise}) amended (it was: {previous}){owner}{due}.")
+                if result["amended"] else _t("Decision on case {case_id} ({enterprise}) recorded{owner}{due}."))
+        click.echo(said.format(
+            case_id=result["case_id"], enterprise=result["enterprise"], previous=result["previous_decision"],
             owner=_t("; {party} acts").format(party=_party(result["owner_party"])) if result["owner_party"] else "",
             due=_t(" by {day}").format(day=result["due_on"]) if result["due_on"] else ""))
 

@@ -186,6 +186,72 @@ def test_an_amended_decision_keeps_the_owner_party_and_due_day_not_given(cli, pa
                              "--no-due)\n")
 
 
+def test_resolving_again_says_it_amends_and_what_the_decision_was(cli, park, org):
+    plan(cli, today="2026-06-15")
+    day = {"user": "SEC1", "today": "2026-06-18"}
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "约谈", "--owner-party", "regulators", **day)
+    assert r.stdout == "Decision on case 1 (上海松江精密机械有限公司) recorded; regulators acts.\n"
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "上门宣讲", **day)
+    assert r.stdout == "Decision on case 1 (上海松江精密机械有限公司) amended (it was: 约谈); regulators acts.\n"
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "交工会跟进", "--due", "2026-07-01", lang="zh", **day)
+    assert r.stdout == ("已修改会议对案件 1（上海松江精密机械有限公司）的决定（原决定：上门宣讲）；由执法监管部门负责落实，"
+                        "期限 2026-07-01。\n")
+    out = cli.json("meeting", "resolve", "1", U[0], "--decision", "交工会跟进", **day)
+    assert (out["amended"], out["previous_decision"]) == (True, "交工会跟进")
+    out = cli.json("meeting", "resolve", "1", U[1], "--decision", "约谈", **day)
+    assert (out["amended"], out["previous_decision"]) == (False, None)
+
+
+def test_a_decision_recorded_meanwhile_is_not_overwritten_unseen(cli, park, org, make_ctx, backend):
+    """Two secretaries resolve one case at once. PostgreSQL: the second read the item before the first committed
+    and gets a conflict. SQLite queues writers at their start: the second reads the first's decision and amends it."""
+    import threading
+    import time
+
+    from workflow.errors import Conflict
+    from workflow.meetings import resolve
+
+    plan(cli, today="2026-06-15")
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from workflow.db import make_engine
+    from workflow.models import AgendaItem
+
+    engine = make_engine(org)
+    first = engine.connect()
+    first.begin()  # SQLite: BEGIN IMMEDIATE; both hold the write until commit
+    ai = AgendaItem.__table__
+    first.execute(update(ai).where(ai.c.meeting_id == 1, ai.c.case_id == park["a"])
+                  .values(decision="党工委约谈", resolved_at=datetime.now(UTC)))
+    outcome = {}
+
+    def second():
+        try:
+            outcome["result"] = resolve(make_ctx("SEC1", today="2026-06-18"), "1", U[0], "上门宣讲")
+        except Conflict as exc:
+            outcome["conflict"] = str(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(1.5)  # the second has read the item (PostgreSQL) or waits to begin (SQLite)
+    first.commit()
+    first.close()
+    engine.dispose()
+    thread.join(timeout=60)
+    item = [i for i in agenda(org, 1) if i[0] == park["a"]][0]
+    if backend == "postgres":
+        assert outcome == {"conflict": (f"the decision on case {park['a']} ({U[0]}) was recorded meanwhile: nothing was "
+                                        "written; look at `unionflow meeting agenda 1 --format md` and amend it if need "
+                                        "be")}
+        assert item[3] == "党工委约谈"
+        assert [h["kind"] for h in cli.json("case", "history", U[0])] == ["agenda"]
+    else:
+        assert (outcome["result"]["amended"], outcome["result"]["previous_decision"]) == (True, "党工委约谈")
+        assert item[3] == "上门宣讲"
+
+
 def test_close_carries_unresolved_items_to_the_next_planned_meeting(cli, park, org):
     plan(cli)
     plan(cli, on="2026-07-16T14:30")

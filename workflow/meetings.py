@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from templates.i18n import N_, _, active_lang
 from workflow.cases import event_row, load_case
 from workflow.db import reading, transaction
-from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from workflow.errors import AlreadyExists, Conflict, InvalidInput, NotFound, PermissionDenied
 from workflow.packet_i18n import parse_party
 from workflow.people import park_id as park_id_of
 from workflow.permissions import Actor, require_actor, require_role
@@ -320,7 +320,7 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
             raise InvalidInput(_("meeting {id} is on {day}: its decisions can be recorded from that day on").format(
                 id=m.id, day=meeting_day.isoformat()))
         c = load_case(conn, ref)
-        item = conn.execute(select(AI.c.id, AI.c.resolved_at, AI.c.owner_party, AI.c.due_on)
+        item = conn.execute(select(AI.c.id, AI.c.resolved_at, AI.c.owner_party, AI.c.due_on, AI.c.decision)
                             .where(AI.c.meeting_id == m.id, AI.c.case_id == c.id)).first()
         if item is None:
             raise NotFound(_("case {id} ({uscc}) is not on the agenda of meeting {meeting}: add it with "
@@ -333,15 +333,22 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
             raise InvalidInput(_("--due {due} is before the meeting ({day})").format(
                 due=due.isoformat(), day=meeting_day.isoformat()))
         now = ctx.clock.now()
-        conn.execute(update(AI).where(AI.c.id == item.id).values(decision=decision.strip(), owner_party=party,
-                                                                 due_on=due, resolved_at=now))
+        # Optimistic: a decision another secretary recorded since we read the item is not overwritten unseen.
+        seen = AI.c.resolved_at.is_(None) if item.resolved_at is None else AI.c.resolved_at == item.resolved_at
+        done = conn.execute(update(AI).where(AI.c.id == item.id, seen).values(
+            decision=decision.strip(), owner_party=party, due_on=due, resolved_at=now))
+        if done.rowcount != 1:
+            raise Conflict(_("the decision on case {id} ({uscc}) was recorded meanwhile: nothing was written; look at "
+                             "`unionflow meeting agenda {meeting} --format md` and amend it if need be").format(
+                id=c.id, uscc=c.uscc, meeting=m.id))
         data = {"meeting_id": m.id, "owner_party": party, "due_on": due.isoformat() if due else None,
                 "amended": item.resolved_at is not None}
         conn.execute(insert(EVENT).values(event_row(c.id, "resolution", min(meeting_day, today), now, actor.id,
                                                     event="meeting", from_status=c.status, to_status=c.status,
                                                     note=decision.strip(), data=data)))
     return {"meeting": m.id, "case_id": c.id, "uscc": c.uscc, "enterprise": c.enterprise, "decision": decision.strip(),
-            "owner_party": party, "due_on": due.isoformat() if due else None, "amended": data["amended"]}
+            "owner_party": party, "due_on": due.isoformat() if due else None, "amended": data["amended"],
+            "previous_decision": item.decision if item.resolved_at is not None else None}
 
 
 def close_meeting(ctx, meeting) -> dict:
