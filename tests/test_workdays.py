@@ -245,6 +245,10 @@ def test_csv_with_bom_and_chinese_kinds(tmp_path):
         ("a.csv", "date,kind\n2027-01-01,休\n2027-01-02,rest\n", "line 3: kind 'rest'"),
         ("a.csv", "date,kind\n2027-01-01,休\n2027-13-01,班\n", "line 3: '2027-13-01' is not a date"),
         ("a.csv", "date,kind\n2027-01-01,休\n2027-01-01,班\n", "line 3: 2027-01-01 is listed both"),
+        ("a.csv", "date,kind\n2027-01-01,休\n2027-01-02,休\n2027-01-01,休\n",
+         r"a.csv: line 4: 2027-01-01 is listed twice \(first at line 2\): remove one, or correct the date"),
+        ("a.toml", 'year = 2027\nholidays = ["2027-10-01..2027-10-07", "2027-10-03"]\n',
+         r"a.toml: holidays\[1\]: 2027-10-03 is listed twice \(first at holidays\[0\]\)"),
         ("a.txt", "whatever", "unknown schedule format"),
     ],
 )
