@@ -2130,6 +2130,19 @@ def _argv_lang(argv: list[str]) -> str | None:
     return None
 
 
+def _lang_first(argv: list[str]) -> list[str]:
+    """`--lang X` moved before the command when it was typed after it (`case show 12 --lang en`): the README
+    promises every command takes it, and it is a root option."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            return [arg, argv[i + 1], *argv[:i], *argv[i + 2:]]
+        if arg.startswith("--lang="):
+            return [arg, *argv[:i], *argv[i + 1:]]
+    return argv
+
+
 def localize(command: click.Command, lang: str) -> None:
     """Translate the help of every command and option (English is the source; zh from the catalog)."""
     from inspect import cleandoc
@@ -2172,7 +2185,7 @@ def run(argv: list[str] | None = None) -> None:
     """The console entry point: pick the language before click renders any help."""
     from templates.i18n import activate, resolve_lang
 
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _lang_first(sys.argv[1:] if argv is None else argv)
     lang = resolve_lang(_argv_lang(argv))
     activate(lang)
     if lang != "en":

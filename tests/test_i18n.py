@@ -268,6 +268,18 @@ def test_console_entry_point_takes_the_language_from_the_locale_and_the_flag():
     assert "用法" in _console(["--lang", "zh", "case", "prepare", "--help"], {"LANG": "C"}).stdout
 
 
+def test_lang_typed_after_the_command_is_the_root_option():
+    from cli import _lang_first
+
+    assert _lang_first(["case", "show", "12", "--json", "--lang", "en"]) == ["--lang", "en", "case", "show", "12", "--json"]
+    assert _lang_first(["--as", "C01", "case", "log", "1", "--lang=zh"]) == ["--lang=zh", "--as", "C01", "case", "log", "1"]
+    assert _lang_first(["case", "log", "1", "--", "--lang", "en"]) == ["case", "log", "1", "--", "--lang", "en"]
+    r = _console(["case", "prepare", "--help", "--lang", "en"], {"LANG": "zh_CN.UTF-8"})
+    assert r.returncode == 0 and r.stdout.startswith("Usage: unionflow case prepare [OPTIONS] REF")
+    r = _console(["case", "show", "x", "--lang", "zh"], {"LANG": "C", "UNIONFLOW_DATABASE_URL": "sqlite:///nowhere/x.db"})
+    assert "Usage:" not in r.stderr and "No such option" not in r.stderr and r.stderr.startswith("Error: ")
+
+
 def test_chinese_help_imports_nothing_heavy(extractor):
     po, mo = LOCALE / "unionflow.po", LOCALE / "unionflow.mo"
     if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
