@@ -775,13 +775,19 @@ def _step(state, ref, event, as_json, **facts):
 @json_option
 @pass_state
 def case_contact(state, ref, on, person, note, as_json):
-    """prospect → contacted: you have met the employer. Example: case contact 91310117MA1000009T --person 王经理"""
+    """prospect → contacted: you have met the employer.
+
+    \b
+    Example:
+      unionflow --as C01 case contact 91310117MA1000009T --on 2026-03-02 --person 王经理
+    """
     _step(state, ref, "contact", as_json, on=on, person=person, note=note)
 
 
 @case_group.command("prepare")
 @click.argument("ref", type=REF)
-@click.option("--mode", required=True, type=click.Choice(["standalone", "joint"]), help="Founding path.")
+@click.option("--mode", required=True, type=click.Choice(["standalone", "joint"]),
+              help="Founding path: standalone (单独建会) or joint (联合建会, through a joint union).")
 @on_option
 @click.option("--group-leader", help="Leader of the preparatory group (standalone).")
 @click.option("--applied-on", type=DATE, help="Day the application went to the higher union (standalone).")
@@ -795,8 +801,9 @@ def case_prepare(state, ref, mode, on, group_leader, applied_on, joint_union, no
 
     \b
     Examples:
-      case prepare REF --mode standalone --group-leader 李强 --applied-on 2018-07-10
-      case prepare REF --mode joint --joint-union JU-G01
+      unionflow case prepare 91310117MA1000009T --on 2026-03-20 --mode standalone --group-leader 李强 \\
+          --applied-on 2026-03-18
+      unionflow case prepare 91310117MA1000017M --on 2026-03-25 --mode joint --joint-union JU-G01
     """
     _step(state, ref, "prepare", as_json, on=on, mode=mode, group_leader=group_leader, applied_on=applied_on,
           joint_union=joint_union, note=note)
@@ -808,7 +815,7 @@ def case_prepare(state, ref, mode, on, group_leader, applied_on, joint_union, no
 @click.option("--congress-on", type=DATE, help="Day of the member assembly / election.")
 @click.option("--approval-ref", help="Approval reference of the higher union (批复文号), e.g. 松总工〔2018〕12号.")
 @click.option("--chair", help="The elected chair.")
-@click.option("--members", type=COUNT, help="Number of union members (at most the employees).")
+@click.option("--members", type=COUNT, metavar="N", help="Number of union members (at most the employees).")
 @note_option
 @json_option
 @pass_state
@@ -817,7 +824,8 @@ def case_found(state, ref, on, congress_on, approval_ref, chair, members, note, 
 
     \b
     Example:
-      case found REF --congress-on 2018-09-01 --approval-ref 松总工〔2018〕12号 --chair 陈静 --members 48
+      unionflow case found 91310117MA1000009T --on 2026-05-15 --congress-on 2026-05-12 \\
+          --approval-ref 松总工〔2026〕12号 --chair 陈静 --members 96
     """
     _step(state, ref, "found", as_json, on=on, congress_on=congress_on, approval_ref=approval_ref, chair=chair,
           members=members, note=note)
@@ -835,8 +843,8 @@ def case_activate(state, ref, on, legal_cert, note, as_json):
 
     \b
     Examples:
-      case activate REF --legal-cert 沪工法字00123号
-      case activate REF --note "联合工会覆盖运行"
+      unionflow case activate 91310117MA1000009T --on 2026-06-10 --legal-cert 沪工法字00123号
+      unionflow case activate 91310117MA1000017M --note "联合工会覆盖运行"
     """
     _step(state, ref, "activate", as_json, on=on, legal_cert=legal_cert, note=note)
 
@@ -854,7 +862,7 @@ def case_setback(state, ref, reason, on, as_json):
     timeline keeps them): the next `case prepare` chooses again.
 
     \b
-    Example: case setback REF --reason "筹备组组长离职" --on 2018-09-03
+    Example: unionflow case setback 91310117MA1000009T --reason "筹备组组长离职"
     """
     _step(state, ref, "setback", as_json, on=on, reason=reason)
 
@@ -871,7 +879,7 @@ def case_close(state, ref, reason, on, note, as_json):
     """Close a case (admins): the enterprise leaves the denominator of the founding rate.
 
     \b
-    Example: unionflow --as A01 case close REF --reason moved_out --note "迁往青浦"
+    Example: unionflow --as A01 case close 91310117MA1000025G --reason moved_out --note "迁往青浦"
     """
     _step(state, ref, "close", as_json, on=on, reason=reason, note=note)
 
@@ -886,7 +894,7 @@ def case_reopen(state, ref, on, note, as_json):
     """Reopen a closed case (admins): it returns to the status it had when closed.
 
     \b
-    Example: unionflow --as A01 case reopen REF --note "企业迁回园区"
+    Example: unionflow --as A01 case reopen 91310117MA1000025G --note "企业迁回园区"
     """
     _step(state, ref, "reopen", as_json, on=on, note=note)
 
@@ -904,8 +912,9 @@ def case_log(state, ref, kind, note, on, next_action, as_json):
     """Log a visit, call or meeting (does not restart the stall clock).
 
     \b
-    Example:
-      case log REF --kind visit --note "老板出差，下周再约" --next-action 2018-07-20
+    Examples:
+      unionflow case log 91310117MA1000009T --on 2026-03-16 --kind visit --note "老板出差，下周再约"
+      unionflow case log 91310117MA1000009T --kind call --note "约定下周面谈" --next-action 2027-03-08
     """
     from workflow.cases import log_activity
 
@@ -1348,7 +1357,7 @@ def calendar_unload(state, year, park, as_json):
 
 
 @calendar_group.command("show")
-@click.option("--year", type=click.IntRange(2004, 2035), help="The year (default this year).")
+@click.option("--year", type=click.IntRange(2004, 2035), metavar="YEAR", help="The year (default this year).")
 @click.option("--park", metavar="CODE", help="With this park's extra days off.")
 @json_option
 @pass_state
