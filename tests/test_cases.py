@@ -121,6 +121,15 @@ def test_close_and_reopen_restore_the_status_and_need_admin(cli, case1):
     assert cli.json("case", "reopen", U1, user="A01")["status"] == "contacted"
 
 
+def test_a_close_without_a_note_reads_its_reason_in_the_readers_language(cli, case1):
+    cli("case", "close", U1, "--reason", "moved_out", user="A01")
+    assert cli.json("case", "history", U1)[-1]["note"] == "moved_out"
+    assert cli.json("case", "history", U1, lang="zh")[-1]["note"] == "已迁出"
+    cli("case", "reopen", U1, user="A01")
+    cli("case", "close", U1, "--reason", "merged", "--note", "并入母公司", user="A01")
+    assert cli.json("case", "history", U1, lang="zh")[-1]["note"] == "并入母公司"
+
+
 def test_on_date_in_future_or_before_status_since_is_refused(cli, case1):
     r = cli("case", "contact", U1, "--note", "x", "--on", "2026-06-16", user="C01", expect=1)
     assert "is in the future (today is 2026-06-15)" in r.stderr
