@@ -64,12 +64,24 @@ class CaseRef(click.ParamType):
         return text
 
 
+class WholeNumber(click.IntRange):
+    """An integer in a range; what is not a number is said in the user's words (click says 'integer range')."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            try:
+                int(value.strip())
+            except ValueError:
+                self.fail(_t("{value!r} is not a whole number").format(value=value), param, ctx)
+        return super().convert(value, param, ctx)
+
+
 DATE = IsoDate()
 DATETIME = IsoDateTime()
 REF = CaseRef()
-LIMIT = click.IntRange(1, MAX_ID)  # --limit N
-COUNT = click.IntRange(0, MAX_COUNT)  # employees, members, sign-ups: more is a typo
-ID = click.IntRange(1, MAX_ID)  # a row id
+LIMIT = WholeNumber(1, MAX_ID)  # --limit N
+COUNT = WholeNumber(0, MAX_COUNT)  # employees, members, sign-ups: more is a typo
+ID = WholeNumber(1, MAX_ID)  # a row id
 
 
 class UnionflowGroup(click.Group):
@@ -175,7 +187,7 @@ TABLE_ROWS = 100  # a list's rows in a table unless --limit says otherwise
 
 
 def limit_option(f):
-    return click.option("--limit", type=click.IntRange(0, MAX_ID), metavar="N",
+    return click.option("--limit", type=WholeNumber(0, MAX_ID), metavar="N",
                         help="At most N rows (default 100 in a table, all with --json); --limit 0 for all.")(f)
 
 
@@ -1334,7 +1346,7 @@ def calendar_load(state, file, park, as_json):
 
 
 @calendar_group.command("unload")
-@click.argument("year", type=click.IntRange(2004, 2035))
+@click.argument("year", type=WholeNumber(2004, 2035))
 @click.option("--park", metavar="CODE", help="Take out this park's extra days off of the year instead.")
 @json_option
 @pass_state
@@ -1357,7 +1369,7 @@ def calendar_unload(state, year, park, as_json):
 
 
 @calendar_group.command("show")
-@click.option("--year", type=click.IntRange(2004, 2035), metavar="YEAR", help="The year (default this year).")
+@click.option("--year", type=WholeNumber(2004, 2035), metavar="YEAR", help="The year (default this year).")
 @click.option("--park", metavar="CODE", help="With this park's extra days off.")
 @json_option
 @pass_state
@@ -1729,7 +1741,7 @@ def report_incentives(state, sheet, as_of, park, fmt, out, as_json):
 
 @enterprise_group.command("signups")
 @click.argument("uscc")
-@click.argument("n", type=click.IntRange(1, MAX_COUNT))
+@click.argument("n", type=WholeNumber(1, MAX_COUNT))
 @on_option
 @json_option
 @pass_state

@@ -228,6 +228,15 @@ def test_a_huge_number_is_a_usage_error_naming_the_argument(cli, case1, args, me
     assert message in r.stderr.splitlines()[-1]
 
 
+def test_a_count_that_is_not_a_number_is_said_in_the_users_words(cli, case1):
+    from tests.test_i18n import _console
+
+    r = cli("case", "found", U1, "--members", "abc", user="C01", expect=2)
+    assert r.stderr.strip().splitlines()[-1] == "Error: Invalid value for '--members': 'abc' is not a whole number"
+    r = _console(["case", "found", U1, "--members", "abc"], {"UNIONFLOW_LANG": "zh"})  # the console entry point
+    assert (r.returncode, r.stderr.strip().splitlines()[-1]) == (2, "Error: '--members' 的值无效：'abc' 不是整数")
+
+
 def test_a_case_id_beyond_any_row_is_not_found_in_the_engine_too(make_ctx, case1):
     from workflow.cases import show
     from workflow.errors import NotFound
