@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import USCCS, add_enterprise
-from tests.meeting_fixtures import add_escalation, agenda, escalation_links, query, set_status
+from tests.meeting_fixtures import _engine_do, add_escalation, agenda, escalation_links, query, set_status
 from workflow.models import CaseEvent, Meeting
 
 U = USCCS
@@ -93,6 +93,22 @@ def test_plan_refusals(cli, park):
     assert cli.json("meeting", "list") == []
     m = plan(cli, user="A01", park="XP")
     assert (m["park"], m["agenda_items"], m["participants"]) == ("XP", 1, 0)
+
+
+def test_a_meeting_past_the_working_day_calendar_is_refused_and_never_due(cli, park, org, make_ctx):
+    from workflow.meetings import run_due_packets
+
+    r = cli("meeting", "plan", "--on", "2062-06-18T09:00", "--place", "x", user="SEC1", expect=1)
+    assert r.stderr == ("Error: --on 2062-06-18 09:00 is after 2035-12-31, the end of the working-day calendar: "
+                        "check the year\n")
+    assert cli.json("meeting", "list") == []
+    plan(cli, on="2026-06-17T09:00")
+    m = Meeting.__table__  # a meeting planned so before the refusal existed: the packet job goes on around it
+    _engine_do(org, lambda conn: conn.execute(m.update().where(m.c.id == 1).values(
+        starts_at=datetime(2062, 6, 18, 1, 0, tzinfo=UTC))))
+    plan(cli, on="2026-06-18T09:00")
+    sent = run_due_packets(make_ctx(), system=True)
+    assert (sent["due"], sent["sent"]) == ([2], [2])
 
 
 def test_representatives_list_and_refusals(cli, park):

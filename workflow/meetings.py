@@ -51,6 +51,7 @@ from workflow.tables import AI, CASE, ENT, ESC, EVENT, PARK, PART, REP
 from workflow.tables import MEETING as M
 from workflow.timeline_text import default_title, meeting_title, stall_reason_sql
 from workflow.vocabulary import MAX_ID
+from workflow.workdays import DEFAULT_END
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,9 @@ def plan_meeting(ctx, *, on: datetime, place: str, title: str | None = None, par
     if local.date() < today:
         raise InvalidInput(_("--on {on} is in the past (today is {today}): plan a meeting from today on").format(
             on=f"{local:%Y-%m-%d %H:%M}", today=today.isoformat()))
+    if local.date() > DEFAULT_END:  # most often a mistyped year; the packet's working days cannot be counted
+        raise InvalidInput(_("--on {on} is after {last}, the end of the working-day calendar: check the year").format(
+            on=f"{local:%Y-%m-%d %H:%M}", last=DEFAULT_END.isoformat()))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         require_role(actor, N_("plan a meeting"), "secretary")
