@@ -1801,7 +1801,9 @@ def meeting_plan(state, on, place, title, park, as_json):
         echo_json(result)
     else:
         click.echo(_t("Meeting {id} planned for {starts_at} at {place}: {participants} participant(s), "
-                      "{agenda_items} case(s) on the agenda.").format(**result))
+                      "{agenda_items} case(s) on the agenda.").format(
+            **{**result, "starts_at": short_time(state.ctx, result["starts_at"])}))
+    _warn(result["warnings"])
 
 
 @meeting_group.command("list")

@@ -111,6 +111,18 @@ def test_a_meeting_past_the_working_day_calendar_is_refused_and_never_due(cli, p
     assert (sent["due"], sent["sent"]) == ([2], [2])
 
 
+def test_a_meeting_on_a_day_off_is_planned_with_a_warning(cli, park):
+    r = cli("meeting", "plan", "--on", "2026-06-18T14:30", "--place", "会议室", user="SEC1")
+    assert r.stdout == "Meeting 1 planned for 2026-06-18 14:30 at 会议室: 2 participant(s), 2 case(s) on the agenda.\n"
+    assert r.stderr == ""
+    r = cli("meeting", "plan", "--on", "2026-06-19T14:30", "--place", "会议室", user="SEC1")  # Dragon Boat Festival
+    assert r.stderr == ("Warning: 2026-06-19 is not a working day (a weekend or a holiday): the meeting is planned all "
+                        "the same; check the date\n")
+    assert plan(cli, on="2026-06-20T09:00")["warnings"] == [  # a Saturday
+        "2026-06-20 is not a working day (a weekend or a holiday): the meeting is planned all the same; check the date"]
+    assert plan(cli, on="2026-06-22T09:00")["warnings"] == []
+
+
 def test_representatives_list_and_refusals(cli, park):
     reps = cli.json("meeting", "party", "list")
     assert [(r["park"], r["party"], r["name"], r["email"], r["title"]) for r in reps] == [

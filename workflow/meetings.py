@@ -237,8 +237,23 @@ def plan_meeting(ctx, *, on: datetime, place: str, title: str | None = None, par
         pulled = pull_pending(conn, mid, pid, now, ctx.lang)
         _log_agenda_events(conn, mid, title, now, today, actor.id)
         m = load_meeting(conn, mid)
+        warnings = day_off_warning(conn, pid, local.date())
     log.info("meeting %s planned for park %s with %s items", mid, m.park, sum(pulled.values()))
-    return meeting_dict(m, tz, participants=invited, agenda_items=sum(pulled.values()), pulled_in=pulled)
+    return meeting_dict(m, tz, participants=invited, agenda_items=sum(pulled.values()), pulled_in=pulled,
+                        warnings=warnings)
+
+
+def day_off_warning(conn, park_id: int, day: date) -> list[str]:
+    """A meeting on a day off of the park (a weekend, a public holiday) is most often a mistyped date: said, not
+    refused (a meeting may be held on a Saturday)."""
+    from workflow.calendar_store import federation_calendar, park_calendar, read_overrides
+
+    fed, parks = read_overrides(conn)
+    cal = park_calendar(fed, parks[park_id]) if park_id in parks else federation_calendar(fed)
+    if cal.is_workday(day):
+        return []
+    return [_("{day} is not a working day (a weekend or a holiday): the meeting is planned all the same; check the "
+              "date").format(day=day.isoformat())]
 
 
 def list_meetings(ctx, *, park: str | None = None, status: str | None = None) -> list[dict]:
