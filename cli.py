@@ -1327,7 +1327,7 @@ def calendar_load(state, file, park, as_json):
 
     \b
     FILE is TOML (year = 2027, holidays = ["2027-02-05..2027-02-13", ...], workdays = ["2027-02-14"])
-    or CSV (date,kind with kind holiday/workday or 休/班). Loading a year again replaces it;
+    or CSV (date,kind or 日期,类型; kind holiday/workday or 休/班). Loading a year again replaces it;
     `calendar unload YEAR` takes it out. A make-up working day must be a Saturday or Sunday.
     Examples:
       unionflow --as A01 calendar load holidays-2027.toml

@@ -156,6 +156,7 @@ class Schedule:
 
 _TOML_KEYS = {"year", "park", "holidays", "workdays", "description"}
 _CSV_KINDS = {"holiday": False, "休": False, "workday": True, "班": True}
+_CSV_HEADERS_ZH = {"日期": "date", "类型": "kind", "名称": "name"}
 
 
 def _parse_day(text: object, where: str) -> date:
@@ -246,9 +247,11 @@ def _read_toml(path: Path, text: str) -> tuple[int | None, str | None, dict[date
 def _read_csv(path: Path, text: str) -> dict[date, bool]:
     reader = csv.reader(text.splitlines())
     header = [h.strip().lower() for h in next(reader, [])]
+    header = [_CSV_HEADERS_ZH.get(h, h) for h in header]  # Chinese headers, as the registry import takes them
     if header[:2] != ["date", "kind"] or len(header) > 3:
         raise ScheduleFileError(
-            _("{path}: line 1: header must be `date,kind` or `date,kind,name`, not {header}").format(path=path, header=header)
+            _("{path}: line 1: header must be `date,kind` or `date,kind,name` (日期,类型,名称), not {header}").format(
+                path=path, header=header)
         )
     days: dict[date, bool] = {}
     listed: dict[date, str] = {}
