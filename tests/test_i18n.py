@@ -351,10 +351,10 @@ def test_refused_transition_in_both_languages(cli, contacted):
     assert en.stderr == (f"Error: cannot found case {contacted} ({USCCS[0]}): it is contacted; "
                          "allowed from contacted: prepare, setback, close\n")
     zh = cli("case", "found", USCCS[0], user="C01", lang="zh", expect=1)
-    assert zh.stderr == (f"Error: 无法对案件 {contacted}（{USCCS[0]}）执行 found：案件当前为“已对接”；"
-                         "“已对接”状态下可执行：prepare, setback, close\n")
+    assert zh.stderr == (f"Error: 无法对案件 {contacted}（{USCCS[0]}）执行“建会”：案件当前为“已对接”；"
+                         "“已对接”状态下可执行：prepare（筹备）、setback（退回）、close（注销）\n")
     zh = cli("case", "prepare", USCCS[0], "--mode", "standalone", user="C01", lang="zh", expect=1)
-    assert zh.stderr == (f"Error: 无法对案件 {contacted}（{USCCS[0]}）执行 prepare：缺少单独建会所需的筹备组组长"
+    assert zh.stderr == (f"Error: 无法对案件 {contacted}（{USCCS[0]}）执行“筹备”：缺少单独建会所需的筹备组组长"
                          "（--group-leader）和申请日期（--applied-on）\n")
     zh = cli("case", "contact", USCCS[0], user="C02", lang="zh", expect=1)
     assert zh.stderr == (f"Error: C02（包干干部）无权对案件 {contacted}（{USCCS[0]}）执行“对接”：该案件由干部 C01 包干，"

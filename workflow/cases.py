@@ -214,12 +214,18 @@ def check_event_day(on: date, today: date, since: date | None = None, *, what=TH
         )
 
 
+def command_words(event: str) -> str:
+    """A step as the command to type, with its name in the reader's language where that differs: contact（对接）."""
+    label = coded("event", event)
+    return event if label == event else _("{command} ({label})").format(command=event, label=label)
+
+
 def refuse_step(row, event: str) -> TransitionRefused:
     allowed = allowed_events(row.status)
     return TransitionRefused(
         _("cannot {event} case {id} ({uscc}): it is {status}; allowed from {status}: {allowed}").format(
-            event=event, id=row.id, uscc=row.uscc, status=coded("status", row.status),
-            allowed=", ".join(allowed) or _("nothing"))
+            event=coded("event", event), id=row.id, uscc=row.uscc, status=coded("status", row.status),
+            allowed=_(", ").join(command_words(a) for a in allowed) or _("nothing"))
     )
 
 
@@ -236,7 +242,7 @@ def fire(row, event: str, facts: dict) -> SimpleNamespace:
                                          facts=spoken_list([_(f) for f in missing_facts(gd, probe)]))
                    for gd in guards_for(event, row.status) if gd in MISSING and not gd(probe)]
         raise TransitionRefused(_("cannot {event} case {id} ({uscc}): missing {facts}").format(
-            event=event, id=row.id, uscc=row.uscc, facts=_("; ").join(missing or [_("a required fact")])))
+            event=coded("event", event), id=row.id, uscc=row.uscc, facts=_("; ").join(missing or [_("a required fact")])))
     return model
 
 
