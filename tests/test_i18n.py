@@ -309,7 +309,7 @@ def test_root_help_in_both_languages(zh_catalog):
 def test_case_prepare_help_in_both_languages(zh_catalog):
     zh = help_in("zh", "case", "prepare")
     assert "已对接 → 筹备" in zh and "筹备组组长（单独建会）" in zh and "[必填]" in zh
-    assert "case prepare REF --mode joint --joint-union JU-G01" in zh
+    assert "unionflow case prepare 91310117MA1000017M --on 2026-03-25 --mode joint --joint-union JU-G01" in zh
     assert_no_english_sentence(zh, zh_catalog)
     en = help_in("en", "case", "prepare")
     assert "contacted → preparatory" in en and "Leader of the preparatory group (standalone)." in en
