@@ -870,8 +870,9 @@ def case_activate(state, ref, on, legal_cert, note, as_json):
 def case_setback(state, ref, reason, on, as_json):
     """One step back, with a reason (e.g. the preparatory group fell apart).
 
-    Back from preparatory to contacted, the case gives up its founding mode and joint union (the
-    timeline keeps them): the next `case prepare` chooses again.
+    The case gives up the facts of the status it leaves (the timeline keeps them), and the next step
+    asks for them anew: back from active, the legal-person certificate; from founded, the assembly,
+    approval and chair; from preparatory, the founding mode, joint union, group leader and application.
 
     \b
     Example: unionflow case setback 91310117MA1000009T --reason "筹备组组长离职"

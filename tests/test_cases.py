@@ -113,6 +113,31 @@ def test_setback_needs_reason_and_goes_one_step_back(cli, case1):
     assert cli.json("case", "history", U1)[-1]["note"] == "联系人离职"
 
 
+def test_a_setback_gives_up_the_facts_of_the_status_left_so_the_next_step_needs_them_anew(cli, case1):
+    cli("case", "contact", U1, "--note", "ok", user="C01")
+    cli("case", "prepare", U1, "--mode", "standalone", "--group-leader", "李强", "--applied-on", "2026-06-15", user="C01")
+    cli("case", "found", U1, "--congress-on", "2026-06-15", "--approval-ref", "松总工〔2026〕12号", "--chair", "陈静",
+        "--members", "28", user="C01")
+    cli("case", "activate", U1, "--legal-cert", "沪工法字00123号", user="C01")
+    cli("case", "setback", U1, "--reason", "法人资格证书被注销", user="C01")
+    r = cli("case", "activate", U1, user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing the union's legal-person certificate reference (--legal-cert)")
+    cli("case", "setback", U1, "--reason", "选举程序不合规，批复撤销", user="C01")
+    shown = cli.json("case", "show", U1)
+    assert (shown["status"], shown["approval_ref"], shown["chair"], shown["congress_on"], shown["founded_on"],
+            shown["legal_cert"], shown["activated_on"], shown["group_leader"]) == (
+        "preparatory", None, None, None, None, None, None, "李强")
+    r = cli("case", "found", U1, user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing for a standalone founding, the assembly date (--congress-on), the "
+                                     "approval reference (--approval-ref) and the chair (--chair)")
+    cli("case", "setback", U1, "--reason", "筹备组解散", user="C01")
+    r = cli("case", "prepare", U1, "--mode", "standalone", user="C01", expect=1)
+    assert r.stderr.strip().endswith("missing for a standalone founding, the preparatory-group leader "
+                                     "(--group-leader) and the application date (--applied-on)")
+    found = [h["data"] for h in cli.json("case", "history", U1) if h["event"] == "found"]
+    assert found[0]["approval_ref"] == "松总工〔2026〕12号"  # the timeline keeps what was given up
+
+
 def test_close_and_reopen_restore_the_status_and_need_admin(cli, case1):
     cli("case", "contact", U1, "--note", "ok", user="C01")
     r = cli("case", "close", U1, "--reason", "moved_out", user="C01", expect=1)

@@ -254,8 +254,12 @@ CLEARED_BY_PREPARE = {
     "joint": ("group_leader", "applied_on", *FOUNDING_COLUMNS),
 }
 # A setback to before preparatory gives up the founding path: its mode and joint union (the timeline keeps them),
-# so that a later founding counts in the mode chosen then.
-CLEARED_BY_SETBACK = ("mode", "joint_union_id")
+# so that a later founding counts in the mode chosen then, and its preparatory group and application.
+CLEARED_BY_SETBACK = ("mode", "joint_union_id", "group_leader", "applied_on")
+# A setback also gives up the facts of the status it leaves (the timeline keeps them): a founding or a certificate
+# that did not hold is not taken again by the next step without being given anew (the guards read the case's facts).
+CLEARED_LEAVING = {"founded": ("congress_on", "approval_ref", "chair", "founded_on"),
+                   "active": ("legal_cert", "activated_on")}
 # The day facts: each happened between the day the case entered its current status and the day of the step.
 FACT_DAYS = {"applied_on": "--applied-on", "congress_on": "--congress-on"}
 
@@ -371,8 +375,9 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
     values = {col: facts[key] for key, col in FACT_COLUMNS.get(event, {}).items() if key in facts}
     if event == "prepare":  # a new preparation: what belonged to the other path, or to an earlier founding, goes
         values = {**dict.fromkeys(CLEARED_BY_PREPARE.get(facts.get("mode"), ()), None), **values}
-    elif event == "setback" and model.status in UNPREPARED_STATUSES:  # the founding path was given up: a new one is chosen
-        values = dict.fromkeys(CLEARED_BY_SETBACK, None)
+    elif event == "setback":  # back to before preparatory, the founding path was given up: a new one is chosen
+        cleared = CLEARED_LEAVING.get(row.status, ()) + (CLEARED_BY_SETBACK if model.status in UNPREPARED_STATUSES else ())
+        values = dict.fromkeys(cleared, None)
     if event == "found":
         values["founded_on"] = on
         if "members" in facts:
