@@ -76,6 +76,19 @@ class WholeNumber(click.IntRange):
         return super().convert(value, param, ctx)
 
 
+class CaseStatus(click.Choice):
+    """A case status: its code, or its Chinese name as the registry and the tables write it (已对接)."""
+
+    def __init__(self):
+        super().__init__(["prospect", "contacted", "preparatory", "founded", "active", "closed"])
+
+    def convert(self, value, param, ctx):
+        from workflow.packet_i18n import STATUS_LABELS
+
+        by_name = {zh: code for code, (_en, zh) in STATUS_LABELS.items()}
+        return super().convert(by_name.get(str(value).strip(), value), param, ctx)
+
+
 DATE = IsoDate()
 DATETIME = IsoDateTime()
 REF = CaseRef()
@@ -699,8 +712,7 @@ def case_group():
 
 @case_group.command("list")
 @click.option("--mine", is_flag=True, help="Only the cases you (--as) are responsible for.")
-@click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
-              help="Only cases in this status.")
+@click.option("--status", type=CaseStatus(), help="Only cases in this status (or its Chinese name, e.g. 已对接).")
 @click.option("--cadre", metavar="CODE", help="Only this cadre's cases.")
 @click.option("--park", metavar="CODE", help="Only this park's cases.")
 @click.option("--stalled", is_flag=True, help="Only stalled cases, with working days in status and the level reached.")
@@ -1095,8 +1107,8 @@ def _import_warnings(result: dict, dry_run: bool) -> None:
 
 @enterprise_group.command("list")
 @click.option("--park", metavar="CODE", help="Only this park's enterprises.")
-@click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
-              help="Only enterprises whose case has this status.")
+@click.option("--status", type=CaseStatus(),
+              help="Only enterprises whose case has this status (or its Chinese name, e.g. 已对接).")
 @limit_option
 @json_option
 @pass_state

@@ -221,6 +221,15 @@ def test_an_unknown_ref_says_the_uscc_typo_or_the_cases_whose_name_contains_it(c
     assert "共有 7 家企业的名称包含它" in r.stderr
 
 
+def test_a_status_may_be_given_by_its_chinese_name(cli, org):
+    add_enterprise(org, U1, "甲公司", status="contacted")
+    add_enterprise(org, U2, "乙公司")
+    assert [c["uscc"] for c in cli.json("case", "list", "--status", "已对接")] == [U1]
+    assert [e["uscc"] for e in cli.json("enterprise", "list", "--status", "摸排")] == [U2]
+    r = cli("case", "list", "--status", "对接", expect=2)
+    assert "'对接' is not one of 'prospect', 'contacted'" in r.stderr
+
+
 def test_list_mine_and_filters(cli, org):
     add_enterprise(org, U1, "甲", cadre="C01")
     add_enterprise(org, U2, "乙", cadre="C02")
