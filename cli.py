@@ -789,6 +789,7 @@ def _step(state, ref, event, as_json, **facts):
         click.echo(_t("Case {id} ({enterprise}) is now {status} since {since}.").format(
             id=result["id"], enterprise=result["enterprise"], status=_coded("status", result["status"]),
             since=result["status_since"]))
+    _warn(result["warnings"])
 
 
 @case_group.command("contact")

@@ -399,7 +399,17 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
     after = {**row._mapping, **values, "status": model.status, "status_since": on, "version": row.version + 1}
     if "joint_union_id" in values:
         after["joint_union"] = facts.get("joint_union")
-    return _iso({k: after[k] for k in CASE_KEYS})
+    return {**_iso({k: after[k] for k in CASE_KEYS}), "warnings": step_warnings(row, event, facts)}
+
+
+def step_warnings(row, event: str, facts: dict) -> list[str]:
+    """What the step did that the law advises against: said, not refused (the cadre may know better)."""
+    if event == "prepare" and facts.get("mode") == "joint" and recommended_mode(row.employees, row.shuangshi) == \
+            "standalone":
+        return [_("case {id} ({uscc}) is 双实 with {employees} employees: the Trade Union Law (Art. 11) has an "
+                  "employer of 25 or more set up its own union committee, so standalone founding is recommended "
+                  "(`case show` says so)").format(id=row.id, uscc=row.uscc, employees=row.employees)]
+    return []
 
 
 def apply_transition(conn, row, dest: str, on: date, now, actor: Actor | None, event: str, values: dict, *,
