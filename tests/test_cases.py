@@ -187,6 +187,13 @@ def test_an_activity_before_the_case_was_opened_is_refused(cli, org, tmp_path):
     assert shown["status"] == "contacted"
 
 
+def test_a_day_past_the_working_day_calendar_is_a_mistyped_year(cli, case1):
+    r = cli("case", "log", U1, "--kind", "call", "--note", "约下周", "--next-action", "2062-06-22", user="C01", expect=1)
+    assert r.stderr == ("Error: --next-action 2062-06-22 is after 2035-12-31, the end of the working-day calendar: "
+                        "check the year\n")
+    assert cli.json("case", "show", U1)["version"] == 1
+
+
 def test_show_recommends_mode(cli, org):
     add_enterprise(org, U1, "大厂", employees=300, shuangshi=True)
     add_enterprise(org, U2, "小店", employees=8, shuangshi=True)

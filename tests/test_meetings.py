@@ -182,6 +182,9 @@ def test_resolve_writes_the_decision_and_a_resolution_on_the_timeline(cli, park,
     r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--due", "2026-06-01", user="SEC1", today="2026-06-18",
             expect=1)
     assert r.stderr == "Error: --due 2026-06-01 is before the meeting (2026-06-18)\n"
+    r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--due", "2062-07-15", user="SEC1", today="2026-06-18",
+            expect=1)
+    assert r.stderr == "Error: --due 2062-07-15 is after 2035-12-31, the end of the working-day calendar: check the year\n"
     assert len(cli.json("case", "history", U[1])) == 1  # only the agenda event: nothing half-written
 
 

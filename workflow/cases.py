@@ -25,6 +25,7 @@ from workflow.permissions import Actor, check_case_access, require_actor, requir
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
 from workflow.uscc import normalise_uscc, uscc_problem
 from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES, UNPREPARED_STATUSES
+from workflow.workdays import DEFAULT_END
 
 log = logging.getLogger(__name__)
 
@@ -450,6 +451,9 @@ def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None,
     today = ctx.clock.today()
     on = on or today
     check_event_day(on, today, what=N_("an activity"))
+    if next_action is not None and next_action > DEFAULT_END:  # a mistyped year: the sweep could never count to it
+        raise InvalidInput(_("--next-action {day} is after {last}, the end of the working-day calendar: check the "
+                             "year").format(day=next_action.isoformat(), last=DEFAULT_END.isoformat()))
     if next_action is not None and next_action < today:
         raise InvalidInput(_("--next-action {day} is in the past: give a day from today on").format(
             day=next_action.isoformat()))

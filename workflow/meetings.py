@@ -348,6 +348,9 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
         if item.resolved_at is not None:  # an amendment keeps what it does not change
             party = party or (None if clear_owner_party else item.owner_party)
             due = due if due is not None else (None if clear_due else item.due_on)
+        if due is not None and due > DEFAULT_END:  # a mistyped year, as for a meeting's day
+            raise InvalidInput(_("--due {due} is after {last}, the end of the working-day calendar: check the year").format(
+                due=due.isoformat(), last=DEFAULT_END.isoformat()))
         if due is not None and due < meeting_day:
             raise InvalidInput(_("--due {due} is before the meeting ({day})").format(
                 due=due.isoformat(), day=meeting_day.isoformat()))
