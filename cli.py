@@ -64,12 +64,37 @@ class CaseRef(click.ParamType):
         return text
 
 
+class WholeNumber(click.IntRange):
+    """An integer in a range; what is not a number is said in the user's words (click says 'integer range')."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            try:
+                int(value.strip())
+            except ValueError:
+                self.fail(_t("{value!r} is not a whole number").format(value=value), param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class CaseStatus(click.Choice):
+    """A case status: its code, or its Chinese name as the registry and the tables write it (已对接)."""
+
+    def __init__(self):
+        super().__init__(["prospect", "contacted", "preparatory", "founded", "active", "closed"])
+
+    def convert(self, value, param, ctx):
+        from workflow.packet_i18n import STATUS_LABELS
+
+        by_name = {zh: code for code, (_en, zh) in STATUS_LABELS.items()}
+        return super().convert(by_name.get(str(value).strip(), value), param, ctx)
+
+
 DATE = IsoDate()
 DATETIME = IsoDateTime()
 REF = CaseRef()
-LIMIT = click.IntRange(1, MAX_ID)  # --limit N
-COUNT = click.IntRange(0, MAX_COUNT)  # employees, members, sign-ups: more is a typo
-ID = click.IntRange(1, MAX_ID)  # a row id
+LIMIT = WholeNumber(1, MAX_ID)  # --limit N
+COUNT = WholeNumber(0, MAX_COUNT)  # employees, members, sign-ups: more is a typo
+ID = WholeNumber(1, MAX_ID)  # a row id
 
 
 class UnionflowGroup(click.Group):
@@ -256,7 +281,7 @@ TABLE_ROWS = 100  # a list's rows in a table unless --limit says otherwise
 
 
 def limit_option(f):
-    return click.option("--limit", type=click.IntRange(0, MAX_ID), metavar="N",
+    return click.option("--limit", type=WholeNumber(0, MAX_ID), metavar="N",
                         help="At most N rows (default 100 in a table, all with --json); --limit 0 for all.")(f)
 
 
@@ -792,8 +817,7 @@ def case_group():
 
 @case_group.command("list")
 @click.option("--mine", is_flag=True, help="Only the cases you (--as) are responsible for.")
-@click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
-              help="Only cases in this status.")
+@click.option("--status", type=CaseStatus(), help="Only cases in this status (or its Chinese name, e.g. 已对接).")
 @click.option("--cadre", metavar="CODE", help="Only this cadre's cases.")
 @click.option("--park", metavar="CODE", help="Only this park's cases.")
 @click.option("--stalled", is_flag=True, help="Only stalled cases, with working days in status and the level reached.")
@@ -870,6 +894,7 @@ def _step(state, ref, event, as_json, **facts):
         click.echo(_t("Case {id} ({enterprise}) is now {status} since {since}.").format(
             id=result["id"], enterprise=result["enterprise"], status=_coded("status", result["status"]),
             since=result["status_since"]))
+    _warn(result["warnings"])
 
 
 @case_group.command("contact")
@@ -880,13 +905,19 @@ def _step(state, ref, event, as_json, **facts):
 @json_option
 @pass_state
 def case_contact(state, ref, on, person, note, as_json):
-    """prospect → contacted: you have met the employer. Example: case contact 91310117MA1000009T --person 王经理"""
+    """prospect → contacted: you have met the employer.
+
+    \b
+    Example:
+      unionflow --as C01 case contact 91310117MA1000009T --on 2026-03-02 --person 王经理
+    """
     _step(state, ref, "contact", as_json, on=on, person=person, note=note)
 
 
 @case_group.command("prepare")
 @click.argument("ref", type=REF)
-@click.option("--mode", required=True, type=click.Choice(["standalone", "joint"]), help="Founding path.")
+@click.option("--mode", required=True, type=click.Choice(["standalone", "joint"]),
+              help="Founding path: standalone (单独建会) or joint (联合建会, through a joint union).")
 @on_option
 @click.option("--group-leader", help="Leader of the preparatory group (standalone).")
 @click.option("--applied-on", type=DATE, help="Day the application went to the higher union (standalone).")
@@ -900,8 +931,9 @@ def case_prepare(state, ref, mode, on, group_leader, applied_on, joint_union, no
 
     \b
     Examples:
-      case prepare REF --mode standalone --group-leader 李强 --applied-on 2018-07-10
-      case prepare REF --mode joint --joint-union JU-G01
+      unionflow case prepare 91310117MA1000009T --on 2026-03-20 --mode standalone --group-leader 李强 \\
+          --applied-on 2026-03-18
+      unionflow case prepare 91310117MA1000017M --on 2026-03-25 --mode joint --joint-union JU-G01
     """
     _step(state, ref, "prepare", as_json, on=on, mode=mode, group_leader=group_leader, applied_on=applied_on,
           joint_union=joint_union, note=note)
@@ -913,7 +945,7 @@ def case_prepare(state, ref, mode, on, group_leader, applied_on, joint_union, no
 @click.option("--congress-on", type=DATE, help="Day of the member assembly / election.")
 @click.option("--approval-ref", help="Approval reference of the higher union (批复文号), e.g. 松总工〔2018〕12号.")
 @click.option("--chair", help="The elected chair.")
-@click.option("--members", type=COUNT, help="Number of union members (at most the employees).")
+@click.option("--members", type=COUNT, metavar="N", help="Number of union members (at most the employees).")
 @note_option
 @json_option
 @pass_state
@@ -922,7 +954,8 @@ def case_found(state, ref, on, congress_on, approval_ref, chair, members, note, 
 
     \b
     Example:
-      case found REF --congress-on 2018-09-01 --approval-ref 松总工〔2018〕12号 --chair 陈静 --members 48
+      unionflow case found 91310117MA1000009T --on 2026-05-15 --congress-on 2026-05-12 \\
+          --approval-ref 松总工〔2026〕12号 --chair 陈静 --members 96
     """
     _step(state, ref, "found", as_json, on=on, congress_on=congress_on, approval_ref=approval_ref, chair=chair,
           members=members, note=note)
@@ -940,8 +973,8 @@ def case_activate(state, ref, on, legal_cert, note, as_json):
 
     \b
     Examples:
-      case activate REF --legal-cert 沪工法字00123号
-      case activate REF --note "联合工会覆盖运行"
+      unionflow case activate 91310117MA1000009T --on 2026-06-10 --legal-cert 沪工法字00123号
+      unionflow case activate 91310117MA1000017M --note "联合工会覆盖运行"
     """
     _step(state, ref, "activate", as_json, on=on, legal_cert=legal_cert, note=note)
 
@@ -955,11 +988,12 @@ def case_activate(state, ref, on, legal_cert, note, as_json):
 def case_setback(state, ref, reason, on, as_json):
     """One step back, with a reason (e.g. the preparatory group fell apart).
 
-    Back from preparatory to contacted, the case gives up its founding mode and joint union (the
-    timeline keeps them): the next `case prepare` chooses again.
+    The case gives up the facts of the status it leaves (the timeline keeps them), and the next step
+    asks for them anew: back from active, the legal-person certificate; from founded, the assembly,
+    approval and chair; from preparatory, the founding mode, joint union, group leader and application.
 
     \b
-    Example: case setback REF --reason "筹备组组长离职" --on 2018-09-03
+    Example: unionflow case setback 91310117MA1000009T --reason "筹备组组长离职"
     """
     _step(state, ref, "setback", as_json, on=on, reason=reason)
 
@@ -976,7 +1010,7 @@ def case_close(state, ref, reason, on, note, as_json):
     """Close a case (admins): the enterprise leaves the denominator of the founding rate.
 
     \b
-    Example: unionflow --as A01 case close REF --reason moved_out --note "迁往青浦"
+    Example: unionflow --as A01 case close 91310117MA1000025G --reason moved_out --note "迁往青浦"
     """
     _step(state, ref, "close", as_json, on=on, reason=reason, note=note)
 
@@ -991,7 +1025,7 @@ def case_reopen(state, ref, on, note, as_json):
     """Reopen a closed case (admins): it returns to the status it had when closed.
 
     \b
-    Example: unionflow --as A01 case reopen REF --note "企业迁回园区"
+    Example: unionflow --as A01 case reopen 91310117MA1000025G --note "企业迁回园区"
     """
     _step(state, ref, "reopen", as_json, on=on, note=note)
 
@@ -1009,8 +1043,9 @@ def case_log(state, ref, kind, note, on, next_action, as_json):
     """Log a visit, call or meeting (does not restart the stall clock).
 
     \b
-    Example:
-      case log REF --kind visit --note "老板出差，下周再约" --next-action 2018-07-20
+    Examples:
+      unionflow case log 91310117MA1000009T --on 2026-03-16 --kind visit --note "老板出差，下周再约"
+      unionflow case log 91310117MA1000009T --kind call --note "约定下周面谈" --next-action 2027-03-08
     """
     from workflow.cases import log_activity
 
@@ -1178,8 +1213,8 @@ def _import_warnings(result: dict, dry_run: bool) -> None:
 
 @enterprise_group.command("list")
 @click.option("--park", metavar="CODE", help="Only this park's enterprises.")
-@click.option("--status", type=click.Choice(["prospect", "contacted", "preparatory", "founded", "active", "closed"]),
-              help="Only enterprises whose case has this status.")
+@click.option("--status", type=CaseStatus(),
+              help="Only enterprises whose case has this status (or its Chinese name, e.g. 已对接).")
 @limit_option
 @json_option
 @pass_state
@@ -1418,7 +1453,7 @@ def calendar_load(state, file, park, as_json):
 
     \b
     FILE is TOML (year = 2027, holidays = ["2027-02-05..2027-02-13", ...], workdays = ["2027-02-14"])
-    or CSV (date,kind with kind holiday/workday or 休/班). Loading a year again replaces it;
+    or CSV (date,kind or 日期,类型; kind holiday/workday or 休/班). Loading a year again replaces it;
     `calendar unload YEAR` takes it out. A make-up working day must be a Saturday or Sunday.
     Examples:
       unionflow --as A01 calendar load holidays-2027.toml
@@ -1437,7 +1472,7 @@ def calendar_load(state, file, park, as_json):
 
 
 @calendar_group.command("unload")
-@click.argument("year", type=click.IntRange(2004, 2035))
+@click.argument("year", type=WholeNumber(2004, 2035))
 @click.option("--park", metavar="CODE", help="Take out this park's extra days off of the year instead.")
 @json_option
 @pass_state
@@ -1460,7 +1495,7 @@ def calendar_unload(state, year, park, as_json):
 
 
 @calendar_group.command("show")
-@click.option("--year", type=click.IntRange(2004, 2035), help="The year (default this year).")
+@click.option("--year", type=WholeNumber(2004, 2035), metavar="YEAR", help="The year (default this year).")
 @click.option("--park", metavar="CODE", help="With this park's extra days off.")
 @json_option
 @pass_state
@@ -1827,7 +1862,7 @@ def report_incentives(state, sheet, as_of, park, fmt, out, as_json):
 
 @enterprise_group.command("signups")
 @click.argument("uscc")
-@click.argument("n", type=click.IntRange(1, MAX_COUNT))
+@click.argument("n", type=WholeNumber(1, MAX_COUNT))
 @on_option
 @json_option
 @pass_state
@@ -1887,7 +1922,9 @@ def meeting_plan(state, on, place, title, park, as_json):
         echo_json(result)
     else:
         click.echo(_t("Meeting {id} planned for {starts_at} at {place}: {participants} participant(s), "
-                      "{agenda_items} case(s) on the agenda.").format(**result))
+                      "{agenda_items} case(s) on the agenda.").format(
+            **{**result, "starts_at": short_time(state.ctx, result["starts_at"])}))
+    _warn(result["warnings"])
 
 
 @meeting_group.command("list")
@@ -1994,8 +2031,10 @@ def meeting_resolve(state, meeting, ref, decision, owner_party, due, no_owner_pa
     if as_json:
         echo_json(result)
     else:
-        click.echo(_t("Decision on case {case_id} ({enterprise}) recorded{owner}{due}.").format(
-            case_id=result["case_id"], enterprise=result["enterprise"],
+        said = (_t("Decision on case {case_id} ({enterprise}) amended (it was: {previous}){owner}{due}.")
+                if result["amended"] else _t("Decision on case {case_id} ({enterprise}) recorded{owner}{due}."))
+        click.echo(said.format(
+            case_id=result["case_id"], enterprise=result["enterprise"], previous=result["previous_decision"],
             owner=_t("; {party} acts").format(party=_party(result["owner_party"])) if result["owner_party"] else "",
             due=_t(" by {day}").format(day=result["due_on"]) if result["due_on"] else ""))
 
@@ -2235,6 +2274,19 @@ def _argv_lang(argv: list[str]) -> str | None:
     return None
 
 
+def _lang_first(argv: list[str]) -> list[str]:
+    """`--lang X` moved before the command when it was typed after it (`case show 12 --lang en`): the README
+    promises every command takes it, and it is a root option."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            return [arg, argv[i + 1], *argv[:i], *argv[i + 2:]]
+        if arg.startswith("--lang="):
+            return [arg, *argv[:i], *argv[i + 1:]]
+    return argv
+
+
 def localize(command: click.Command, lang: str) -> None:
     """Translate the help of every command and option (English is the source; zh from the catalog)."""
     from inspect import cleandoc
@@ -2284,7 +2336,7 @@ def run(argv: list[str] | None = None) -> None:
     """The console entry point: pick the language before click renders any help."""
     from templates.i18n import activate, resolve_lang
 
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _lang_first(sys.argv[1:] if argv is None else argv)
     lang = resolve_lang(_argv_lang(argv))
     activate(lang)
     if lang != "en":

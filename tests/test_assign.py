@@ -146,6 +146,14 @@ def test_unknown_usccs_are_named_and_nothing_is_assigned(cli, registry):
     assert cadres(cli)[U[0]] is None and event_count(registry) == before
 
 
+def test_a_mistyped_uscc_is_said_where_it_is_wrong(cli, registry):
+    typo = U[1][:17] + ("A" if U[1][17] != "A" else "B")
+    r = cli("assign", "C01", U[0], typo, user="A01", expect=1)
+    assert r.stderr == (f"Error: no enterprise with USCC {typo} (check character (position 18) should be "
+                        f"'{U[1][17]}' not '{typo[17]}'): nothing was assigned\n")
+    assert cadres(cli)[U[0]] is None
+
+
 def test_no_selector_is_a_usage_error(cli, registry):
     r = cli("assign", "C01", user="A01", expect=2)
     assert "Error: say which cases to assign: give USCCs, --park, --grid, --industry or --from" in r.stderr

@@ -111,3 +111,27 @@ def test_help_wrapping_splits_text_as_the_character_class_would_without_compilin
         assert _wrap_tokens(text) == re.findall(f"\\s+|[{wide}][，。、；：）》」』”！？]*|[^\\s{wide}]+", text)
         assert join_wide(text, " ") == re.sub(f"(?<=[{wide}]) (?=[{wide}])", "", text)
         assert join_wide(text, "\n") == re.sub(f"(?<=[{wide}])\n(?=[{wide}])", "", text)
+
+
+CASE_STEPS = ("contact", "prepare", "found", "activate", "setback", "close", "reopen", "log")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("step", CASE_STEPS)
+def test_a_case_steps_examples_run_as_written(lang, step):
+    """Each example is a whole command line with a real USCC: no `case …` without unionflow, no REF to fill in."""
+    text = help_in(lang, "case", step)
+    body = text.split("\nOptions:")[0].split("\n选项:")[0]
+    examples = [line.strip() for line in body.splitlines() if f"case {step} " in line and "[OPTIONS]" not in line]
+    assert examples, text
+    for line in examples:
+        command = line.split("：", 1)[-1].split(": ", 1)[-1]
+        assert command.startswith(("unionflow case ", "unionflow --as ")) and " REF" not in command, line
+        assert "91310117MA10000" in command, line
+    assert "INTEGER RANGE" not in text
+
+
+def test_the_founding_path_is_said_in_the_cadres_words():
+    assert "standalone（单独建会）或 joint（联合建会" in help_in("zh", "case", "prepare")
+    assert "--members N " in help_in("en", "case", "found")
+    assert "--year YEAR " in help_in("en", "calendar", "show")

@@ -268,6 +268,18 @@ def test_console_entry_point_takes_the_language_from_the_locale_and_the_flag():
     assert "用法" in _console(["--lang", "zh", "case", "prepare", "--help"], {"LANG": "C"}).stdout
 
 
+def test_lang_typed_after_the_command_is_the_root_option():
+    from cli import _lang_first
+
+    assert _lang_first(["case", "show", "12", "--json", "--lang", "en"]) == ["--lang", "en", "case", "show", "12", "--json"]
+    assert _lang_first(["--as", "C01", "case", "log", "1", "--lang=zh"]) == ["--lang=zh", "--as", "C01", "case", "log", "1"]
+    assert _lang_first(["case", "log", "1", "--", "--lang", "en"]) == ["case", "log", "1", "--", "--lang", "en"]
+    r = _console(["case", "prepare", "--help", "--lang", "en"], {"LANG": "zh_CN.UTF-8"})
+    assert r.returncode == 0 and r.stdout.startswith("Usage: unionflow case prepare [OPTIONS] REF")
+    r = _console(["case", "show", "x", "--lang", "zh"], {"LANG": "C", "UNIONFLOW_DATABASE_URL": "sqlite:///nowhere/x.db"})
+    assert "Usage:" not in r.stderr and "No such option" not in r.stderr and r.stderr.startswith("Error: ")
+
+
 def test_chinese_help_imports_nothing_heavy(extractor):
     po, mo = LOCALE / "unionflow.po", LOCALE / "unionflow.mo"
     if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
@@ -297,7 +309,7 @@ def test_root_help_in_both_languages(zh_catalog):
 def test_case_prepare_help_in_both_languages(zh_catalog):
     zh = help_in("zh", "case", "prepare")
     assert "已对接 → 筹备" in zh and "筹备组组长（单独建会）" in zh and "[必填]" in zh
-    assert "case prepare REF --mode joint --joint-union JU-G01" in zh
+    assert "unionflow case prepare 91310117MA1000017M --on 2026-03-25 --mode joint --joint-union JU-G01" in zh
     assert_no_english_sentence(zh, zh_catalog)
     en = help_in("en", "case", "prepare")
     assert "contacted → preparatory" in en and "Leader of the preparatory group (standalone)." in en
@@ -339,10 +351,10 @@ def test_refused_transition_in_both_languages(cli, contacted):
     assert en.stderr == (f"Error: cannot found case {contacted} ({USCCS[0]}): it is contacted; "
                          "allowed from contacted: prepare, setback, close\n")
     zh = cli("case", "found", USCCS[0], user="C01", lang="zh", expect=1)
-    assert zh.stderr == (f"Error: 无法对案件 {contacted}（{USCCS[0]}）执行 found：案件当前为“已对接”；"
-                         "“已对接”状态下可执行：prepare, setback, close\n")
+    assert zh.stderr == (f"Error: 无法对案件 {contacted}（{USCCS[0]}）执行“建会”：案件当前为“已对接”；"
+                         "“已对接”状态下可执行：prepare（筹备）、setback（退回）、close（注销）\n")
     zh = cli("case", "prepare", USCCS[0], "--mode", "standalone", user="C01", lang="zh", expect=1)
-    assert zh.stderr == (f"Error: 无法对案件 {contacted}（{USCCS[0]}）执行 prepare：缺少单独建会所需的筹备组组长"
+    assert zh.stderr == (f"Error: 无法对案件 {contacted}（{USCCS[0]}）执行“筹备”：缺少单独建会所需的筹备组组长"
                          "（--group-leader）和申请日期（--applied-on）\n")
     zh = cli("case", "contact", USCCS[0], user="C02", lang="zh", expect=1)
     assert zh.stderr == (f"Error: C02（包干干部）无权对案件 {contacted}（{USCCS[0]}）执行“对接”：该案件由干部 C01 包干，"

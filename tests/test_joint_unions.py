@@ -102,6 +102,34 @@ def test_a_case_attached_to_a_founded_joint_union_is_founded_directly(cli, org, 
     assert shown["status"] == "founded" and shown["status_since"] == "2026-06-15"
 
 
+def test_a_case_is_not_founded_through_a_joint_union_before_the_union_was_founded(cli, org, ju):
+    cli("joint-union", "found", ju, "--approval-ref", "松总工〔2026〕31号", "--on", "2026-06-10", user="A01")
+    attach(cli, org, U[0], "甲公司", ju, on="2026-06-02")  # prepared before the union's founding
+    r = cli("case", "found", U[0], "--on", "2026-06-05", user="C01", expect=1)
+    assert r.stderr.strip() == (f"Error: --on 2026-06-05 is before 2026-06-10, the day joint union {ju} was founded: "
+                                f"case 1 ({U[0]}) joins it on that day or later")
+    shown = cli.json("case", "show", U[0])
+    assert (shown["status"], shown["version"]) == ("preparatory", 2)
+    shown = cli.json("case", "found", U[0], "--on", "2026-06-10", user="C01")
+    assert (shown["status"], shown["status_since"]) == ("founded", "2026-06-10")
+
+
+def test_a_joint_founding_of_an_enterprise_the_law_wants_standalone_is_warned_not_refused(cli, org, ju):
+    add_enterprise(org, U[0], "大厂", status="contacted", status_since="2026-06-01", cadre="C01", employees=120,
+                   shuangshi=True)
+    r = cli("case", "prepare", U[0], "--mode", "joint", "--joint-union", ju, user="C01")
+    assert r.stderr == (f"Warning: case 1 ({U[0]}) is 双实 with 120 employees: the Trade Union Law (Art. 11) has an "
+                        "employer of 25 or more set up its own union committee, so standalone founding is recommended "
+                        "(`case show` says so)\n")
+    assert cli.json("case", "show", U[0])["mode"] == "joint"
+    cli("case", "setback", U[0], "--reason", "改为单独建会", user="C01")
+    shown = cli.json("case", "prepare", U[0], "--mode", "standalone", "--group-leader", "李强", "--applied-on",
+                     "2026-06-15", user="C01")
+    assert shown["warnings"] == []
+    attach(cli, org, U[1], "小店", ju)  # 8 employees, not 双实: joint is the path
+    assert cli.json("case", "show", U[1])["mode"] == "joint"
+
+
 def test_founding_is_one_transaction(org, cli, ju, make_ctx, db_url):
     """If writing one case's event fails, nothing is written: not the union, not any case."""
     from workflow.joint_unions import found_joint_union

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import USCCS, add_enterprise
-from tests.meeting_fixtures import add_escalation, agenda, escalation_links, query, set_status
+from tests.meeting_fixtures import _engine_do, add_escalation, agenda, escalation_links, query, set_status
 from workflow.models import CaseEvent, Meeting
 
 U = USCCS
@@ -95,6 +95,34 @@ def test_plan_refusals(cli, park):
     assert (m["park"], m["agenda_items"], m["participants"]) == ("XP", 1, 0)
 
 
+def test_a_meeting_past_the_working_day_calendar_is_refused_and_never_due(cli, park, org, make_ctx):
+    from workflow.meetings import run_due_packets
+
+    r = cli("meeting", "plan", "--on", "2062-06-18T09:00", "--place", "x", user="SEC1", expect=1)
+    assert r.stderr == ("Error: --on 2062-06-18 09:00 is after 2035-12-31, the end of the working-day calendar: "
+                        "check the year\n")
+    assert cli.json("meeting", "list") == []
+    plan(cli, on="2026-06-17T09:00")
+    m = Meeting.__table__  # a meeting planned so before the refusal existed: the packet job goes on around it
+    _engine_do(org, lambda conn: conn.execute(m.update().where(m.c.id == 1).values(
+        starts_at=datetime(2062, 6, 18, 1, 0, tzinfo=UTC))))
+    plan(cli, on="2026-06-18T09:00")
+    sent = run_due_packets(make_ctx(), system=True)
+    assert (sent["due"], sent["sent"]) == ([2], [2])
+
+
+def test_a_meeting_on_a_day_off_is_planned_with_a_warning(cli, park):
+    r = cli("meeting", "plan", "--on", "2026-06-18T14:30", "--place", "会议室", user="SEC1")
+    assert r.stdout == "Meeting 1 planned for 2026-06-18 14:30 at 会议室: 2 participant(s), 2 case(s) on the agenda.\n"
+    assert r.stderr == ""
+    r = cli("meeting", "plan", "--on", "2026-06-19T14:30", "--place", "会议室", user="SEC1")  # Dragon Boat Festival
+    assert r.stderr == ("Warning: 2026-06-19 is not a working day (a weekend or a holiday): the meeting is planned all "
+                        "the same; check the date\n")
+    assert plan(cli, on="2026-06-20T09:00")["warnings"] == [  # a Saturday
+        "2026-06-20 is not a working day (a weekend or a holiday): the meeting is planned all the same; check the date"]
+    assert plan(cli, on="2026-06-22T09:00")["warnings"] == []
+
+
 def test_representatives_list_and_refusals(cli, park):
     reps = cli.json("meeting", "party", "list")
     assert [(r["park"], r["party"], r["name"], r["email"], r["title"]) for r in reps] == [
@@ -154,6 +182,9 @@ def test_resolve_writes_the_decision_and_a_resolution_on_the_timeline(cli, park,
     r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--due", "2026-06-01", user="SEC1", today="2026-06-18",
             expect=1)
     assert r.stderr == "Error: --due 2026-06-01 is before the meeting (2026-06-18)\n"
+    r = cli("meeting", "resolve", "1", U[1], "--decision", "x", "--due", "2062-07-15", user="SEC1", today="2026-06-18",
+            expect=1)
+    assert r.stderr == "Error: --due 2062-07-15 is after 2035-12-31, the end of the working-day calendar: check the year\n"
     assert len(cli.json("case", "history", U[1])) == 1  # only the agenda event: nothing half-written
 
 
@@ -184,6 +215,72 @@ def test_an_amended_decision_keeps_the_owner_party_and_due_day_not_given(cli, pa
     r = cli("meeting", "resolve", "1", U[0], "--decision", "x", "--due", "2026-07-10", "--no-due", **day, expect=2)
     assert r.stderr.endswith("Error: give a value or clear it, not both (--owner-party or --no-owner-party, --due or "
                              "--no-due)\n")
+
+
+def test_resolving_again_says_it_amends_and_what_the_decision_was(cli, park, org):
+    plan(cli, today="2026-06-15")
+    day = {"user": "SEC1", "today": "2026-06-18"}
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "约谈", "--owner-party", "regulators", **day)
+    assert r.stdout == "Decision on case 1 (上海松江精密机械有限公司) recorded; regulators acts.\n"
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "上门宣讲", **day)
+    assert r.stdout == "Decision on case 1 (上海松江精密机械有限公司) amended (it was: 约谈); regulators acts.\n"
+    r = cli("meeting", "resolve", "1", U[0], "--decision", "交工会跟进", "--due", "2026-07-01", lang="zh", **day)
+    assert r.stdout == ("已修改会议对案件 1（上海松江精密机械有限公司）的决定（原决定：上门宣讲）；由执法监管部门负责落实，"
+                        "期限 2026-07-01。\n")
+    out = cli.json("meeting", "resolve", "1", U[0], "--decision", "交工会跟进", **day)
+    assert (out["amended"], out["previous_decision"]) == (True, "交工会跟进")
+    out = cli.json("meeting", "resolve", "1", U[1], "--decision", "约谈", **day)
+    assert (out["amended"], out["previous_decision"]) == (False, None)
+
+
+def test_a_decision_recorded_meanwhile_is_not_overwritten_unseen(cli, park, org, make_ctx, backend):
+    """Two secretaries resolve one case at once. PostgreSQL: the second read the item before the first committed
+    and gets a conflict. SQLite queues writers at their start: the second reads the first's decision and amends it."""
+    import threading
+    import time
+
+    from workflow.errors import Conflict
+    from workflow.meetings import resolve
+
+    plan(cli, today="2026-06-15")
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from workflow.db import make_engine
+    from workflow.models import AgendaItem
+
+    engine = make_engine(org)
+    first = engine.connect()
+    first.begin()  # SQLite: BEGIN IMMEDIATE; both hold the write until commit
+    ai = AgendaItem.__table__
+    first.execute(update(ai).where(ai.c.meeting_id == 1, ai.c.case_id == park["a"])
+                  .values(decision="党工委约谈", resolved_at=datetime.now(UTC)))
+    outcome = {}
+
+    def second():
+        try:
+            outcome["result"] = resolve(make_ctx("SEC1", today="2026-06-18"), "1", U[0], "上门宣讲")
+        except Conflict as exc:
+            outcome["conflict"] = str(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(1.5)  # the second has read the item (PostgreSQL) or waits to begin (SQLite)
+    first.commit()
+    first.close()
+    engine.dispose()
+    thread.join(timeout=60)
+    item = [i for i in agenda(org, 1) if i[0] == park["a"]][0]
+    if backend == "postgres":
+        assert outcome == {"conflict": (f"the decision on case {park['a']} ({U[0]}) was recorded meanwhile: nothing was "
+                                        "written; look at `unionflow meeting agenda 1 --format md` and amend it if need "
+                                        "be")}
+        assert item[3] == "党工委约谈"
+        assert [h["kind"] for h in cli.json("case", "history", U[0])] == ["agenda"]
+    else:
+        assert (outcome["result"]["amended"], outcome["result"]["previous_decision"]) == (True, "党工委约谈")
+        assert item[3] == "上门宣讲"
 
 
 def test_close_carries_unresolved_items_to_the_next_planned_meeting(cli, park, org):

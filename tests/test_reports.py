@@ -142,7 +142,8 @@ def history(cli, org):
     a = add_case(org, U[10], "甲", cadre="C01", status_since="2026-03-02")
     found_standalone(cli, U[10], "C01", members=20)
     cli("case", "setback", U[10], "--reason", "批复被撤回", "--on", "2026-04-20", user="C01")
-    cli("case", "found", U[10], "--on", "2026-05-06", user="C01")
+    cli("case", "found", U[10], "--congress-on", "2026-05-06", "--approval-ref", "松总工〔2026〕9号", "--chair", "陈",
+        "--on", "2026-05-06", user="C01")  # a new approval: the withdrawn one was given up by the setback
     add_case(org, U[11], "乙", cadre="C01", status="contacted", status_since="2026-03-02")
     cli("case", "close", U[11], "--reason", "moved_out", "--on", "2026-04-01", user="A01")
     cli("case", "reopen", U[11], "--on", "2026-05-11", user="A01")

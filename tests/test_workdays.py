@@ -205,6 +205,12 @@ def test_park_toml(tmp_path):
     assert "SJ01" in s.description
 
 
+def test_csv_with_chinese_headers(tmp_path):
+    f = tmp_path / "2027.csv"
+    f.write_text("日期,类型,名称\n2027-01-01,休,元旦\n2027-02-14,班,调休\n", encoding="utf-8")
+    assert parse_schedule_file(f).days == {D("2027-01-01"): False, D("2027-02-14"): True}
+
+
 def test_csv_with_bom_and_chinese_kinds(tmp_path):
     f = tmp_path / "2027.csv"
     f.write_text(
@@ -241,10 +247,14 @@ def test_csv_with_bom_and_chinese_kinds(tmp_path):
         ("a.toml", "year = 2027\n", "lists no holidays"),
         ("a.toml", 'year = "2027"\nholidays = ["2027-01-01"]\n', "year must be an integer"),
         ("a.toml", "year = \n", "not valid TOML"),
-        ("a.csv", "day,kind\n2027-01-01,休\n", "line 1: header"),
+        ("a.csv", "day,kind\n2027-01-01,休\n", r"line 1: header must be `date,kind` or `date,kind,name` \(日期,类型,名称\)"),
         ("a.csv", "date,kind\n2027-01-01,休\n2027-01-02,rest\n", "line 3: kind 'rest'"),
         ("a.csv", "date,kind\n2027-01-01,休\n2027-13-01,班\n", "line 3: '2027-13-01' is not a date"),
         ("a.csv", "date,kind\n2027-01-01,休\n2027-01-01,班\n", "line 3: 2027-01-01 is listed both"),
+        ("a.csv", "date,kind\n2027-01-01,休\n2027-01-02,休\n2027-01-01,休\n",
+         r"a.csv: line 4: 2027-01-01 is listed twice \(first at line 2\): remove one, or correct the date"),
+        ("a.toml", 'year = 2027\nholidays = ["2027-10-01..2027-10-07", "2027-10-03"]\n',
+         r"a.toml: holidays\[1\]: 2027-10-03 is listed twice \(first at holidays\[0\]\)"),
         ("a.txt", "whatever", "unknown schedule format"),
     ],
 )

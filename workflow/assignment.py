@@ -19,7 +19,7 @@ from workflow.people import park_id as resolve_park
 from workflow.permissions import require_actor, require_role
 from workflow.sqlfn import json_object
 from workflow.tables import CADRE, CASE, ENT, EVENT, PARK
-from workflow.uscc import normalise_uscc, not_a_uscc
+from workflow.uscc import normalise_uscc, uscc_problem
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +158,9 @@ def _check_usccs(conn, actor, usccs: list[str]) -> None:
     found = {r.uscc: r.park_id for r in rows}
     unknown = [u for u in usccs if u not in found]
     if unknown:
-        said = _("no enterprise with USCC {usccs}: nothing was assigned").format(usccs=", ".join(unknown))
-        invalid = [_("{uscc}: {why}").format(uscc=u, why=why) for u in unknown if (why := not_a_uscc(u))]
-        raise NotFound(said + (_(" ({invalid})").format(invalid=_("; ").join(invalid)) if invalid else ""))
+        named = [_("{uscc} ({problem})").format(uscc=u, problem=problem) if (problem := uscc_problem(u)) else u
+                 for u in unknown]  # a typo, said where it is
+        raise NotFound(_("no enterprise with USCC {usccs}: nothing was assigned").format(usccs=", ".join(named)))
     if actor.role == "supervisor":
         outside = [u for u in usccs if found[u] != actor.park_id]
         if outside:

@@ -23,8 +23,9 @@ from workflow.flags import signup_flagged, signup_threshold
 from workflow.people import park_and_parents
 from workflow.permissions import Actor, check_case_access, require_actor, require_role, subordinate_ids
 from workflow.tables import CADRE, CASE, ENT, EVENT, JU, PARK
-from workflow.uscc import normalise_uscc, not_a_uscc
+from workflow.uscc import normalise_uscc, uscc_problem
 from workflow.vocabulary import ACTIVITY_KINDS, MAX_COUNT, MAX_ID, STATUSES, UNPREPARED_STATUSES
+from workflow.workdays import DEFAULT_END
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +81,37 @@ def ref_clause(ref: str):
 def load_case(conn, ref: str):
     row = conn.execute(case_query().where(ref_clause(ref))).first()
     if row is None:
-        text = str(ref).strip()
-        if not (text.isdigit() and len(text) != 18) and (why := not_a_uscc(text)):
-            raise NotFound(_("no case {ref!r}: {why}").format(ref=ref, why=why))
-        raise NotFound(_("no case {ref!r}: give a case id or an enterprise's USCC (see `unionflow case list`)").format(
-            ref=ref))
+        raise NotFound(_("no case {ref!r}: {hint}").format(ref=ref, hint=unknown_ref_hint(conn, ref)))
     return row
+
+
+NAME_MATCHES_SHOWN = 5
+
+
+def unknown_ref_hint(conn, ref: str) -> str:
+    """What to do about a REF that names no case: the USCC's typo, or the cases of the enterprises whose name
+    contains it (cadres type a name), else where to look."""
+    text = normalise_uscc(str(ref))
+    if len(text) == 18 or (text.isascii() and text.isalnum() and not text.isdigit() and 15 <= len(text) <= 20):
+        problem = uscc_problem(text)
+        if problem:
+            return _("it is not a valid USCC ({problem}): check the code (see `unionflow case list`)").format(
+                problem=problem)
+    elif not text.isdigit() and ref.strip():
+        like = ENT.c.name.contains(ref.strip(), autoescape=True)
+        matches = conn.execute(select(CASE.c.id, ENT.c.uscc, ENT.c.name).join(ENT, ENT.c.id == CASE.c.enterprise_id)
+                               .where(like).order_by(CASE.c.id).limit(NAME_MATCHES_SHOWN + 1)).all()
+        if matches:
+            shown = _("; ").join(_("case {id} {name} ({uscc})").format(id=m.id, name=m.name, uscc=m.uscc)
+                                 for m in matches[:NAME_MATCHES_SHOWN])
+            total = len(matches)
+            if total > NAME_MATCHES_SHOWN:
+                total = conn.execute(select(func.count()).select_from(ENT).where(like)).scalar()
+                shown += _("; and {n} more: type more of the name").format(n=total - NAME_MATCHES_SHOWN)
+            return ngettext("REF is a case id or a USCC, and one enterprise's name contains it: {cases}",
+                            "REF is a case id or a USCC, and {n} enterprises' names contain it: {cases}",
+                            total).format(n=total, cases=shown)
+    return _("give a case id or an enterprise's USCC (see `unionflow case list`)")
 
 
 CASE_KEYS = ("id", "uscc", "enterprise", "park", "status", "mode", "cadre", "status_since", "next_action_on",
@@ -189,12 +215,18 @@ def check_event_day(on: date, today: date, since: date | None = None, *, what=TH
         )
 
 
+def command_words(event: str) -> str:
+    """A step as the command to type, with its name in the reader's language where that differs: contact（对接）."""
+    label = coded("event", event)
+    return event if label == event else _("{command} ({label})").format(command=event, label=label)
+
+
 def refuse_step(row, event: str) -> TransitionRefused:
     allowed = allowed_events(row.status)
     return TransitionRefused(
         _("cannot {event} case {id} ({uscc}): it is {status}; allowed from {status}: {allowed}").format(
-            event=event, id=row.id, uscc=row.uscc, status=coded("status", row.status),
-            allowed=", ".join(allowed) or _("nothing"))
+            event=coded("event", event), id=row.id, uscc=row.uscc, status=coded("status", row.status),
+            allowed=_(", ").join(command_words(a) for a in allowed) or _("nothing"))
     )
 
 
@@ -211,7 +243,7 @@ def fire(row, event: str, facts: dict) -> SimpleNamespace:
                                          facts=spoken_list([_(f) for f in missing_facts(gd, probe)]))
                    for gd in guards_for(event, row.status) if gd in MISSING and not gd(probe)]
         raise TransitionRefused(_("cannot {event} case {id} ({uscc}): missing {facts}").format(
-            event=event, id=row.id, uscc=row.uscc, facts=_("; ").join(missing or [_("a required fact")])))
+            event=coded("event", event), id=row.id, uscc=row.uscc, facts=_("; ").join(missing or [_("a required fact")])))
     return model
 
 
@@ -223,8 +255,12 @@ CLEARED_BY_PREPARE = {
     "joint": ("group_leader", "applied_on", *FOUNDING_COLUMNS),
 }
 # A setback to before preparatory gives up the founding path: its mode and joint union (the timeline keeps them),
-# so that a later founding counts in the mode chosen then.
-CLEARED_BY_SETBACK = ("mode", "joint_union_id")
+# so that a later founding counts in the mode chosen then, and its preparatory group and application.
+CLEARED_BY_SETBACK = ("mode", "joint_union_id", "group_leader", "applied_on")
+# A setback also gives up the facts of the status it leaves (the timeline keeps them): a founding or a certificate
+# that did not hold is not taken again by the next step without being given anew (the guards read the case's facts).
+CLEARED_LEAVING = {"founded": ("congress_on", "approval_ref", "chair", "founded_on"),
+                   "active": ("legal_cert", "activated_on")}
 # The day facts: each happened between the day the case entered its current status and the day of the step.
 FACT_DAYS = {"applied_on": "--applied-on", "congress_on": "--congress-on"}
 
@@ -277,8 +313,9 @@ def spoken_list(items: list[str]) -> str:
     return _("{items} and {last}").format(items=_(", ").join(items[:-1]), last=items[-1])
 
 
-def _resolve_joint_union(conn, row, facts: dict) -> None:
-    """The joint union named with --joint-union (prepare) or the one the case is attached to (found)."""
+def _resolve_joint_union(conn, row, facts: dict, event: str, on: date) -> None:
+    """The joint union named with --joint-union (prepare) or the one the case is attached to (found): a case is
+    founded through a joint union only on or after the day the joint union itself was founded."""
     code = facts.get("joint_union")
     if code:
         ju = conn.execute(select(JU.c.id, JU.c.park_id, JU.c.founded_on).where(JU.c.code == code)).first()
@@ -292,6 +329,10 @@ def _resolve_joint_union(conn, row, facts: dict) -> None:
     check_joint_union_park(conn, row, ju.park_id, code)
     if facts.get("joint_union"):
         facts["joint_union_id"] = ju.id
+    if event == "found" and ju.founded_on is not None and ju.founded_on > on:
+        raise InvalidInput(_("--on {on} is before {founded}, the day joint union {code} was founded: case {id} ({uscc}) "
+                             "joins it on that day or later").format(
+            on=on.isoformat(), founded=ju.founded_on.isoformat(), code=code, id=row.id, uscc=row.uscc))
     facts["joint_union_founded"] = ju.founded_on is not None
 
 
@@ -310,7 +351,10 @@ def check_joint_union_park(conn, row, ju_park_id: int, code: str) -> None:
 
 def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str | None = None, **facts) -> dict:
     """Fire `event` on one case: permission, guards, version check, the event row — one transaction."""
+    # A text of blanks says nothing: it must not pass a guard (an approval reference of spaces) or land on the timeline.
+    facts = {k: v.strip() if isinstance(v, str) else v for k, v in facts.items()}
     facts = {k: v for k, v in facts.items() if v not in (None, "")}
+    note = note.strip() if note else None
     today = ctx.clock.today()
     on = on or today
     with reading(ctx.ready_engine) as conn:
@@ -325,15 +369,16 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
         check_facts(row, facts, on, today)
         log.debug("case %s read at version %s for %s by %s", row.id, row.version, event, actor.code)
         if event in ("prepare", "found"):
-            _resolve_joint_union(conn, row, facts)
+            _resolve_joint_union(conn, row, facts, event, on)
     if note:
         facts["note"] = note
     model = fire(row, event, facts)
     values = {col: facts[key] for key, col in FACT_COLUMNS.get(event, {}).items() if key in facts}
     if event == "prepare":  # a new preparation: what belonged to the other path, or to an earlier founding, goes
         values = {**dict.fromkeys(CLEARED_BY_PREPARE.get(facts.get("mode"), ()), None), **values}
-    elif event == "setback" and model.status in UNPREPARED_STATUSES:  # the founding path was given up: a new one is chosen
-        values = dict.fromkeys(CLEARED_BY_SETBACK, None)
+    elif event == "setback":  # back to before preparatory, the founding path was given up: a new one is chosen
+        cleared = CLEARED_LEAVING.get(row.status, ()) + (CLEARED_BY_SETBACK if model.status in UNPREPARED_STATUSES else ())
+        values = dict.fromkeys(cleared, None)
     if event == "found":
         values["founded_on"] = on
         if "members" in facts:
@@ -355,7 +400,17 @@ def transition(ctx, ref: str, event: str, *, on: date | None = None, note: str |
     after = {**row._mapping, **values, "status": model.status, "status_since": on, "version": row.version + 1}
     if "joint_union_id" in values:
         after["joint_union"] = facts.get("joint_union")
-    return _iso({k: after[k] for k in CASE_KEYS})
+    return {**_iso({k: after[k] for k in CASE_KEYS}), "warnings": step_warnings(row, event, facts)}
+
+
+def step_warnings(row, event: str, facts: dict) -> list[str]:
+    """What the step did that the law advises against: said, not refused (the cadre may know better)."""
+    if event == "prepare" and facts.get("mode") == "joint" and recommended_mode(row.employees, row.shuangshi) == \
+            "standalone":
+        return [_("case {id} ({uscc}) is 双实 with {employees} employees: the Trade Union Law (Art. 11) has an "
+                  "employer of 25 or more set up its own union committee, so standalone founding is recommended "
+                  "(`case show` says so)").format(id=row.id, uscc=row.uscc, employees=row.employees)]
+    return []
 
 
 def apply_transition(conn, row, dest: str, on: date, now, actor: Actor | None, event: str, values: dict, *,
@@ -396,6 +451,9 @@ def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None,
     today = ctx.clock.today()
     on = on or today
     check_event_day(on, today, what=N_("an activity"))
+    if next_action is not None and next_action > DEFAULT_END:  # a mistyped year: the sweep could never count to it
+        raise InvalidInput(_("--next-action {day} is after {last}, the end of the working-day calendar: check the "
+                             "year").format(day=next_action.isoformat(), last=DEFAULT_END.isoformat()))
     if next_action is not None and next_action < today:
         raise InvalidInput(_("--next-action {day} is in the past: give a day from today on").format(
             day=next_action.isoformat()))
@@ -403,6 +461,11 @@ def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None,
         actor = require_actor(conn, ctx.actor_code)
         row = load_case(conn, ref)
         check_case_access(conn, actor, N_("log an activity on"), row)
+        opened = opened_on(conn, row)
+        if on < opened:  # most often a mistyped year
+            raise InvalidInput(_("--on {on} is before {opened}, the day case {id} ({uscc}) was opened: an activity "
+                                 "happens during the case (see `unionflow case history {id}`)").format(
+                on=on.isoformat(), opened=opened.isoformat(), id=row.id, uscc=row.uscc))
     with transaction(ctx.engine) as conn:
         now = ctx.clock.now()
         values = {"version": CASE.c.version + 1, "updated_at": now}
@@ -416,6 +479,12 @@ def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None,
                                                     from_status=row.status, to_status=row.status, note=note.strip(),
                                                     data=data)))
         return case_dict(load_case(conn, str(row.id)))
+
+
+def opened_on(conn, row) -> date:
+    """The first day of the case: its earliest event (the import), or the day it entered its status."""
+    first = conn.execute(select(func.min(EVENT.c.occurred_on)).where(EVENT.c.case_id == row.id)).scalar()
+    return min(first, row.status_since) if first is not None else row.status_since
 
 
 def cases_in_scope(conn, actor: Actor):

@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from templates.i18n import N_, _, active_lang
 from workflow.cases import event_row, load_case
 from workflow.db import reading, transaction
-from workflow.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from workflow.errors import AlreadyExists, Conflict, InvalidInput, NotFound, PermissionDenied
 from workflow.packet_i18n import parse_party
 from workflow.people import park_id as park_id_of
 from workflow.permissions import Actor, require_actor, require_role
@@ -51,6 +51,7 @@ from workflow.tables import AI, CASE, ENT, ESC, EVENT, PARK, PART, REP
 from workflow.tables import MEETING as M
 from workflow.timeline_text import default_title, meeting_title, stall_reason_sql
 from workflow.vocabulary import MAX_ID
+from workflow.workdays import DEFAULT_END
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,9 @@ def plan_meeting(ctx, *, on: datetime, place: str, title: str | None = None, par
     if local.date() < today:
         raise InvalidInput(_("--on {on} is in the past (today is {today}): plan a meeting from today on").format(
             on=f"{local:%Y-%m-%d %H:%M}", today=today.isoformat()))
+    if local.date() > DEFAULT_END:  # most often a mistyped year; the packet's working days cannot be counted
+        raise InvalidInput(_("--on {on} is after {last}, the end of the working-day calendar: check the year").format(
+            on=f"{local:%Y-%m-%d %H:%M}", last=DEFAULT_END.isoformat()))
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         require_role(actor, N_("plan a meeting"), "secretary")
@@ -233,8 +237,23 @@ def plan_meeting(ctx, *, on: datetime, place: str, title: str | None = None, par
         pulled = pull_pending(conn, mid, pid, now, ctx.lang)
         _log_agenda_events(conn, mid, title, now, today, actor.id)
         m = load_meeting(conn, mid)
+        warnings = day_off_warning(conn, pid, local.date())
     log.info("meeting %s planned for park %s with %s items", mid, m.park, sum(pulled.values()))
-    return meeting_dict(m, tz, participants=invited, agenda_items=sum(pulled.values()), pulled_in=pulled)
+    return meeting_dict(m, tz, participants=invited, agenda_items=sum(pulled.values()), pulled_in=pulled,
+                        warnings=warnings)
+
+
+def day_off_warning(conn, park_id: int, day: date) -> list[str]:
+    """A meeting on a day off of the park (a weekend, a public holiday) is most often a mistyped date: said, not
+    refused (a meeting may be held on a Saturday)."""
+    from workflow.calendar_store import federation_calendar, park_calendar, read_overrides
+
+    fed, parks = read_overrides(conn)
+    cal = park_calendar(fed, parks[park_id]) if park_id in parks else federation_calendar(fed)
+    if cal.is_workday(day):
+        return []
+    return [_("{day} is not a working day (a weekend or a holiday): the meeting is planned all the same; check the "
+              "date").format(day=day.isoformat())]
 
 
 def list_meetings(ctx, *, park: str | None = None, status: str | None = None) -> list[dict]:
@@ -320,7 +339,7 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
             raise InvalidInput(_("meeting {id} is on {day}: its decisions can be recorded from that day on").format(
                 id=m.id, day=meeting_day.isoformat()))
         c = load_case(conn, ref)
-        item = conn.execute(select(AI.c.id, AI.c.resolved_at, AI.c.owner_party, AI.c.due_on)
+        item = conn.execute(select(AI.c.id, AI.c.resolved_at, AI.c.owner_party, AI.c.due_on, AI.c.decision)
                             .where(AI.c.meeting_id == m.id, AI.c.case_id == c.id)).first()
         if item is None:
             raise NotFound(_("case {id} ({uscc}) is not on the agenda of meeting {meeting}: add it with "
@@ -329,19 +348,29 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
         if item.resolved_at is not None:  # an amendment keeps what it does not change
             party = party or (None if clear_owner_party else item.owner_party)
             due = due if due is not None else (None if clear_due else item.due_on)
+        if due is not None and due > DEFAULT_END:  # a mistyped year, as for a meeting's day
+            raise InvalidInput(_("--due {due} is after {last}, the end of the working-day calendar: check the year").format(
+                due=due.isoformat(), last=DEFAULT_END.isoformat()))
         if due is not None and due < meeting_day:
             raise InvalidInput(_("--due {due} is before the meeting ({day})").format(
                 due=due.isoformat(), day=meeting_day.isoformat()))
         now = ctx.clock.now()
-        conn.execute(update(AI).where(AI.c.id == item.id).values(decision=decision.strip(), owner_party=party,
-                                                                 due_on=due, resolved_at=now))
+        # Optimistic: a decision another secretary recorded since we read the item is not overwritten unseen.
+        seen = AI.c.resolved_at.is_(None) if item.resolved_at is None else AI.c.resolved_at == item.resolved_at
+        done = conn.execute(update(AI).where(AI.c.id == item.id, seen).values(
+            decision=decision.strip(), owner_party=party, due_on=due, resolved_at=now))
+        if done.rowcount != 1:
+            raise Conflict(_("the decision on case {id} ({uscc}) was recorded meanwhile: nothing was written; look at "
+                             "`unionflow meeting agenda {meeting} --format md` and amend it if need be").format(
+                id=c.id, uscc=c.uscc, meeting=m.id))
         data = {"meeting_id": m.id, "owner_party": party, "due_on": due.isoformat() if due else None,
                 "amended": item.resolved_at is not None}
         conn.execute(insert(EVENT).values(event_row(c.id, "resolution", min(meeting_day, today), now, actor.id,
                                                     event="meeting", from_status=c.status, to_status=c.status,
                                                     note=decision.strip(), data=data)))
     return {"meeting": m.id, "case_id": c.id, "uscc": c.uscc, "enterprise": c.enterprise, "decision": decision.strip(),
-            "owner_party": party, "due_on": due.isoformat() if due else None, "amended": data["amended"]}
+            "owner_party": party, "due_on": due.isoformat() if due else None, "amended": data["amended"],
+            "previous_decision": item.decision if item.resolved_at is not None else None}
 
 
 def close_meeting(ctx, meeting) -> dict:

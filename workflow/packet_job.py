@@ -40,7 +40,8 @@ def due_meetings(conn, as_of: date, days_before: int, tz, park_id: int | None = 
     due = []
     for mid, starts_at in rows:  # planned meetings are few: a handful per park
         day = starts_at.astimezone(tz).date()
-        if day >= as_of and cal.workdays_after(as_of, day) <= days_before:
+        # A day past the calendar's end (an old mistyped year) is years away: not due, and not a crash.
+        if as_of <= day <= cal.end and cal.workdays_after(as_of, day) <= days_before:
             due.append(mid)
     return due
 

@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import String, case, cast, literal
 
 from templates.i18n import translate
-from templates.labels import LEVEL_ZH
+from templates.labels import LEVEL_ZH, value_in
 from workflow.packet_i18n import STATUS_LABELS, translator
 
 
@@ -126,6 +126,8 @@ def event_note(row: dict, lang: str, titles: dict[int, str] | None = None) -> st
             old=data["from_park"], new=data["to_park"], file=data["file"], row=data["row"])
     if kind == "signup" and "count" in data:
         return tr("{n} worker sign-ups").format(n=data["count"])
+    if kind == "transition" and row.get("event") == "close" and note and note == data.get("reason"):
+        return value_in("close reason", note, lang)  # closed without a note: the reason is the note
     if kind == "transition" and data.get("by_joint_union"):
         return tr("joint union {code} founded ({approval_ref})").format(
             code=data["joint_union"], approval_ref=data["approval_ref"])

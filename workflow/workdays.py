@@ -156,6 +156,7 @@ class Schedule:
 
 _TOML_KEYS = {"year", "park", "holidays", "workdays", "description"}
 _CSV_KINDS = {"holiday": False, "休": False, "workday": True, "班": True}
+_CSV_HEADERS_ZH = {"日期": "date", "类型": "kind", "名称": "name"}
 
 
 def _parse_day(text: object, where: str) -> date:
@@ -178,10 +179,15 @@ def _expand(entry: object, where: str) -> list[date]:
     return [_parse_day(entry, where)]
 
 
-def _add(days: dict[date, bool], day: date, work: bool, where: str) -> None:
+def _add(days: dict[date, bool], day: date, work: bool, where: str, listed: dict[date, str], place: str) -> None:
+    """`listed` keeps the `place` (entry or line) that listed each day, to say where a day listed twice was first."""
     if days.get(day, work) != work:
         raise ScheduleFileError(_("{where}: {day} is listed both as a holiday and as a working day").format(
             where=where, day=day))
+    if day in listed:  # most often a typo for another day
+        raise ScheduleFileError(_("{where}: {day} is listed twice (first at {first}): remove one, or correct the "
+                                  "date").format(where=where, day=day, first=listed[day]))
+    listed[day] = place
     if work and day.weekday() < 5:
         raise ScheduleFileError(_("{where}: {day} is a {weekday}: a make-up working day (调休) is a Saturday or "
                                   "Sunday that is worked; a weekday is a working day anyway").format(
@@ -225,6 +231,7 @@ def _read_toml(path: Path, text: str) -> tuple[int | None, str | None, dict[date
     if desc is not None and not isinstance(desc, str):
         raise ScheduleFileError(_("{path}: description must be a string, not {desc!r}").format(path=path, desc=desc))
     days: dict[date, bool] = {}
+    listed: dict[date, str] = {}
     for key, work in (("holidays", False), ("workdays", True)):
         entries = data.get(key, [])
         if not isinstance(entries, list):
@@ -233,18 +240,21 @@ def _read_toml(path: Path, text: str) -> tuple[int | None, str | None, dict[date
         for k, entry in enumerate(entries):
             where = f"{path}: {key}[{k}]"
             for day in _expand(entry, where):
-                _add(days, day, work, where)
+                _add(days, day, work, where, listed, f"{key}[{k}]")
     return year, park and park.strip(), days, desc
 
 
 def _read_csv(path: Path, text: str) -> dict[date, bool]:
     reader = csv.reader(text.splitlines())
     header = [h.strip().lower() for h in next(reader, [])]
+    header = [_CSV_HEADERS_ZH.get(h, h) for h in header]  # Chinese headers, as the registry import takes them
     if header[:2] != ["date", "kind"] or len(header) > 3:
         raise ScheduleFileError(
-            _("{path}: line 1: header must be `date,kind` or `date,kind,name`, not {header}").format(path=path, header=header)
+            _("{path}: line 1: header must be `date,kind` or `date,kind,name` (日期,类型,名称), not {header}").format(
+                path=path, header=header)
         )
     days: dict[date, bool] = {}
+    listed: dict[date, str] = {}
     for row in reader:
         where = _("{path}: line {line}").format(path=path, line=reader.line_num)
         if not any(cell.strip() for cell in row):
@@ -255,7 +265,7 @@ def _read_csv(path: Path, text: str) -> dict[date, bool]:
         if kind not in _CSV_KINDS:
             raise ScheduleFileError(_("{where}: kind {kind!r} is not holiday/workday/休/班").format(where=where, kind=row[1]))
         for day in _expand(row[0].strip(), where):
-            _add(days, day, _CSV_KINDS[kind], where)
+            _add(days, day, _CSV_KINDS[kind], where, listed, _("line {line}").format(line=reader.line_num))
     return days
 
 
