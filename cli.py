@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from workflow.vocabulary import MAX_COUNT, MAX_ID
+from workflow.vocabulary import MAX_COUNT, MAX_ID, STATUSES
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -80,7 +80,7 @@ class CaseStatus(click.Choice):
     """A case status: its code, or its Chinese name as the registry and the tables write it (已对接)."""
 
     def __init__(self):
-        super().__init__(["prospect", "contacted", "preparatory", "founded", "active", "closed"])
+        super().__init__(list(STATUSES))
 
     def convert(self, value, param, ctx):
         from workflow.packet_i18n import STATUS_LABELS

@@ -10,7 +10,7 @@ from templates.i18n import _
 from workflow.db import Rows, first_rows, reading
 from workflow.errors import InvalidInput, NotFound
 from workflow.tables import CADRE, CASE, ENT, EVENT, PARK
-from workflow.uscc import normalise_uscc, not_a_uscc
+from workflow.uscc import no_enterprise, normalise_uscc
 from workflow.vocabulary import STATUSES
 
 
@@ -56,8 +56,7 @@ def show_enterprise(ctx, uscc: str) -> dict:
             .join(PARK, PARK.c.id == ENT.c.park_id).where(ENT.c.uscc == code)
         ).first()  # fmt: skip
         if row is None:
-            raise NotFound(_("no enterprise with USCC {uscc}: {why}").format(
-                uscc=code, why=not_a_uscc(code) or _("see `unionflow enterprise list`")))
+            raise NotFound(no_enterprise(code))
         profile = dict(row._mapping)
         for key in ("id", "park_id"):
             profile.pop(key)

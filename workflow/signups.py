@@ -14,7 +14,7 @@ from workflow.errors import InvalidInput, NotFound, PermissionDenied
 from workflow.flags import signup_flagged, signup_threshold
 from workflow.permissions import require_actor
 from workflow.tables import CASE, ENT, EVENT, PARK
-from workflow.uscc import normalise_uscc, not_a_uscc
+from workflow.uscc import no_enterprise, normalise_uscc
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,7 @@ def record_signups(ctx, uscc: str, n: int, on: date | None = None) -> dict:
             .where(ENT.c.uscc == key)
         ).first()
         if ent is None:
-            raise NotFound(_("no enterprise with USCC {uscc}: {why}").format(
-                uscc=key, why=not_a_uscc(key) or _("see `unionflow enterprise list`")))
+            raise NotFound(no_enterprise(key))
         if actor.role != "admin" and (actor.role == "secretary" or actor.park_id != ent.park_id):
             raise PermissionDenied(
                 _("{actor} may not record sign-ups for {uscc} ({enterprise}): that needs an admin or a cadre, social "

@@ -89,13 +89,12 @@ def uscc_problem(code: str) -> str | None:
     return _("; ").join(problems) or None
 
 
-def not_a_uscc(code: str) -> str | None:
-    """For a code that matched no enterprise: why it is not a valid USCC (a typo, most often), in the active
-    language; None when it is valid."""
+def no_enterprise(code: str) -> str:
+    """What to say of a USCC that matched no enterprise: why it is not a valid USCC (a typo, most often), else
+    where to look; in the active language."""
     problem = uscc_problem(code)
-    if problem is None:
-        return None
-    return _("not a valid USCC: {problem}").format(problem=problem)
+    why = _("not a valid USCC: {problem}").format(problem=problem) if problem else _("see `unionflow enterprise list`")
+    return _("no enterprise with USCC {uscc}: {why}").format(uscc=code, why=why)
 
 
 def is_valid_uscc(code: str) -> bool:
