@@ -341,20 +341,18 @@ LIST_COLUMNS = ("id", "key", "kind", "status", "attempts", "to_addrs", "cc_addrs
                 "created_at", "sent_at", "last_error", "claimed_by", "claimed_at")
 
 
-def list_messages(conn, status: str | None = None, limit: int | None = None) -> list[dict]:
-    """Outbox rows, newest first, addresses flattened to `a@b, c@d`."""
+def messages_query(status: str | None = None):
+    """The outbox rows to list, newest first (`listed` makes each one a dict)."""
     q = select(*(T.c[c] for c in LIST_COLUMNS)).order_by(T.c.id.desc())
-    if status:
-        q = q.where(T.c.status == status)
-    if limit:
-        q = q.limit(limit)
-    out = []
-    for r in conn.execute(q):
-        d = dict(r._mapping)
-        d["to"] = ", ".join(b["email"] for b in d.pop("to_addrs"))
-        d["cc"] = ", ".join(b["email"] for b in d.pop("cc_addrs"))
-        out.append(d)
-    return out
+    return q.where(T.c.status == status) if status else q
+
+
+def listed(row) -> dict:
+    """A row of `messages_query` as a dict, addresses flattened to `a@b, c@d`."""
+    d = dict(row._mapping)
+    d["to"] = ", ".join(b["email"] for b in d.pop("to_addrs"))
+    d["cc"] = ", ".join(b["email"] for b in d.pop("cc_addrs"))
+    return d
 
 
 def waiting(conn) -> tuple[int, datetime | None]:

@@ -521,22 +521,22 @@ def retry_outbox(ctx, ids=(), all_failed: bool = False) -> dict:
 
 def list_outbox(ctx, status: str | None = None, limit: int | None = None):
     """Outbox rows, newest first, at most `limit` (all if None), with the total (a `Rows`)."""
-    from notifications.outbox import OUTBOX_STATUSES, counts, list_messages
-    from workflow.db import Rows, reading
+    from notifications.outbox import OUTBOX_STATUSES, listed, messages_query
+    from workflow.db import Rows, first_rows, reading
     from workflow.errors import InvalidInput
 
     if status and status not in OUTBOX_STATUSES:
         raise InvalidInput(_("--status must be one of {statuses}").format(statuses=", ".join(OUTBOX_STATUSES)))
     with reading(ctx.ready_engine) as conn:
-        rows = list_messages(conn, status, limit + 1 if limit else None)
-        total = len(rows)
-        if limit and len(rows) > limit:
-            by_status = counts(conn)
-            rows, total = rows[:limit], by_status[status] if status else sum(by_status.values())
-    return Rows([{**r, **{k: local_iso(ctx, r[k]) for k in OUTBOX_TIMES}} for r in rows], total)
+        rows = first_rows(conn, messages_query(status), limit)
+    return Rows([{**m, **local_times(ctx, m)} for m in map(listed, rows)], rows.total)
 
 
 OUTBOX_TIMES = ("next_attempt_at", "created_at", "sent_at", "claimed_at")
+
+
+def local_times(ctx, message: dict) -> dict:
+    return {k: local_iso(ctx, message[k]) for k in OUTBOX_TIMES}
 
 
 def local_iso(ctx, instant):
