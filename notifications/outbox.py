@@ -359,8 +359,3 @@ def waiting(conn) -> tuple[int, datetime | None]:
     """How many messages are queued, and when the first of them is due."""
     n, first = conn.execute(select(func.count(), func.min(T.c.next_attempt_at)).where(T.c.status == "queued")).one()
     return n, first
-
-
-def counts(conn) -> dict:
-    rows = conn.execute(select(T.c.status, func.count()).group_by(T.c.status))
-    return {"queued": 0, "sending": 0, "sent": 0, "failed": 0, **{s: n for s, n in rows}}
