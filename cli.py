@@ -211,6 +211,10 @@ class CellHelpFormatter(click.HelpFormatter):
             paragraphs.append("\n".join(indent + line for line in wrap_cells(joined, width)))
         self.write("\n\n".join(paragraphs) + "\n")
 
+    def write_dl(self, rows, col_max=30, col_spacing=2):
+        """Options and commands: click rewraps each help with its lines joined by spaces (see join_wide_lines)."""
+        return super().write_dl([(term, join_wide_lines(help_)) for term, help_ in rows], col_max, col_spacing)
+
 
 click.Context.formatter_class = CellHelpFormatter
 
@@ -2294,7 +2298,7 @@ def localize(command: click.Command, lang: str) -> None:
     from templates.i18n import translate
 
     def tr(text):  # msgids are the help as click shows it: docstrings cleaned
-        return join_wide_lines(translate(cleandoc(text), lang)) if text and lang != "en" else text
+        return translate(cleandoc(text), lang) if text and lang != "en" else text
 
     for obj in [command, *getattr(command, "params", [])]:
         for attr in ("help", "short_help"):
@@ -2311,7 +2315,8 @@ def localize(command: click.Command, lang: str) -> None:
 def join_wide_lines(text: str) -> str:
     """Help paragraphs with the line breaks between two Chinese characters taken out: click rewraps an
     option's help and joins its lines with a space, a stray one between Chinese characters (`\\b` paragraphs
-    keep theirs; a command's own text is joined by CellHelpFormatter)."""
+    keep theirs; a command's own text is joined by CellHelpFormatter.write_text). Done when help is shown,
+    not when the catalog is applied at every start."""
     return "\n\n".join(p if p.startswith("\b") else join_wide(p, "\n") for p in text.split("\n\n"))
 
 
