@@ -7,7 +7,7 @@ if another command changed the case in between, nothing is written and `Conflict
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -213,6 +213,15 @@ def check_event_day(on: date, today: date, since: date | None = None, *, what=TH
             _("--on {on} is before {since}, the day the case entered its current status").format(
                 on=on.isoformat(), since=since.isoformat())
         )
+
+
+def check_within_calendar(day, option: str) -> None:
+    """A day past the working-day calendar's end is most often a mistyped year: no stall clock or packet could
+    count to it. `day` is a date, or the local datetime of a meeting."""
+    if day is not None and (day.date() if isinstance(day, datetime) else day) > DEFAULT_END:
+        shown = f"{day:%Y-%m-%d %H:%M}" if isinstance(day, datetime) else day.isoformat()
+        raise InvalidInput(_("{option} {day} is after {last}, the end of the working-day calendar: check the year")
+                           .format(option=option, day=shown, last=DEFAULT_END.isoformat()))
 
 
 def command_words(event: str) -> str:
@@ -451,9 +460,7 @@ def log_activity(ctx, ref: str, *, kind: str, note: str, on: date | None = None,
     today = ctx.clock.today()
     on = on or today
     check_event_day(on, today, what=N_("an activity"))
-    if next_action is not None and next_action > DEFAULT_END:  # a mistyped year: the sweep could never count to it
-        raise InvalidInput(_("--next-action {day} is after {last}, the end of the working-day calendar: check the "
-                             "year").format(day=next_action.isoformat(), last=DEFAULT_END.isoformat()))
+    check_within_calendar(next_action, "--next-action")
     if next_action is not None and next_action < today:
         raise InvalidInput(_("--next-action {day} is in the past: give a day from today on").format(
             day=next_action.isoformat()))

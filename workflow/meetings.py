@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from templates.i18n import N_, _, active_lang
-from workflow.cases import event_row, load_case
+from workflow.cases import check_within_calendar, event_row, load_case
 from workflow.db import reading, transaction
 from workflow.errors import AlreadyExists, Conflict, InvalidInput, NotFound, PermissionDenied
 from workflow.packet_i18n import parse_party
@@ -51,7 +51,6 @@ from workflow.tables import AI, CASE, ENT, ESC, EVENT, PARK, PART, REP
 from workflow.tables import MEETING as M
 from workflow.timeline_text import default_title, meeting_title, stall_reason_sql
 from workflow.vocabulary import MAX_ID
-from workflow.workdays import DEFAULT_END
 
 log = logging.getLogger(__name__)
 
@@ -211,9 +210,7 @@ def plan_meeting(ctx, *, on: datetime, place: str, title: str | None = None, par
     if local.date() < today:
         raise InvalidInput(_("--on {on} is in the past (today is {today}): plan a meeting from today on").format(
             on=f"{local:%Y-%m-%d %H:%M}", today=today.isoformat()))
-    if local.date() > DEFAULT_END:  # most often a mistyped year; the packet's working days cannot be counted
-        raise InvalidInput(_("--on {on} is after {last}, the end of the working-day calendar: check the year").format(
-            on=f"{local:%Y-%m-%d %H:%M}", last=DEFAULT_END.isoformat()))
+    check_within_calendar(local, "--on")
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         require_role(actor, N_("plan a meeting"), "secretary")
@@ -348,9 +345,7 @@ def resolve(ctx, meeting, ref: str, decision: str, owner_party: str | None = Non
         if item.resolved_at is not None:  # an amendment keeps what it does not change
             party = party or (None if clear_owner_party else item.owner_party)
             due = due if due is not None else (None if clear_due else item.due_on)
-        if due is not None and due > DEFAULT_END:  # a mistyped year, as for a meeting's day
-            raise InvalidInput(_("--due {due} is after {last}, the end of the working-day calendar: check the year").format(
-                due=due.isoformat(), last=DEFAULT_END.isoformat()))
+        check_within_calendar(due, "--due")
         if due is not None and due < meeting_day:
             raise InvalidInput(_("--due {due} is before the meeting ({day})").format(
                 due=due.isoformat(), day=meeting_day.isoformat()))
