@@ -520,8 +520,9 @@ def test_escalations_of_a_case_with_no_cadre_go_to_the_parks_supervisors_or_the_
     cli("park", "add", "QP", "青浦园区", user="A01")  # no supervisor there: the admins hear of it
     add_enterprise(db_url, USCCS[2], "无人负责丙公司", park="QP", status="contacted", status_since="2026-04-20")
     result = cli("escalate", user="A01")
-    assert ("Warning: 6 new escalation(s) concern cases with no cadre: they were mailed to the park's supervisors (to "
-            "the admins where a park has none); assign the cases with `unionflow assign CADRE USCC`, or list them with "
+    assert ("Warning: 6 new escalation(s) concern cases with no cadre or a deactivated one: they were mailed to the "
+            "park's supervisors (to the admins where a park has none); assign the cases with `unionflow assign CADRE "
+            "USCC` (a deactivated cadre's all at once with `unionflow assign CADRE --from OLD`), or list them with "
             "`unionflow case list --stalled`\n") in result.stderr
     assert cli.json("escalate", "--dry-run", user="A01")["unassigned"] == 0  # nothing new the second time
     listed = {m["to"]: m for m in cli.json("outbox", "list")}
@@ -529,6 +530,40 @@ def test_escalations_of_a_case_with_no_cadre_go_to_the_parks_supervisors_or_the_
     body = next(m for m in outbox_rows(db_url) if m["to_addrs"][0]["email"] == "s01@example.org")["text_body"]
     assert "无人负责甲公司" in body and "cadre: nobody" in body
     assert f"unionflow assign CADRE {USCCS[0]}" in body
+
+
+@pytest.mark.parametrize("digest", [True, False], ids=["digest", "per-event"])
+def test_escalations_of_a_deactivated_cadres_case_go_to_the_parks_supervisors(org, db_url, cli, tmp_path, digest):
+    """A cadre who left is still responsible on paper until the cases are handed over: their mail would go
+    unread, so the park's supervisors get it (as for a case with no cadre), told who it was."""
+    add_enterprise(db_url, USCCS[0], "离职甲公司", cadre="C01", status="contacted", status_since="2026-04-20")
+    add_enterprise(db_url, USCCS[1], "在职乙公司", cadre="C02", status="contacted", status_since="2026-04-20")
+    cli("cadre", "deactivate", "C01", user="A01")
+    config = tmp_path / "mail.toml"
+    config.write_text(f"[mail]\ndigest = {str(digest).lower()}\n", encoding="utf-8")
+    result = cli("escalate", "--json", user="A01", env={"UNIONFLOW_CONFIG": str(config)})
+    assert json.loads(result.stdout)["unassigned"] == 2  # C01's case reached remind and overdue at once
+    assert "concern cases with no cadre or a deactivated one" in result.stderr
+    rows = outbox_rows(db_url)
+    assert not [m for m in rows if "c01@example.org" in json.dumps(m["to_addrs"] + m["cc_addrs"])]
+    s01 = [m for m in rows if m["to_addrs"][0]["email"] == "s01@example.org"]
+    bodies = "\n".join(m["text_body"] for m in s01)
+    assert "离职甲公司" in bodies and "cadre: 王芳 (deactivated)" in bodies.replace("Responsible cadre", "cadre")
+    assert f"unionflow assign CADRE {USCCS[0]}" in bodies
+    # C02 is active: their own case goes to them, with S01 in copy at overdue, and says the next step.
+    c02 = [m for m in rows if m["to_addrs"][0]["email"] == "c02@example.org"]
+    assert len(c02) == 1 and "在职乙公司" in c02[0]["text_body"] and "离职甲公司" not in c02[0]["text_body"]
+    assert f"unionflow case prepare {USCCS[1]}" in c02[0]["text_body"]
+    if not digest:
+        assert [a["email"] for a in c02[0]["cc_addrs"]] == ["s01@example.org"]
+
+
+def test_a_deactivated_cadre_is_named_so_in_a_chinese_digest(org, db_url, cli):
+    add_enterprise(db_url, USCCS[0], "离职甲公司", cadre="C01", status="contacted", status_since="2026-04-20")
+    cli("cadre", "deactivate", "C01", user="A01")
+    cli("escalate", user="A01", lang="zh")
+    body = next(m for m in outbox_rows(db_url) if m["to_addrs"][0]["email"] == "s01@example.org")["text_body"]
+    assert "王芳（已停用）" in body
 
 
 def outbox_rows(db_url) -> list[dict]:

@@ -51,6 +51,7 @@ from datetime import date
 from itertools import groupby
 
 from sqlalchemy import (
+    Boolean,
     Integer,
     String,
     and_,
@@ -131,17 +132,21 @@ def advance_command(status: str, uscc: str, level: str, assigned: bool = True) -
 # ----------------------------------------------------------------------------------------- items
 def _escalation_routes(as_of: date):
     """Who hears of each escalation recorded for `as_of`: (recipient, role, item) rows with the
-    ROUTE_COLUMNS; role "to" for the case's own people (its cadre, or for a case with no cadre the
-    park's watchers: copies go with their message), "tell" for the meeting secretaries, "cc" for the
+    ROUTE_COLUMNS; role "to" for the case's own people (its cadre, or for a case with no cadre or a
+    deactivated one the park's watchers: copies go with their message), "tell" for the meeting secretaries, "cc" for the
     cadre's supervisor.
     One SELECT per route over the day's escalations (read once). What the case's
     enterprise, park and cadre are called is joined later, onto the rows a digest lists (`_detailed`)."""
     cadre, sup, sec = CADRE.alias("cadre"), CADRE.alias("sup"), CADRE.alias("sec")
     # Only escalations of the case's current stay in its status: a case that moved on is not stalled.
+    # A case whose cadre was deactivated is one with no cadre for the mail: nobody would read theirs.
+    own = CADRE.alias("own")
     day = (
         select(ESC.c.id, ESC.c.case_id, ESC.c.level, ESC.c.status, ESC.c.working_days, ESC.c.allowed, ESC.c.due_on,
-               CASE.c.enterprise_id, CASE.c.cadre_id)
-        .join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode, CASE.c.status == ESC.c.status))
+               CASE.c.enterprise_id, CASE.c.cadre_id, func.coalesce(own.c.active, False).label("held"))
+        .select_from(ESC.join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode,
+                                         CASE.c.status == ESC.c.status))
+                     .outerjoin(own, own.c.id == CASE.c.cadre_id))
         .where(ESC.c.as_of == as_of)
         .cte("day_escalation").prefix_with("MATERIALIZED")
     )
@@ -160,9 +165,9 @@ def _escalation_routes(as_of: date):
     pw, watcher = park_watchers(), CADRE.alias("watcher")
     unassigned_to_park = route(watcher, "to", ("remind", "overdue", "next_action"), day.join(
         ENT, ENT.c.id == d.enterprise_id).join(pw, pw.c.park_id == ENT.c.park_id).join(
-        watcher, watcher.c.id == pw.c.person_id)).where(d.cadre_id.is_(None))
+        watcher, watcher.c.id == pw.c.person_id)).where(d.held.is_(False))
     cc_supervisor = route(sup, "cc", ("overdue", "meeting"), day.join(cadre, cadre.c.id == d.cadre_id)
-                          .join(sup, sup.c.id == cadre.c.supervisor_id))
+                          .join(sup, sup.c.id == cadre.c.supervisor_id)).where(d.held.is_(True))
     ps = park_secretaries()
     to_secretary = route(sec, "tell", ("meeting",), day.join(ENT, ENT.c.id == d.enterprise_id)
                          .join(ps, ps.c.park_id == ENT.c.park_id).join(sec, sec.c.id == ps.c.secretary_id))
@@ -190,7 +195,8 @@ ROUTE_COLUMNS = ("email", "name", "role", "source", "ref_id", "case_id", "level"
 # What the emails show besides: joined by `_detailed`, or by a source's extras (a typed NULL elsewhere).
 DISPLAY = (
     ("uscc", String), ("enterprise", String), ("park", String), ("park_name", String), ("cadre_code", String),
-    ("cadre_name", String), ("supervisor_name", String), ("decision", String), ("owner_party", String),
+    ("cadre_name", String), ("cadre_active", Boolean), ("supervisor_name", String), ("decision", String),
+    ("owner_party", String),
     ("meeting_id", Integer), ("meeting_at", MEETING.c.starts_at.type),
 )
 
@@ -245,7 +251,7 @@ def _detailed(routed, order):
         extras.update(columns)
     q = select(r, *display_columns(
         uscc=ENT.c.uscc, enterprise=ENT.c.name, park=PARK.c.code, park_name=PARK.c.name, cadre_code=cadre.c.code,
-        cadre_name=cadre.c.name, supervisor_name=sup.c.name, **extras)).select_from(frm).subquery("detailed")
+        cadre_name=cadre.c.name, cadre_active=cadre.c.active, supervisor_name=sup.c.name, **extras)).select_from(frm).subquery("detailed")
     return select(q).order_by(*(q.c[name] if isinstance(name, str) else name(q) for name in order))
 
 
@@ -255,7 +261,7 @@ def _item(row, as_of: date) -> dict:
     if item["source"] == "res":  # mentioned again on later days: one key per day
         item["key"] += f":{as_of.isoformat()}"
     item["over"] = item["working_days"] - item["allowed"]
-    item["command"] = advance_command(item["status"], item["uscc"], item["level"], item["cadre_id"] is not None)
+    item["command"] = advance_command(item["status"], item["uscc"], item["level"], bool(item["cadre_active"]))
     return item
 
 
@@ -301,8 +307,13 @@ def _public(item: dict, ctx, as_of: date) -> dict:
     label, "" if none), meeting_id, meeting_day, state ("due" on the due day, else "overdue") and
     working_days (past the due day)."""
     keys = ("case_id", "uscc", "enterprise", "park", "park_name", "status", "level", "working_days", "allowed",
-            "over", "cadre_code", "cadre_name", "supervisor_name", "command")
+            "over", "cadre_code", "cadre_name", "cadre_active", "supervisor_name", "command")
     out = {k: item[k] for k in keys}
+    if item["cadre_name"] and not item["cadre_active"]:  # still responsible on paper, but gone: the mail says so
+        from templates.i18n import translations
+
+        note = translations(ctx.lang).gettext(N_("{name} (deactivated)"))  # the email's language
+        out["cadre_name"] = note.format(name=item["cadre_name"])
     out["due_on"] = item["due_on"].isoformat() if item["due_on"] else None
     if item["level"] == "resolution":
         from workflow.packet_i18n import party_label

@@ -327,8 +327,11 @@ def sweep_in(conn, ctx, as_of: date) -> dict:
     counts.update(conn.execute(select(ESC.c.level, func.count()).where(ESC.c.sweep_token == token)
                                .group_by(ESC.c.level)).all())
     _record_run(conn, as_of, now, {**counts, "emails_queued": emails, "agenda_items": placed})
-    unassigned = conn.execute(select(func.count()).select_from(ESC.join(CASE, CASE.c.id == ESC.c.case_id))
-                              .where(ESC.c.sweep_token == token, CASE.c.cadre_id.is_(None))).scalar()
+    # New escalations of cases with no cadre, or a deactivated one: mailed to the park's watchers instead.
+    unassigned = conn.execute(
+        select(func.count()).select_from(ESC.join(CASE, CASE.c.id == ESC.c.case_id)
+                                         .outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id))
+        .where(ESC.c.sweep_token == token, func.coalesce(CADRE.c.active, False).is_(False))).scalar()
     log.debug("sweep as of %s: seconds per step %s", as_of, timings)
     return {"token": token, "counts": counts, "emails_queued": emails, "agenda_items": placed, "timings": timings,
             "unassigned": unassigned}
@@ -390,8 +393,9 @@ def _no_meeting_warnings(waiting: dict[str, int]) -> list[str]:
 def _unassigned_warning(n: int) -> list[str]:
     if not n:
         return []
-    return [_("{n} new escalation(s) concern cases with no cadre: they were mailed to the park's supervisors (to the "
-              "admins where a park has none); assign the cases with `unionflow assign CADRE USCC`, or list them with "
+    return [_("{n} new escalation(s) concern cases with no cadre or a deactivated one: they were mailed to the park's "
+              "supervisors (to the admins where a park has none); assign the cases with `unionflow assign CADRE USCC` "
+              "(a deactivated cadre's all at once with `unionflow assign CADRE --from OLD`), or list them with "
               "`unionflow case list --stalled`").format(n=n)]
 
 
