@@ -9,6 +9,12 @@ changes nothing: every measurement runs in a transaction that is rolled back.
 - "daily sweep vs the same writes by hand": the same daily sweep against that selection followed by
   hand-written INSERTs of the new escalations and their timeline rows — how much of the daily ratio is
   the writing itself (the sweep also puts cases on agendas and composes the day's digests).
+- "daily sweep vs everything it writes, by hand": the same daily sweep against that selection followed
+  by hand-written SQL for all it must write — the escalations, the cases on the meeting level put on
+  their park's next meeting (items and their timeline rows), the escalations' timeline rows, and one
+  digest per recipient (cadre; supervisor for overdue and meeting; the park's secretaries for meeting),
+  text and HTML bodies built by string aggregation in SQL. A floor for any implementation: how far the
+  selection-only goal is from what the sweep has to do, and what the engine adds to that.
 - "first sweep (inserts k escalations)": the first sweep over the data (yesterday's) against a
   hand-written INSERT … SELECT of the same escalation and timeline rows (the writes dominate).
 
@@ -17,6 +23,7 @@ Both selections are checked equal in SQL (EXCEPT both ways, bounded memory), and
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -67,6 +74,80 @@ def baseline_sql(dialect: str, config) -> tuple[str, str]:
     return levels, due
 
 
+def _esc_html(dialect: str, expr: str) -> str:
+    return f"replace(replace(replace({expr}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+
+
+def by_hand_writes(dialect: str, rows: str, due_rows: str, digest_limit: int) -> list[str]:
+    """Hand-written SQL for everything the daily sweep writes, from the new rows selected into `rows` and
+    `due_rows` (temporary tables): parameters :as_of, :now and :starts_from (meetings from that instant)."""
+    pg = dialect == "postgresql"
+    cat = (lambda x, sep, order: f"string_agg({x}, {sep} ORDER BY {order})") if pg else \
+          (lambda x, sep, order: f"group_concat({x}, {sep})")  # SQLite keeps the subquery's order
+    obj = "json_build_object" if pg else "json_object"
+    arr = "json_build_array" if pg else "json_array"
+    nl = "E'\\n'" if pg else "char(10)"
+    new = (f"SELECT case_id, episode, level, status, working_days, allowed, NULL AS due_on FROM {rows} "
+           f"UNION ALL SELECT case_id, episode, level, status, working_days, allowed, due_on FROM {due_rows}")
+    return [
+        # Each case on the meeting level onto its park's next planned meeting (the earliest; the lowest id on a tie).
+        "CREATE TEMP TABLE bench_placing AS "
+        "SELECT b.case_id, b.status, b.working_days, m.id AS meeting_id, "
+        " 1 + (SELECT count(*) FROM agenda_item a WHERE a.case_id = b.case_id) AS times "
+        f"FROM {rows} b JOIN founding_case c ON c.id = b.case_id JOIN enterprise e ON e.id = c.enterprise_id "
+        "JOIN meeting m ON m.id = (SELECT m2.id FROM meeting m2 WHERE m2.park_id = e.park_id AND m2.status = 'planned' "
+        " AND m2.starts_at >= :starts_from ORDER BY m2.starts_at, m2.id LIMIT 1) WHERE b.level = 'meeting'",
+        "INSERT INTO agenda_item (meeting_id, case_id, reason, source, times_on_agenda, created_at) "
+        "SELECT meeting_id, case_id, 'stalled in ' || status || ' for ' || working_days || ' working days', "
+        "'escalation', times, :now FROM bench_placing",
+        "INSERT INTO escalation (case_id, episode, level, status, working_days, allowed, due_on, agenda_item_id, as_of, "
+        "sweep_token, created_at) SELECT n.case_id, n.episode, n.level, n.status, n.working_days, n.allowed, n.due_on, "
+        f"a.id, :as_of, 'baseline', :now FROM ({new}) n LEFT JOIN bench_placing p ON n.level = 'meeting' "
+        "AND p.case_id = n.case_id LEFT JOIN agenda_item a ON a.meeting_id = p.meeting_id AND a.case_id = p.case_id",
+        "INSERT INTO case_event (case_id, kind, event, from_status, to_status, occurred_on, recorded_at, note) "
+        "SELECT case_id, 'escalation', level, status, status, as_of, created_at, level FROM escalation "
+        "WHERE sweep_token = 'baseline'",
+        "INSERT INTO case_event (case_id, kind, event, from_status, to_status, occurred_on, recorded_at, note) "
+        "SELECT p.case_id, 'agenda', 'escalation', p.status, p.status, :as_of, :now, m.title "
+        "FROM bench_placing p JOIN meeting m ON m.id = p.meeting_id",
+        # The digests: who hears of what, each case once per recipient at its highest level, the most urgent
+        # first, at most `digest_limit` listed; one outbox row per recipient.
+        "CREATE TEMP TABLE bench_routes AS "
+        "WITH n AS (SELECT x.*, c.cadre_id, c.enterprise_id, e.park_id FROM "
+        f"({new}) x JOIN founding_case c ON c.id = x.case_id JOIN enterprise e ON e.id = c.enterprise_id), "
+        "r AS (SELECT w.email, w.name, n.* FROM n JOIN cadre w ON w.id = n.cadre_id AND w.active "
+        " UNION ALL SELECT s.email, s.name, n.* FROM n JOIN cadre w ON w.id = n.cadre_id AND w.active "
+        "  JOIN cadre s ON s.id = w.supervisor_id AND s.active WHERE n.level IN ('overdue', 'meeting') "
+        # no cadre, or one who left: the park's supervisors, or the admins where it has none
+        " UNION ALL SELECT s.email, s.name, n.* FROM n LEFT JOIN cadre w ON w.id = n.cadre_id "
+        "  JOIN cadre s ON s.active AND ((s.role = 'supervisor' AND s.park_id = n.park_id) OR (s.role = 'admin' "
+        "  AND NOT EXISTS (SELECT 1 FROM cadre o WHERE o.role = 'supervisor' AND o.active AND o.park_id = n.park_id))) "
+        "  WHERE (w.id IS NULL OR NOT w.active) AND n.level IN ('remind', 'overdue', 'next_action') "
+        # the meeting level: the park's secretaries, or every secretary where it has none
+        " UNION ALL SELECT s.email, s.name, n.* FROM n JOIN cadre s ON s.role = 'secretary' AND s.active "
+        "  AND (s.park_id = n.park_id OR NOT EXISTS (SELECT 1 FROM cadre o WHERE o.role = 'secretary' AND o.active "
+        "  AND o.park_id = n.park_id)) WHERE n.level = 'meeting'), "
+        "h AS (SELECT r.*, CASE level WHEN 'meeting' THEN 0 WHEN 'overdue' THEN 1 WHEN 'remind' THEN 2 ELSE 3 END "
+        " AS rnk, row_number() OVER (PARTITION BY email, case_id ORDER BY CASE level WHEN 'meeting' THEN 0 "
+        " WHEN 'overdue' THEN 1 WHEN 'remind' THEN 2 ELSE 3 END) AS nth FROM r), "
+        "t AS (SELECT h.*, row_number() OVER (PARTITION BY email ORDER BY rnk, working_days - allowed DESC, case_id) "
+        " AS pos, count(*) OVER (PARTITION BY email) AS total FROM h WHERE nth = 1) "
+        "SELECT t.email, t.name, t.pos, t.total, t.level, t.status, t.working_days, t.allowed, e.name AS enterprise, "
+        f"e.uscc FROM t JOIN enterprise e ON e.id = t.enterprise_id WHERE t.pos <= {int(digest_limit)}",
+        "INSERT INTO outbox (key, kind, to_addrs, cc_addrs, subject, text_body, html_body, attachments, status, "
+        "attempts, next_attempt_at, created_at, topic) "
+        f"SELECT 'digest:' || email || ':' || :as_of, 'digest', {arr}({obj}('name', name, 'email', email)), {arr}(), "
+        "'Daily digest ' || :as_of || ': ' || max(total) || ' cases need attention', "
+        + cat("pos || '. ' || enterprise || '  ' || uscc || ' — ' || level || ', ' || status || ' ' || working_days "
+              "|| '/' || allowed", nl, "pos") + ", "
+        + "'<table>' || " + cat("'<tr><td>' || " + _esc_html(dialect, "enterprise") + " || '</td><td>' || uscc || "
+                                "'</td><td>' || level || '</td><td>' || working_days || '/' || allowed || '</td></tr>'",
+                                "''", "pos") + " || '</table>', "
+        f"{arr}(), 'queued', 0, :now, :now, 'digest:' || :as_of "
+        "FROM (SELECT * FROM bench_routes ORDER BY email, pos) d GROUP BY email, name",
+    ]
+
+
 def _inline(sql: str, params: dict) -> str:
     """CREATE TABLE … AS takes no bound parameters on PostgreSQL: our own day and number, inlined."""
     return sql.replace(":asof_no", str(int(params["asof_no"]))).replace(":as_of", f"'{params['as_of']}'")
@@ -88,6 +169,7 @@ def bench_sweep(engine, n: int) -> list[dict]:
     from workflow.clock import Clock
     from workflow.config import load_config
     from workflow.context import Context
+    from workflow.mailing import DIGEST_LIMIT
     from workflow.sweep import sweep_in, sweep_settings
     from workflow.tables import MEETING, PARK
 
@@ -164,6 +246,22 @@ def bench_sweep(engine, n: int) -> list[dict]:
                 "WHERE sweep_token = 'baseline'"))
             t_select_write = time.perf_counter() - t0
             sp.rollback()
+            # Baseline, daily with everything it writes: the same selection, then all the sweep's writes by hand.
+            sp = conn.begin_nested()
+            p_all = {"as_of": today.isoformat(), "now": datetime.now(UTC),
+                     "starts_from": datetime.combine(today, dt_time(0), UTC) - timedelta(hours=8)}
+            t0 = time.perf_counter()
+            for table, sql in (("bench_rows", new_rows_sql), ("bench_rows_due", new_due_rows_sql)):
+                conn.execute(text(f"CREATE TEMP TABLE {table} AS {_inline(sql, p_today)}"))
+            for sql in by_hand_writes(dialect, "bench_rows", "bench_rows_due", DIGEST_LIMIT):
+                conn.execute(text(sql), {k: v for k, v in p_all.items() if f":{k}" in sql})
+            t_everything = time.perf_counter() - t0
+            by_hand = {what: _one(conn, sql) for what, sql in (
+                ("escalations", "SELECT count(*) FROM escalation WHERE sweep_token = 'baseline'"),
+                ("agenda", "SELECT count(*) FROM bench_placing"),
+                ("digests", f"SELECT count(*) FROM outbox WHERE topic = 'digest:{today.isoformat()}'"),
+                ("listed", "SELECT coalesce(sum(t), 0) FROM (SELECT max(total) AS t FROM bench_routes GROUP BY email) x"))}
+            sp.rollback()
             t0 = time.perf_counter()
             daily = sweep_in(conn, ctx, today)
             t_daily = time.perf_counter() - t0
@@ -175,6 +273,12 @@ def bench_sweep(engine, n: int) -> list[dict]:
                                f"AND sweep_token = '{token}'", "SELECT case_id, due_on FROM bench_new_due", {},
                          "daily sweep, new follow-ups")
             _check_equal(conn, current_keys, baseline_keys, p_today, "daily sweep, ladder")
+            refs = conn.execute(text(f"SELECT refs FROM outbox WHERE topic = 'digest:{today.isoformat()}'")).scalars()
+            engine_did = {"escalations": sum(daily["counts"].values()), "agenda": daily["agenda_items"],
+                          "digests": daily["emails_queued"],
+                          "listed": sum((r if isinstance(r, dict) else json.loads(r))["cases"] for r in refs)}
+            if engine_did != by_hand:
+                raise AssertionError(f"daily sweep: the engine wrote {engine_did}, the hand-written SQL {by_hand}")
         finally:
             trans.rollback()
         # Baseline, first sweep: the same escalation and timeline rows written by hand.
@@ -200,6 +304,11 @@ def bench_sweep(engine, n: int) -> list[dict]:
         {"name": "daily sweep vs the same writes by hand", "n": n, "seconds": t_daily,
          "baseline_seconds": t_select_write,
          "note": "baseline: the selection, then the new escalations and their timeline rows (no agenda, no emails)"},
+        {"name": "daily sweep vs everything it writes, by hand", "n": n, "seconds": t_daily,
+         "baseline_seconds": t_everything,
+         "note": f"baseline: the selection, then by hand {by_hand['escalations']} escalations, {by_hand['agenda']} "
+                 f"agenda items, the timeline rows of both and {by_hand['digests']} digests of {by_hand['listed']} "
+                 f"cases (the same counts as the sweep's, checked); the baseline alone is {t_everything / t_select:.2f}× the selection"},
         {"name": f"first sweep (inserts {inserted} escalations)", "n": n, "seconds": t_first,
          "baseline_seconds": t_write, "note": f"{first['emails_queued']} emails queued; {first['agenda_items']} put "
                                               f"on an agenda; same rows checked; seconds per step {first['timings']}"},

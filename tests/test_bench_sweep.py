@@ -28,13 +28,18 @@ def test_bench_sweep_compares_the_same_selection_and_changes_nothing(park):
 
     engine = make_engine(park)
     try:
-        daily, with_writes, first = bench_sweep(engine, 24)
+        daily, with_writes, everything, first = bench_sweep(engine, 24)
     finally:
         engine.dispose()
     assert daily["name"] == "sweep (daily)" and first["name"].startswith("first sweep (inserts ")
     assert with_writes["name"] == "daily sweep vs the same writes by hand"
-    assert with_writes["seconds"] == daily["seconds"]  # the same engine run, next to another baseline
-    assert all(r["seconds"] > 0 and r["baseline_seconds"] > 0 and r["n"] == 24 for r in (daily, with_writes, first))
+    assert everything["name"] == "daily sweep vs everything it writes, by hand"
+    # the same engine run, next to other baselines
+    assert with_writes["seconds"] == everything["seconds"] == daily["seconds"]
+    assert all(r["seconds"] > 0 and r["baseline_seconds"] > 0 and r["n"] == 24
+               for r in (daily, with_writes, everything, first))
+    # The hand-written SQL wrote what the engine wrote (checked in the run: a difference raises).
+    assert "(the same counts as the sweep's, checked)" in everything["note"]
     assert "same selection checked" in daily["note"]
     assert int(first["name"].split("inserts ")[1].split()[0]) > 10
     assert count(park, "escalation") == 0 and count(park, "case_event", "kind = 'escalation'") == 0
@@ -57,6 +62,28 @@ def test_bench_sweep_catches_a_different_selection(park, monkeypatch):
     engine = make_engine(park)
     try:
         with pytest.raises(AssertionError, match="the baseline does not select|differ"):
+            bench.bench_sweep(engine, 24)
+    finally:
+        engine.dispose()
+
+
+def test_bench_sweep_catches_hand_written_writes_that_differ(park, monkeypatch):
+    """The everything-by-hand baseline is checked against what the engine wrote: a digest left out raises."""
+    import benchmarks.bench_sweep as bench
+
+    real = bench.by_hand_writes
+
+    def no_cadre_digests(*args):
+        statements = real(*args)
+        *writes, routes, digests = statements
+        assert "JOIN cadre w ON w.id = n.cadre_id AND w.active " in routes
+        return [*writes, routes.replace("JOIN cadre w ON w.id = n.cadre_id AND w.active ", "JOIN cadre w ON false ", 1),
+                digests]
+
+    monkeypatch.setattr(bench, "by_hand_writes", no_cadre_digests)
+    engine = make_engine(park)
+    try:
+        with pytest.raises(AssertionError, match="the engine wrote .*, the hand-written SQL"):
             bench.bench_sweep(engine, 24)
     finally:
         engine.dispose()
