@@ -339,11 +339,17 @@ def test_a_packet_for_an_earlier_day_counts_the_escalations_fired_by_then(sample
 def test_a_case_that_moved_on_since_being_put_on_the_agenda_is_listed_apart_not_as_stalled(sample, cli, make_ctx):
     from docx import Document
 
+    from tests.meeting_fixtures import query
     from workflow.packet import build_packet
     from workflow.packet_docx import render_docx
     from workflow.packet_render import render_html, render_markdown
+    from workflow.tables import EVENT
 
-    cli("case", "contact", U[2], "--person", "人事经理", user="C01")  # C, on the agenda since planning, moves on
+    # C entered prospect on its import (as every imported case does), then moves on; it is on the agenda since planning.
+    query(cli.db_url, EVENT.insert().values(
+        case_id=sample["c"], kind="import", event="import", to_status="prospect", occurred_on=date(2026, 5, 4),
+        recorded_at=datetime(2026, 5, 4, 2, 0, tzinfo=UTC), note="导入").returning(EVENT.c.id))
+    cli("case", "contact", U[2], "--person", "人事经理", user="C01")
     ctx = make_ctx()
     ctx.config.values[("general", "lang")] = "zh"
     p = build_packet(ctx, 2)
@@ -363,6 +369,12 @@ def test_a_case_that_moved_on_since_being_put_on_the_agenda_is_listed_apart_not_
     assert "| 九亭小微科技有限公司 | 12名职工自主申请入会 | 2026年6月15日起为已对接 | 王芳（C01） |" in render_markdown(p)
     before = build_packet(ctx, 2, as_of=date(2026, 6, 12))  # the day before it moved, it was still stalled
     assert before["moved_on"] == [] and len(before["cases"]) == 4
+    # Its sheet shows where it stood that day, not today's status (which began after the packet's day).
+    c_then = next(c for c in before["cases"] if c["enterprise"] == NAMES["c"])
+    c_now = next(c for c in p["moved_on"] if c["enterprise"] == NAMES["c"])
+    assert c_then["status"] == "prospect" != c_now["status"]
+    assert c_then["status_since"] == "2026-05-04" and c_then["working_days"] > 20
+    assert c_then["cadre"] == "C01"
 
 
 @pytest.mark.parametrize("title", ["2026-05-20 联席会议", "2026年5月20日联席会议", "5月20日六方建会联席会议"])

@@ -71,7 +71,7 @@ def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCal
         .where(M.c.park_id == m.park_id, M.c.starts_at < m.starts_at, M.c.id != m.id, held)
         .order_by(M.c.starts_at.desc(), M.c.id.desc()).limit(1)
     ).first()
-    sheets, moved = _sheets(conn, m, as_of, cal, allowances, config, lang)
+    sheets, moved = _sheets(conn, m, as_of, today or as_of, cal, allowances, config, lang)
     when = (f"{fmt_day(local.date(), lang)}（星期{WEEKDAYS_ZH[local.weekday()]}）{local:%H:%M}" if lang == "zh"
             else f"{local:%A} {local.date().isoformat()}, {local:%H:%M}")
     return {
@@ -289,9 +289,10 @@ def _decision(r, lang: str) -> dict:
     return {"text": r.decision, "party": party, "due": due, "terms": terms}
 
 
-def _sheets(conn, m, as_of, cal, allowances, config, lang) -> tuple[list[dict], list[dict]]:
+def _sheets(conn, m, as_of, today, cal, allowances, config, lang) -> tuple[list[dict], list[dict]]:
     """The case sheets of the agenda's stalled cases, most urgent first, and the cases that have moved on
-    (changed status) since they were put on the agenda: no longer stalled, listed apart."""
+    (changed status) since they were put on the agenda: no longer stalled, listed apart. A packet of an
+    earlier day shows each case's status as it was that day (from the case's history)."""
     _ = translator(lang)
     sup = CADRE.alias("sup")
     # Moved on: a status change recorded after the item was put on the agenda, effective by the packet's day;
@@ -302,17 +303,26 @@ def _sheets(conn, m, as_of, cal, allowances, config, lang) -> tuple[list[dict], 
               .order_by(EVENT.c.occurred_on.desc(), EVENT.c.id.desc()).limit(1).correlate(AI))
     moved_to = change.with_only_columns(EVENT.c.to_status).scalar_subquery()
     moved_on = change.with_only_columns(EVENT.c.occurred_on).scalar_subquery()
+    # A packet of an earlier day: each case's status then, from its history (a case with no state event
+    # by that day keeps its present one: it is on the agenda, so it is not left out).
+    status, since, frm = CASE.c.status, CASE.c.status_since, AI.join(CASE, CASE.c.id == AI.c.case_id)
+    if as_of < today:
+        from workflow.case_states import status_history_at
+
+        st = status_history_at(as_of, conn.dialect.name)
+        frm = frm.outerjoin(st, st.c.case_id == CASE.c.id)
+        status, since = func.coalesce(st.c.status, CASE.c.status), func.coalesce(st.c.since, CASE.c.status_since)
     rows = conn.execute(
         select(AI.c.id.label("item_id"), AI.c.case_id, AI.c.reason, AI.c.source.label("item_source"), AI.c.times_on_agenda,
 
                AI.c.decision, AI.c.owner_party, AI.c.due_on, ENT.c.uscc, ENT.c.name, ENT.c.industry, ENT.c.employees,
-               ENT.c.shuangshi, ENT.c.source, ENT.c.opened_on, ENT.c.grid, ENT.c.signups, CASE.c.status,
-               CASE.c.status_since, CASE.c.mode, CADRE.c.code.label("cadre"), CADRE.c.name.label("cadre_name"),
-               sup.c.code.label("supervisor"), sup.c.name.label("supervisor_name"), moved_to.label("moved_to"),
-               moved_on.label("moved_on"))
-        .join(CASE, CASE.c.id == AI.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
+               ENT.c.shuangshi, ENT.c.source, ENT.c.opened_on, ENT.c.grid, ENT.c.signups, status.label("status"),
+               since.label("status_since"), CASE.c.mode, CADRE.c.code.label("cadre"),
+               CADRE.c.name.label("cadre_name"), sup.c.code.label("supervisor"), sup.c.name.label("supervisor_name"),
+               moved_to.label("moved_to"), moved_on.label("moved_on"))
+        .select_from(frm.join(ENT, ENT.c.id == CASE.c.enterprise_id))
         .outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id).outerjoin(sup, sup.c.id == CADRE.c.supervisor_id)
-        .where(AI.c.meeting_id == m.id, CASE.c.status != "closed")  # a closed case needs no decision
+        .where(AI.c.meeting_id == m.id, status != "closed")  # a closed case needs no decision
     ).all()
     timeline, totals = _timelines(conn, m.id, lang)
     stalls = _stalls(conn, m.id)
