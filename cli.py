@@ -2278,17 +2278,27 @@ def _argv_lang(argv: list[str]) -> str | None:
     return None
 
 
-def _lang_first(argv: list[str]) -> list[str]:
-    """`--lang X` moved before the command when it was typed after it (`case show 12 --lang en`): the README
-    promises every command takes it, and it is a root option."""
-    for i, arg in enumerate(argv):
+ROOT_OPTIONS = ("--lang", "--as", "--db", "--config")  # the root's options that take a value
+
+
+def _root_options_first(argv: list[str]) -> list[str]:
+    """The root's options moved before the command when typed after it (`case contact X --as C01`,
+    `case show 12 --lang en`): people type them where they think of them, and no command has options
+    of these names. Nothing after `--` is touched."""
+    front, rest, i = [], [], 0
+    while i < len(argv):
+        arg = argv[i]
         if arg == "--":
+            rest += argv[i:]
             break
-        if arg == "--lang" and i + 1 < len(argv):
-            return [arg, argv[i + 1], *argv[:i], *argv[i + 2:]]
-        if arg.startswith("--lang="):
-            return [arg, *argv[:i], *argv[i + 1:]]
-    return argv
+        if arg.split("=", 1)[0] in ROOT_OPTIONS and ("=" in arg or i + 1 < len(argv)):
+            taken = 1 if "=" in arg else 2
+            front += argv[i:i + taken]
+            i += taken
+            continue
+        rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def localize(command: click.Command, lang: str) -> None:
@@ -2341,7 +2351,7 @@ def run(argv: list[str] | None = None) -> None:
     """The console entry point: pick the language before click renders any help."""
     from templates.i18n import activate, resolve_lang
 
-    argv = _lang_first(sys.argv[1:] if argv is None else argv)
+    argv = _root_options_first(sys.argv[1:] if argv is None else argv)
     lang = resolve_lang(_argv_lang(argv))
     activate(lang)
     if lang != "en":

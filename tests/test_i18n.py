@@ -269,15 +269,36 @@ def test_console_entry_point_takes_the_language_from_the_locale_and_the_flag():
 
 
 def test_lang_typed_after_the_command_is_the_root_option():
-    from cli import _lang_first
+    from cli import _root_options_first as first
 
-    assert _lang_first(["case", "show", "12", "--json", "--lang", "en"]) == ["--lang", "en", "case", "show", "12", "--json"]
-    assert _lang_first(["--as", "C01", "case", "log", "1", "--lang=zh"]) == ["--lang=zh", "--as", "C01", "case", "log", "1"]
-    assert _lang_first(["case", "log", "1", "--", "--lang", "en"]) == ["case", "log", "1", "--", "--lang", "en"]
+    assert first(["case", "show", "12", "--json", "--lang", "en"]) == ["--lang", "en", "case", "show", "12", "--json"]
+    assert first(["--as", "C01", "case", "log", "1", "--lang=zh"]) == ["--as", "C01", "--lang=zh", "case", "log", "1"]
+    assert first(["case", "log", "1", "--", "--lang", "en"]) == ["case", "log", "1", "--", "--lang", "en"]
     r = _console(["case", "prepare", "--help", "--lang", "en"], {"LANG": "zh_CN.UTF-8"})
     assert r.returncode == 0 and r.stdout.startswith("Usage: unionflow case prepare [OPTIONS] REF")
     r = _console(["case", "show", "x", "--lang", "zh"], {"LANG": "C", "UNIONFLOW_DATABASE_URL": "sqlite:///nowhere/x.db"})
     assert "Usage:" not in r.stderr and "No such option" not in r.stderr and r.stderr.startswith("Error: ")
+
+
+def test_the_root_options_typed_after_the_command_are_taken(tmp_path):
+    """`--as`, `--db` and `--config` where people type them, after the command, as `--lang` (a real process)."""
+    from cli import _root_options_first as first
+
+    assert first(["case", "contact", "X", "--as", "C01", "--person", "王经理"]) == [
+        "--as", "C01", "case", "contact", "X", "--person", "王经理"]
+    assert first(["case", "list", "--db=sqlite:///x.db", "--config", "u.toml"]) == [
+        "--db=sqlite:///x.db", "--config", "u.toml", "case", "list"]
+    assert first(["case", "log", "1", "--note", "x", "--as"]) == ["case", "log", "1", "--note", "x", "--as"]  # no value
+    db = f"sqlite:///{tmp_path / 'after.db'}"
+    env = {"LANG": "C", "UNIONFLOW_HOME": str(tmp_path / "home"), "UNIONFLOW_TODAY": "2026-06-15"}
+    r = _console(["init", "--admin", "A01", "--name", "管理员", "--email", "a01@example.org", "--db", db], env)
+    assert r.returncode == 0, r.stderr
+    r = _console(["park", "add", "SJ", "松江经开区", "--as", "A01", "--db", db, "--lang", "en"], env)
+    assert r.returncode == 0, r.stderr
+    r = _console(["park", "add", "XP", "新浜园区", "--db", db, "--lang", "en"], env)  # no actor: refused, as before
+    assert r.returncode == 1 and "--as" in r.stderr
+    r = _console(["park", "list", "--json", "--db", db], env)
+    assert r.returncode == 0 and [p["code"] for p in json.loads(r.stdout)] == ["SJ"]
 
 
 def test_chinese_help_imports_nothing_heavy(extractor):
