@@ -762,7 +762,8 @@ def cadre_add(state, code, name, email, role, park, supervisor):
 def cadre_deactivate(state, code, as_json):
     """Deactivate a cadre who leaves (admins): they no longer act, receive cases or get emails.
 
-    Their cases stay theirs until handed over with `unionflow assign NEW --from CODE`.
+    Their cases stay theirs until handed over with `unionflow assign NEW --from CODE`; meanwhile the
+    reminders of those cases go to the park's supervisors.
 
     \b
     Examples:
@@ -778,8 +779,8 @@ def cadre_deactivate(state, code, as_json):
     click.echo((_t("Cadre {code} deactivated.") if result["changed"] else _t("Cadre {code} was already deactivated."))
                .format(**result))
     if result["open_cases"]:
-        click.echo(_t("{code} still holds {open_cases} open case(s): hand them over with `unionflow assign CADRE "
-                      "--from {code}`").format(**result))
+        click.echo(_t("{code} still holds {open_cases} open case(s); until they are handed over, their reminders go to "
+                      "the park's supervisors: hand them over with `unionflow assign CADRE --from {code}`").format(**result))
 
 
 @cadre_group.command("activate")

@@ -194,7 +194,8 @@ def test_deactivate_says_how_many_open_cases_to_hand_over(cli, registry):
     cli("assign", "C01", U[0], U[1], U[3], user="A01")  # U3 is closed
     out = cli("cadre", "deactivate", "C01", user="A01").stdout
     assert out == ("Cadre C01 deactivated.\n"
-                   "C01 still holds 2 open case(s): hand them over with `unionflow assign CADRE --from C01`\n")
+                   "C01 still holds 2 open case(s); until they are handed over, their reminders go to the park's "
+                   "supervisors: hand them over with `unionflow assign CADRE --from C01`\n")
     assert cli.json("cadre", "deactivate", "C01", user="A01") == {
         "code": "C01", "active": False, "changed": False, "open_cases": 2}
     assert [c["active"] for c in cli.json("cadre", "list") if c["code"] == "C01"] == [False]
