@@ -59,10 +59,17 @@ def test_bench_sweep_catches_a_different_selection(park, monkeypatch):
         return levels.replace("WHEN 'founded' THEN 30 ", "WHEN 'founded' THEN 3000 "), due
 
     monkeypatch.setattr(bench, "baseline_sql", founded_never_stalls)
+    bench_raises(park, "the baseline does not select|differ")
+
+
+def bench_raises(park, match: str) -> None:
+    """The sweep benchmark on the small park stops with an AssertionError matching `match`."""
+    from benchmarks.bench_sweep import bench_sweep
+
     engine = make_engine(park)
     try:
-        with pytest.raises(AssertionError, match="the baseline does not select|differ"):
-            bench.bench_sweep(engine, 24)
+        with pytest.raises(AssertionError, match=match):
+            bench_sweep(engine, 24)
     finally:
         engine.dispose()
 
@@ -81,9 +88,4 @@ def test_bench_sweep_catches_hand_written_writes_that_differ(park, monkeypatch):
                 digests]
 
     monkeypatch.setattr(bench, "by_hand_writes", no_cadre_digests)
-    engine = make_engine(park)
-    try:
-        with pytest.raises(AssertionError, match="the engine wrote .*, the hand-written SQL"):
-            bench.bench_sweep(engine, 24)
-    finally:
-        engine.dispose()
+    bench_raises(park, "the engine wrote .*, the hand-written SQL")
