@@ -1931,6 +1931,39 @@ def meeting_plan(state, on, place, title, park, as_json):
     _warn(result["warnings"])
 
 
+@meeting_group.command("move")
+@click.argument("meeting")
+@click.option("--on", "on", required=True, type=DATETIME, help="The new local date and time (Asia/Shanghai), e.g. "
+              "2026-06-25T14:30.")
+@click.option("--place", help="The new place (default: where it was).")
+@json_option
+@pass_state
+def meeting_move(state, meeting, on, place, as_json):
+    """Move a planned meeting to another day or place (secretaries, admins); its agenda stays.
+
+    If its agenda packet has been sent, a revised packet goes out at once to the same people, saying
+    the meeting has moved (`unionflow outbox send` or the scheduler sends it).
+
+    \b
+    Example:
+      unionflow --as SEC1 meeting move 3 --on 2026-06-25T14:30 --place 管委会二楼会议室
+    """
+    from workflow.meeting_changes import move_meeting
+
+    result = move_meeting(state.ctx, meeting, on=on, place=place)
+    if as_json:
+        echo_json(result)
+    else:
+        said = _t("Meeting {id} moved from {previous} to {starts_at} at {place}.").format(
+            id=result["id"], previous=short_time(state.ctx, result["previous_starts_at"]),
+            starts_at=short_time(state.ctx, result["starts_at"]), place=result["place"])
+        if result["revised_packet"] and result["revised_packet"]["queued"]:
+            said += " " + _t("Its agenda packet had been sent: a revised one is queued for {n} recipient(s).").format(
+                n=len(result["revised_packet"]["recipients"]))
+        click.echo(said)
+    _warn(result["warnings"])
+
+
 @meeting_group.command("list")
 @click.option("--park", metavar="CODE", help="Only this park's meetings.")
 @click.option("--status", type=click.Choice(["planned", "closed"]), help="Only planned or only closed meetings.")

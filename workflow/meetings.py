@@ -92,6 +92,9 @@ def load_meeting(conn, meeting) -> object:
 
 def require_planned(m, doing: str) -> None:
     """`doing` is English marked with N_(), e.g. "close a planned meeting" (translated here)."""
+    if m.status == "cancelled":
+        raise InvalidInput(_("meeting {id} was cancelled: {doing} (see `unionflow meeting list`)").format(
+            id=m.id, doing=_(doing)))
     if m.status != "planned":
         raise InvalidInput(_("meeting {id} is closed: {doing} (see `unionflow meeting list`)").format(
             id=m.id, doing=_(doing)))
