@@ -1964,9 +1964,40 @@ def meeting_move(state, meeting, on, place, as_json):
     _warn(result["warnings"])
 
 
+@meeting_group.command("cancel")
+@click.argument("meeting")
+@json_option
+@pass_state
+def meeting_cancel(state, meeting, as_json):
+    """Call off a planned meeting (secretaries, admins); its cases go to the next planned meeting.
+
+    The cancelled meeting is kept, with its agenda. Each case on it goes to the park's next planned
+    meeting at once, or, with none planned, waits and the next `meeting plan` takes it (a case closed,
+    or escalated and no longer stalled, is not carried). A meeting not held does not count in a
+    case's times on the agenda. A meeting with a decision recorded was held: close it instead.
+
+    \b
+    Example: unionflow --as SEC1 meeting cancel 3
+    """
+    from workflow.meeting_changes import cancel_meeting
+
+    result = cancel_meeting(state.ctx, meeting)
+    if as_json:
+        echo_json(result)
+        return
+    if result["moved_to"]:
+        said = _t("Meeting {id} cancelled; {moved} case(s) moved to meeting {moved_to}.")
+    else:
+        said = _t("Meeting {id} cancelled; {waiting} case(s) wait for the next meeting to be planned.")
+    if result["dropped"]:
+        said += " " + _t("{dropped} other(s) not carried: closed, or no longer stalled.")
+    click.echo(said.format(**result))
+
+
 @meeting_group.command("list")
 @click.option("--park", metavar="CODE", help="Only this park's meetings.")
-@click.option("--status", type=click.Choice(["planned", "closed"]), help="Only planned or only closed meetings.")
+@click.option("--status", type=click.Choice(["planned", "closed", "cancelled"]),
+              help="Only planned, only closed or only cancelled meetings.")
 @json_option
 @pass_state
 def meeting_list(state, park, status, as_json):
