@@ -1896,7 +1896,7 @@ MEETING_COLUMNS = ["id", "park", "starts_at", "place", "status", "items", "resol
 
 @group(main, "meeting")
 def meeting_group():
-    """The six-party joint meeting (六方建会联席会议): plan, agenda packet, decisions, close.
+    """The six-party joint meeting (六方建会联席会议): plan, move or cancel, agenda packet, decisions, close.
 
     \b
     A meeting belongs to a park; its participants are the park's representatives of the six parties
