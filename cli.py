@@ -1897,7 +1897,7 @@ MEETING_COLUMNS = ["id", "park", "starts_at", "place", "status", "items", "resol
 
 @group(main, "meeting")
 def meeting_group():
-    """The six-party joint meeting (六方建会联席会议): plan, agenda packet, decisions, close.
+    """The six-party joint meeting (六方建会联席会议): plan, move or cancel, agenda packet, decisions, close.
 
     \b
     A meeting belongs to a park; its participants are the park's representatives of the six parties
@@ -1932,9 +1932,73 @@ def meeting_plan(state, on, place, title, park, as_json):
     _warn(result["warnings"])
 
 
+@meeting_group.command("move")
+@click.argument("meeting")
+@click.option("--on", "on", required=True, type=DATETIME, help="The new local date and time (Asia/Shanghai), e.g. "
+              "2026-06-25T14:30.")
+@click.option("--place", help="The new place (default: where it was).")
+@json_option
+@pass_state
+def meeting_move(state, meeting, on, place, as_json):
+    """Move a planned meeting to another day or place (secretaries, admins); its agenda stays.
+
+    If its agenda packet has been sent, a revised packet goes out at once to the same people, saying
+    the meeting has moved (`unionflow outbox send` or the scheduler sends it).
+
+    \b
+    Example:
+      unionflow --as SEC1 meeting move 3 --on 2026-06-25T14:30 --place 管委会二楼会议室
+    """
+    from workflow.meeting_changes import move_meeting
+
+    result = move_meeting(state.ctx, meeting, on=on, place=place)
+    if as_json:
+        echo_json(result)
+    else:
+        said = _t("Meeting {id} moved from {previous} to {starts_at} at {place}.").format(
+            id=result["id"], previous=short_time(state.ctx, result["previous_starts_at"]),
+            starts_at=short_time(state.ctx, result["starts_at"]), place=result["place"])
+        if result["revised_packet"] and result["revised_packet"]["queued"]:
+            said += " " + _t("Its agenda packet had been sent: a revised one is queued for {n} recipient(s).").format(
+                n=len(result["revised_packet"]["recipients"]))
+        click.echo(said)
+    _warn(result["warnings"])
+
+
+@meeting_group.command("cancel")
+@click.argument("meeting")
+@json_option
+@pass_state
+def meeting_cancel(state, meeting, as_json):
+    """Call off a planned meeting (secretaries, admins); its cases go to the next planned meeting.
+
+    The cancelled meeting is kept, with its agenda. Each case on it goes to the park's next planned
+    meeting at once, or, with none planned, waits and the next `meeting plan` takes it (a case closed,
+    or escalated and no longer stalled, is not carried). A meeting not held does not count in a
+    case's times on the agenda. A meeting with a decision recorded was held: close it instead.
+
+    \b
+    Example: unionflow --as SEC1 meeting cancel 3
+    """
+    from workflow.meeting_changes import cancel_meeting
+
+    result = cancel_meeting(state.ctx, meeting)
+    if as_json:
+        echo_json(result)
+        return
+    if result["moved_to"]:
+        said = _t("Meeting {id} cancelled; {moved} case(s) moved to meeting {moved_to}.")
+    else:
+        said = _t("Meeting {id} cancelled; {waiting} case(s) wait for the next meeting to be planned.")
+    if result["dropped"]:
+        said += " " + _t("{dropped} other(s) not carried: closed, or no longer stalled.")
+    click.echo(said.format(**result))
+
+
 @meeting_group.command("list")
 @click.option("--park", metavar="CODE", help="Only this park's meetings.")
-@click.option("--status", type=click.Choice(["planned", "closed"]), help="Only planned or only closed meetings.")
+@click.option("--status", type=click.Choice(["planned", "closed", "cancelled"]),
+              help="Only planned, only closed or only cancelled meetings.")
 @json_option
 @pass_state
 def meeting_list(state, park, status, as_json):

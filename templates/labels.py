@@ -39,7 +39,7 @@ FIELDS = (
 # Coded values, by the context that says what kind of value they are.
 VALUES: dict[str, tuple[str, ...]] = {
     "status": ("prospect", "contacted", "preparatory", "founded", "active", "closed"),
-    "meeting status": ("planned", "closed"),
+    "meeting status": ("planned", "closed", "cancelled"),
     "outbox status": ("queued", "sending", "sent", "failed"),
     "level": ("remind", "overdue", "meeting", "next_action"),
     "mode": ("standalone", "joint"),

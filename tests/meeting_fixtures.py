@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select, update
 
+from tests.conftest import USCCS, add_enterprise
 from workflow.db import make_engine
 from workflow.models import AgendaItem, CaseEvent, Escalation, FoundingCase, Target
 
@@ -69,3 +70,24 @@ def set_status(db_url: str, case_id: int, status: str, since: str) -> None:
     t = FoundingCase.__table__
     _engine_do(db_url, lambda conn: conn.execute(update(t).where(t.c.id == case_id).values(
         status=status, status_since=date.fromisoformat(since), episode=t.c.episode + 1)))
+
+
+def meeting_park(org, cli) -> dict:
+    """Park SJ with two representatives, three cases (two escalated), and one XP case escalated."""
+    cli("meeting", "party", "add", "party_committee", "孙书记", "--email", "sun@example.org", user="SEC1")
+    cli("meeting", "party", "add", "执法监管部门", "周强", "--email", "zhou@example.org", "--title", "市场监管所所长",
+        user="SEC1")
+    cases = {
+        "a": add_enterprise(org, USCCS[0], "上海松江精密机械有限公司", cadre="C01", status="contacted",
+                            status_since="2026-03-02"),
+        "b": add_enterprise(org, USCCS[1], "云间包装材料有限公司", cadre="C02", status="prospect", status_since="2026-04-01"),
+        "c": add_enterprise(org, USCCS[2], "九亭小微科技有限公司", cadre="C01", employees=8),
+        "x": add_enterprise(org, USCCS[3], "新浜食品有限公司", park="XP", cadre="C03", status="contacted",
+                            status_since="2026-03-02"),
+    }
+    cases["esc_a"] = add_escalation(org, cases["a"], status="contacted")
+    cases["esc_b"] = add_escalation(org, cases["b"], status="prospect", working_days=50, allowed=20)
+    cases["esc_x"] = add_escalation(org, cases["x"], status="contacted")
+    # An escalation of an episode the case has left: stale, stays out.
+    cases["esc_c_old"] = add_escalation(org, cases["c"], status="prospect", episode=0, working_days=31, allowed=20)
+    return cases

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import USCCS, add_enterprise
-from tests.meeting_fixtures import _engine_do, add_escalation, agenda, escalation_links, query, set_status
+from tests.conftest import USCCS
+from tests.meeting_fixtures import _engine_do, agenda, escalation_links, meeting_park, query, set_status
 from workflow.models import CaseEvent, Meeting
 
 U = USCCS
@@ -18,23 +18,7 @@ U = USCCS
 @pytest.fixture
 def park(org, cli):
     """Park SJ with two representatives, three cases (two escalated), and one XP case escalated."""
-    cli("meeting", "party", "add", "party_committee", "孙书记", "--email", "sun@example.org", user="SEC1")
-    cli("meeting", "party", "add", "执法监管部门", "周强", "--email", "zhou@example.org", "--title", "市场监管所所长",
-        user="SEC1")
-    cases = {
-        "a": add_enterprise(org, U[0], "上海松江精密机械有限公司", cadre="C01", status="contacted",
-                            status_since="2026-03-02"),
-        "b": add_enterprise(org, U[1], "云间包装材料有限公司", cadre="C02", status="prospect", status_since="2026-04-01"),
-        "c": add_enterprise(org, U[2], "九亭小微科技有限公司", cadre="C01", employees=8),
-        "x": add_enterprise(org, U[3], "新浜食品有限公司", park="XP", cadre="C03", status="contacted",
-                            status_since="2026-03-02"),
-    }
-    cases["esc_a"] = add_escalation(org, cases["a"], status="contacted")
-    cases["esc_b"] = add_escalation(org, cases["b"], status="prospect", working_days=50, allowed=20)
-    cases["esc_x"] = add_escalation(org, cases["x"], status="contacted")
-    # An escalation of an episode the case has left: stale, stays out.
-    cases["esc_c_old"] = add_escalation(org, cases["c"], status="prospect", episode=0, working_days=31, allowed=20)
-    return cases
+    return meeting_park(org, cli)
 
 
 def plan(cli, on="2026-06-18T14:30", user="SEC1", today=None, **kw):

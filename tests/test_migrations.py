@@ -124,3 +124,66 @@ def test_a_command_on_a_missing_sqlite_file_says_to_init_and_creates_nothing(tmp
     result = Cli(f"sqlite:///{path}")("case", "list", expect=1)
     assert "has no unionflow schema: run `unionflow init" in result.stderr
     assert not path.exists()
+
+
+def test_0002_lets_a_meeting_be_cancelled_keeping_the_rows_that_refer_to_meetings(backend, request, tmp_path):
+    """From 0001 with a meeting, its participant and an agenda item to the head and back: SQLite rebuilds the
+    table (its foreign keys are off only while it does), PostgreSQL alters the constraint."""
+    import pytest
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.conftest import _pg_admin, _pg_url
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/old.db"
+    else:
+        request.getfixturevalue("pg_template")  # skips without a server
+        name = f"uf_mig_{tmp_path.name[-20:]}".lower()
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        request.addfinalizer(lambda: _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        url = _pg_url(name)
+    from workflow.db import upgrade
+
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    now = "2026-06-01 00:00:00+00"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO park (id, code, name, level) VALUES (1, 'SJ', '松江', 'national')"))
+        conn.execute(text("INSERT INTO enterprise (id, uscc, name, park_id, shuangshi, source, signups, created_at, "
+                          "updated_at) VALUES (1, '91310117MA1005272U', 'x', 1, false, 'existing', 0, :t, :t)"), {"t": now})
+        conn.execute(text("INSERT INTO founding_case (id, enterprise_id, status, status_since, episode, version, "
+                          "created_at, updated_at) VALUES (1, 1, 'prospect', '2026-05-04', 1, 1, :t, :t)"), {"t": now})
+        conn.execute(text("INSERT INTO meeting (id, park_id, title, starts_at, place, status, created_at) "
+                          "VALUES (1, 1, '联席会议', :t, '会议室', 'planned', :t)"), {"t": now})
+        conn.execute(text("INSERT INTO meeting_participant (meeting_id, party, name) VALUES (1, 'union', '钱')"))
+        conn.execute(text("INSERT INTO agenda_item (meeting_id, case_id, reason, source, times_on_agenda, created_at) "
+                          "VALUES (1, 1, 'r', 'manual', 1, :t)"), {"t": now})
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            conn.execute(text("UPDATE meeting SET status = 'cancelled'"))
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE meeting SET status = 'cancelled'"))
+            assert conn.execute(text("SELECT count(*) FROM agenda_item WHERE meeting_id = 1")).scalar() == 1
+            assert conn.execute(text("SELECT count(*) FROM meeting_participant WHERE meeting_id = 1")).scalar() == 1
+            with pytest.raises(IntegrityError), conn.begin_nested():
+                conn.execute(text("UPDATE meeting SET status = 'adjourned'"))
+            with pytest.raises(IntegrityError), conn.begin_nested():  # the foreign keys are on again
+                conn.execute(text("INSERT INTO meeting_participant (meeting_id, party, name) VALUES (99, 'union', 'x')"))
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert ctx.get_current_revision() == "0002" and compare_metadata(ctx, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+    command.downgrade(alembic_config(url), "0001")  # a cancelled meeting becomes a closed one
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT status FROM meeting")).scalar() == "closed"
+    finally:
+        engine.dispose()

@@ -437,15 +437,27 @@ def _queue_digests(conn, ctx, as_of) -> int:
     return queued
 
 
+def next_packet_key(conn, meeting_id: int) -> str:
+    """The outbox key of the meeting's next packet: `packet:{id}` for the first, then `packet:{id}:2`, `:3` … for
+    the revised ones (a key is sent once)."""
+    from notifications.tables import OUTBOX
+
+    first = f"packet:{meeting_id}"
+    sent = conn.execute(select(func.count()).select_from(OUTBOX).where(
+        or_(OUTBOX.c.key == first, OUTBOX.c.key.like(f"{first}:%")))).scalar()
+    return first if not sent else f"{first}:{sent + 1}"
+
+
 def queue_packet(conn, ctx, meeting_id: int, attachments, recipients, *, note: str | None = None,
-                 key: str | None = None) -> bool:
+                 key: str | None = None, previous: dict | None = None) -> bool:
     """Queue the agenda packet of a meeting, in the caller's transaction; False if already queued.
 
     attachments: paths, (filename, bytes[, content_type]) tuples or dicts; the bytes are stored in the
     outbox, so the files may be deleted afterwards. recipients: 'a@b.org', 'Name <a@b.org>',
     (name, email) or {'name', 'email'} — typically the park's secretaries and the meeting's
     participants; one message to all of them. key: default `packet:{meeting_id}`; pass e.g.
-    `packet:{meeting_id}:2` to send a revised packet.
+    `packet:{meeting_id}:2` to send a revised packet (see `next_packet_key`). previous: the meeting moved, its
+    former `starts_at` (a stored instant) and `place`: the email says so and that this packet replaces the last.
     """
     from notifications.message import mailbox
     from notifications.outbox import enqueue, stored_attachment
@@ -471,8 +483,11 @@ def queue_packet(conn, ctx, meeting_id: int, attachments, recipients, *, note: s
     meeting["title"] = meeting_title(row.title, row.park_name, local.date(), ctx.lang)
     meeting["starts_at"], meeting["time"] = local.strftime("%Y-%m-%d %H:%M"), local.strftime("%H:%M")
     meeting["names_day"] = names_day(meeting["title"], local.date())  # the subject then adds the time only
+    if previous is not None:
+        previous = {"starts_at": ctx.clock.local(previous["starts_at"]).strftime("%Y-%m-%d %H:%M"),
+                    "place": previous["place"]}
     data = {"meeting": meeting, "note": note or "", "attachments": [a["filename"] for a in stored],
-            "recipients": boxes}
+            "recipients": boxes, "previous": previous}
     out = render("packet", data, ctx.lang, user_templates_dir())
     return enqueue(conn, key=key or f"packet:{meeting_id}", kind="packet", to=boxes, subject=out.subject,
                    text_body=out.text, html_body=out.html, attachments=stored, now=ctx.clock.now())

@@ -36,6 +36,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +51,7 @@ from workflow.permissions import Actor, require_actor, require_role
 from workflow.tables import AI, CASE, ENT, ESC, EVENT, PARK, PART, REP
 from workflow.tables import MEETING as M
 from workflow.timeline_text import default_title, meeting_title, stall_reason_sql
-from workflow.vocabulary import MAX_ID
+from workflow.vocabulary import MAX_ID, MEETING_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,9 @@ def load_meeting(conn, meeting) -> object:
 
 def require_planned(m, doing: str) -> None:
     """`doing` is English marked with N_(), e.g. "close a planned meeting" (translated here)."""
+    if m.status == "cancelled":
+        raise InvalidInput(_("meeting {id} was cancelled: {doing} (see `unionflow meeting list`)").format(
+            id=m.id, doing=_(doing)))
     if m.status != "planned":
         raise InvalidInput(_("meeting {id} is closed: {doing} (see `unionflow meeting list`)").format(
             id=m.id, doing=_(doing)))
@@ -114,10 +118,17 @@ def inserted(conn, stmt) -> int:
     return len(conn.execute(stmt.returning(stmt.table.c.id)).all())
 
 
+def not_cancelled(meeting_id_col):
+    """SQL: the meeting `meeting_id_col` was not cancelled (an uncorrelated list of the few cancelled ones)."""
+    cancelled = M.alias("cancelled")
+    return meeting_id_col.notin_(select(cancelled.c.id).where(cancelled.c.status == "cancelled"))
+
+
 def _times_on_agenda(case_id_col):
-    """1 + the meetings the case has been on before (one correlated count)."""
+    """1 + the meetings the case has been on before, a cancelled one not counted (one correlated count)."""
     earlier = AI.alias("earlier")
-    return 1 + select(func.count()).select_from(earlier).where(earlier.c.case_id == case_id_col).scalar_subquery()
+    return 1 + select(func.count()).select_from(earlier).where(earlier.c.case_id == case_id_col,
+                                                               not_cancelled(earlier.c.meeting_id)).scalar_subquery()
 
 
 def _log_agenda_events(conn, meeting_id: int, title: str, now, today: date, actor_id: int | None) -> None:
@@ -139,7 +150,8 @@ def _link_escalations(conn, meeting_id: int) -> None:
                                    ESC.c.case_id.in_(on_agenda)).values(agenda_item_id=item))
 
 
-def _not_on(meeting_id: int, case_id_col):
+def not_on_agenda(meeting_id: int, case_id_col):
+    """SQL: the case is not on the meeting's agenda yet."""
     taken = AI.alias("taken")
     return ~exists().where(taken.c.meeting_id == meeting_id, taken.c.case_id == case_id_col)
 
@@ -151,24 +163,55 @@ def still_relevant(item):
     came_from = (select(origin.c.source)
                  .where(origin.c.case_id == item.c.case_id, origin.c.id <= item.c.id, origin.c.source != "carried")
                  .order_by(origin.c.id.desc()).limit(1).scalar_subquery())
-    open_case = exists().where(CASE.c.id == item.c.case_id, CASE.c.status != "closed")
-    stalled_now = exists().where(CASE.c.id == item.c.case_id, CASE.c.status != "closed", exists().where(
-        ESC.c.case_id == CASE.c.id, ESC.c.level == "meeting", ESC.c.episode == CASE.c.episode))
+    c, esc = CASE.alias("relevant_case"), ESC.alias("relevant_esc")  # never correlated with a caller's own CASE
+    open_case = exists().where(c.c.id == item.c.case_id, c.c.status != "closed")
+    stalled_now = exists().where(c.c.id == item.c.case_id, c.c.status != "closed", exists().where(
+        esc.c.case_id == c.c.id, esc.c.level == "meeting", esc.c.episode == c.c.episode))
     return or_(and_(came_from == "manual", open_case), stalled_now)
 
 
+def _waits_after_closing(item, meeting):
+    """SQL: `item`, on `meeting` (aliases of AI and M), is an unresolved item of a closed meeting that still
+    matters, and its case has not been on a meeting since (a cancelled one aside): it waits, to be carried."""
+    later = AI.alias("later")
+    return and_(meeting.c.status == "closed", item.c.resolved_at.is_(None), still_relevant(item),
+                ~exists().where(later.c.case_id == item.c.case_id, later.c.id > item.c.id,
+                                not_cancelled(later.c.meeting_id)))
+
+
+def _waits_after_cancelling(item, meeting):
+    """SQL: `item` is an unresolved item of a cancelled `meeting` that still matters and is its case's latest
+    item; the case is on no planned meeting, nor on one closed since the cancellation (which the cancelled
+    agenda reached: an item of that case already there may be the older), and has no item waiting from a
+    closed meeting (which carries it). Both `closed_at` are the real clock: their order is the order of events."""
+    later, other, om, held, hm = AI.alias("later"), AI.alias("other"), M.alias("other_m"), AI.alias("held"), M.alias("held_m")
+    reached = exists().where(other.c.case_id == item.c.case_id, om.c.id == other.c.meeting_id, or_(
+        om.c.status == "planned", and_(om.c.status == "closed", om.c.closed_at > meeting.c.closed_at)))
+    closed_waits = exists().where(held.c.case_id == item.c.case_id, hm.c.id == held.c.meeting_id,
+                                  _waits_after_closing(held, hm))
+    return and_(meeting.c.status == "cancelled", item.c.resolved_at.is_(None), still_relevant(item),
+                ~exists().where(later.c.case_id == item.c.case_id, later.c.id > item.c.id), ~reached, ~closed_waits)
+
+
+def waiting_items():
+    """The agenda items by which a case waits for its park's next planned meeting: unresolved items of a closed
+    meeting (carried with their count + 1) or of a cancelled one (with their count: it was not held); at most
+    one per case. Columns: the item's, `park_id` (its meeting's park) and `times_on_agenda` on the next meeting."""
+    old, om = AI.alias("old"), M.alias("om")
+    return (select(old.c.id, old.c.case_id, old.c.reason, om.c.park_id,
+                   (old.c.times_on_agenda + case((om.c.status == "closed", 1), else_=0)).label("times_on_agenda"))
+            .select_from(old.join(om, om.c.id == old.c.meeting_id))
+            .where(or_(_waits_after_closing(old, om), _waits_after_cancelling(old, om))))
+
+
 def pull_pending(conn, meeting_id: int, park_id: int, now, lang: str) -> dict:
-    """Put the park's pending items on a planned meeting: carried-over items first, then escalations."""
-    old, later = AI.alias("old"), AI.alias("later")
-    om = M.alias("om")
+    """Put the park's pending items on a planned meeting: waiting items first (`waiting_items`), then escalations."""
     cols = ["meeting_id", "case_id", "reason", "source", "times_on_agenda", "created_at"]
     ts = literal(now, type_=M.c.created_at.type)
+    w = waiting_items().subquery("waiting")
     carried = (
-        select(literal(meeting_id), old.c.case_id, old.c.reason, literal("carried"), old.c.times_on_agenda + 1, ts)
-        .join(om, om.c.id == old.c.meeting_id)
-        .where(om.c.park_id == park_id, om.c.status == "closed", old.c.resolved_at.is_(None), still_relevant(old),
-               ~exists().where(later.c.case_id == old.c.case_id, later.c.id > old.c.id),
-               _not_on(meeting_id, old.c.case_id))
+        select(literal(meeting_id), w.c.case_id, w.c.reason, literal("carried"), w.c.times_on_agenda, ts)
+        .where(w.c.park_id == park_id, not_on_agenda(meeting_id, w.c.case_id))
     )
     n_carried = inserted(conn, insert(AI).from_select(cols, carried))
     escalated = (
@@ -176,7 +219,7 @@ def pull_pending(conn, meeting_id: int, park_id: int, now, lang: str) -> dict:
                _times_on_agenda(ESC.c.case_id), ts)
         .join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
         .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), ESC.c.episode == CASE.c.episode,
-               CASE.c.status != "closed", ENT.c.park_id == park_id, _not_on(meeting_id, ESC.c.case_id))
+               CASE.c.status != "closed", ENT.c.park_id == park_id, not_on_agenda(meeting_id, ESC.c.case_id))
     )
     n_escalated = inserted(conn, insert(AI).from_select(cols, escalated))
     _link_escalations(conn, meeting_id)
@@ -184,14 +227,18 @@ def pull_pending(conn, meeting_id: int, park_id: int, now, lang: str) -> dict:
 
 
 def pending_by_park(conn) -> dict[str, int]:
-    """Park code → the cases waiting for a meeting there: those whose pending meeting-level escalation a
-    planned meeting would pull in (`pull_pending`: of the case's current episode, the case not closed)."""
+    """Park code → the cases waiting for a meeting there: those a planned meeting would pull in (`pull_pending`):
+    a pending meeting-level escalation (of the case's current episode, the case not closed), or an item waiting
+    from a closed or cancelled meeting (`waiting_items`)."""
+    escalated = (select(ESC.c.case_id, ENT.c.park_id)
+                 .select_from(ESC).join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
+                 .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), ESC.c.episode == CASE.c.episode,
+                        CASE.c.status != "closed"))
+    w = waiting_items().subquery("waiting")
+    pending = union(escalated, select(w.c.case_id, w.c.park_id)).subquery("pending")
     rows = conn.execute(
-        select(PARK.c.code, func.count(func.distinct(ESC.c.case_id)))
-        .select_from(ESC).join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
-        .join(PARK, PARK.c.id == ENT.c.park_id)
-        .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), ESC.c.episode == CASE.c.episode,
-               CASE.c.status != "closed")
+        select(PARK.c.code, func.count(func.distinct(pending.c.case_id)))
+        .select_from(pending).join(PARK, PARK.c.id == pending.c.park_id)
         .group_by(PARK.c.code).order_by(PARK.c.code)
     )
     return {code: n for code, n in rows}
@@ -267,8 +314,8 @@ def list_meetings(ctx, *, park: str | None = None, status: str | None = None) ->
         .order_by(M.c.starts_at, M.c.id)
     )
     if status:
-        if status not in ("planned", "closed"):
-            raise InvalidInput(_("--status must be planned or closed, not {status!r}").format(status=status))
+        if status not in MEETING_STATUSES:
+            raise InvalidInput(_("--status must be planned, closed or cancelled, not {status!r}").format(status=status))
         q = q.where(M.c.status == status)
     with reading(ctx.ready_engine) as conn:
         if park:
@@ -394,7 +441,7 @@ def close_meeting(ctx, meeting) -> dict:
         if nxt is not None:
             ts = literal(now, type_=M.c.created_at.type)
             rows = select(literal(nxt.id), AI.c.case_id, AI.c.reason, literal("carried"), AI.c.times_on_agenda + 1, ts).where(
-                unresolved, still_relevant(AI), _not_on(nxt.id, AI.c.case_id))
+                unresolved, still_relevant(AI), not_on_agenda(nxt.id, AI.c.case_id))
             carried = inserted(conn, insert(AI).from_select(
                 ["meeting_id", "case_id", "reason", "source", "times_on_agenda", "created_at"], rows))
             # A case someone already put on the next meeting keeps its item, with the count brought up to date.

@@ -266,7 +266,8 @@ class SweepRun(SQLModel, table=True):
 
 
 class Meeting(SQLModel, table=True):
-    """A six-party joint meeting (六方建会联席会议) of a park."""
+    """A six-party joint meeting (六方建会联席会议) of a park: planned, then closed once held, or cancelled
+    (called off, never held; its agenda went to the next meeting)."""
 
     __tablename__ = "meeting"
     __table_args__ = (
@@ -281,7 +282,7 @@ class Meeting(SQLModel, table=True):
     place: str = Field(max_length=300)
     status: str = Field(default="planned", max_length=16)
     packet_sent_at: datetime | None = Field(default=None, sa_column=utc_column(True))
-    closed_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(True))  # closed or cancelled then
     created_at: datetime = Field(sa_column=utc_column(False))
 
 

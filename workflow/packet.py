@@ -64,8 +64,10 @@ def gather(conn, meeting, *, as_of: date, config, lang: str, tz, cal: WorkdayCal
     allowances = config.allowances
     m = load_meeting(conn, meeting)
     local = m.starts_at.astimezone(tz)
-    # The last meeting actually held (closed, or its day has come): a planned one has no decisions to follow up.
-    held = or_(M.c.status == "closed", M.c.starts_at < datetime.combine(as_of + timedelta(days=1), time(0), tz))
+    # The last meeting actually held (closed, or its day has come; never a cancelled one): a planned one has no
+    # decisions to follow up.
+    held = and_(M.c.status != "cancelled",
+                or_(M.c.status == "closed", M.c.starts_at < datetime.combine(as_of + timedelta(days=1), time(0), tz)))
     prev = conn.execute(
         select(M.c.id, M.c.title, M.c.starts_at, literal(m.park_name).label("park_name"))
         .where(M.c.park_id == m.park_id, M.c.starts_at < m.starts_at, M.c.id != m.id, held)

@@ -6,6 +6,10 @@ packet_sent_at IS NULL` in the same transaction that queues the message (outbox 
 so it is sent once; a meeting whose packet fails to render is logged, left unsent, and retried on the
 next run while the others go out.
 
+A meeting moved after its packet went out (`meeting move`) gets a revised packet at once, in the
+transaction that moves it (`queue_revised_packet`, key `packet:{id}:2`, `:3` …): the participants
+must learn the new date now, not a few days before it.
+
 The scheduler runs it as the system; from the command line it needs a secretary (who sends the
 packets of their own park's meetings) or an admin, and never for a day after today.
 """
@@ -65,6 +69,31 @@ def packet_files(packet: dict) -> list[tuple[str, bytes, str]]:
         (f"{stem}.docx", render_docx(packet),
          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ]
+
+
+def queue_revised_packet(conn, ctx, meeting_id: int, previous: dict) -> dict:
+    """Queue the revised packet of a meeting just moved, in the caller's transaction (it sees the new date and
+    place), under the meeting's next packet key; `previous`: its former `starts_at` and `place`, which the email
+    names. The packet is as of today. Returns `queued`, `key` and `recipients` (nobody to tell: not queued)."""
+    from workflow.mailing import next_packet_key, queue_packet
+    from workflow.packet import gather
+
+    today = ctx.clock.today()
+    m = load_meeting(conn, meeting_id)
+    to = recipients(conn, meeting_id, m.park_id)
+    if not to:
+        return {"queued": False, "key": None, "recipients": []}
+    key = next_packet_key(conn, meeting_id)
+    try:
+        files = packet_files(gather(conn, meeting_id, as_of=today, config=ctx.config, lang=ctx.lang, tz=ctx.clock.tz,
+                                    today=today))
+        queue_packet(conn, ctx, meeting_id, files, to, key=key, previous=previous)
+    except WorkflowError as exc:  # e.g. a broken user template: the move waits until a packet can be made
+        raise InvalidInput(_("meeting {id} was not moved: its packet had been sent, and the revised one could not be "
+                             "made: {error}").format(id=meeting_id, error=exc)) from None
+    conn.execute(update(M).where(M.c.id == meeting_id).values(packet_sent_at=ctx.clock.now()))
+    log.info("revised packet of meeting %s queued (%s) for %d recipients", meeting_id, key, len(to))
+    return {"queued": True, "key": key, "recipients": [r["email"] for r in to]}
 
 
 def run_due_packets(ctx, as_of: date | None = None, *, system: bool = False) -> dict:

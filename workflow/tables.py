@@ -128,7 +128,7 @@ MEETING = Table(
     Column("packet_sent_at", UTCDateTime(), nullable=True),
     Column("closed_at", UTCDateTime(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
-    CheckConstraint("status IN ('planned', 'closed')", name="ck_meeting_status"),
+    CheckConstraint("status IN ('planned', 'closed', 'cancelled')", name="ck_meeting_status"),
 )
 
 PCD = Table(

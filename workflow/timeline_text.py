@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlalchemy import String, case, cast, literal
 
-from templates.i18n import translate
+from templates.i18n import N_, translate
 from templates.labels import LEVEL_ZH, value_in
 from workflow.packet_i18n import STATUS_LABELS, translator
 
@@ -97,6 +97,20 @@ def meeting_title(title: str, park_name: str, day: date, lang: str) -> str:
     return title
 
 
+# ------------------------------------------------------------------------------- a meeting called off
+CANCEL_NOTES = {
+    "moved": N_("{title} was cancelled: the case goes to {next}"),
+    "waiting": N_("{title} was cancelled: the case waits for the next meeting to be planned"),
+    "dropped": N_("{title} was cancelled: the case is not carried (closed, or no longer stalled)"),
+}
+
+
+def cancel_note(lang: str, title: str, outcome: str, next_title: str | None = None) -> str:
+    """The `agenda` event of a case on a cancelled meeting's agenda: where the case went (`outcome`: moved to the
+    next meeting, waiting for one, or dropped)."""
+    return translate(CANCEL_NOTES[outcome], lang).format(title=title, next=next_title)
+
+
 # ------------------------------------------------------------------------------- event notes
 def event_note(row: dict, lang: str, titles: dict[int, str] | None = None) -> str | None:
     """The note of a timeline row (kind, event, from_status, to_status, note, data) for a reader in `lang`.
@@ -107,6 +121,10 @@ def event_note(row: dict, lang: str, titles: dict[int, str] | None = None) -> st
     if kind == "escalation" and "working_days" in data:
         return escalation_note(lang, row["event"], row["from_status"], data["working_days"], data["allowed"],
                                data.get("due_on"))
+    if kind == "agenda" and data.get("cancelled") and titles and data.get("meeting_id") in titles:
+        if data.get("outcome") in CANCEL_NOTES and (data.get("moved_to") is None or data["moved_to"] in titles):
+            return cancel_note(lang, titles[data["meeting_id"]], data["outcome"], titles.get(data.get("moved_to")))
+        return note
     if kind == "agenda" and titles and data.get("meeting_id") in titles:
         return titles[data["meeting_id"]]
     if kind == "import" and {"file", "row", "status"} <= data.keys():
@@ -150,7 +168,7 @@ def meeting_titles(conn, ids, lang: str, tz) -> dict[int, str]:
 
 def localize_notes(conn, rows: list[dict], lang: str, tz) -> None:
     """Each timeline row's `note` for a reader in `lang` (see event_note), in place."""
-    titles = meeting_titles(conn, ((r.get("data") or {}).get("meeting_id") for r in rows
-                                   if r.get("kind") == "agenda" and isinstance(r.get("data"), dict)), lang, tz)
+    agenda = [r["data"] for r in rows if r.get("kind") == "agenda" and isinstance(r.get("data"), dict)]
+    titles = meeting_titles(conn, [d.get(k) for d in agenda for k in ("meeting_id", "moved_to")], lang, tz)
     for r in rows:
         r["note"] = event_note(r, lang, titles)

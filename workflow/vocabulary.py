@@ -18,7 +18,7 @@ EVENT_KINDS = (
 ACTIVITY_KINDS = ("visit", "call", "meeting", "other")
 BASES = ("all", "shuangshi")
 PARTIES = ("party_committee", "administration", "regulators", "union", "chamber_of_commerce", "employers")
-MEETING_STATUSES = ("planned", "closed")
+MEETING_STATUSES = ("planned", "closed", "cancelled")  # cancelled: called off, never held
 
 # Bounds of the whole numbers users give. Ids and counts are INTEGER columns (32-bit on PostgreSQL); a count
 # beyond MAX_COUNT (employees, members, sign-ups) is a typo, whatever the column could hold.
