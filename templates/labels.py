@@ -50,7 +50,9 @@ VALUES: dict[str, tuple[str, ...]] = {
     "event kind": ("import", "transition", "activity", "assignment", "escalation", "agenda", "resolution", "signup",
                    "update", "next_action"),
     "event": ("contact", "prepare", "found", "activate", "setback", "close", "reopen", "assign", "import", "signup",
-              "visit", "call", "meeting", "other", "remind", "overdue", "next_action", "resolve", "agenda", "move"),
+              "visit", "call", "meeting", "other", "remind", "overdue", "next_action", "resolve", "agenda", "move",
+              # how a case came onto an agenda (an `agenda` event), or left it
+              "escalation", "manual", "carried", "cancelled"),
     "joint kind": ("grid", "cluster", "park_in_park"),
     "day kind": ("holiday", "workday"),
     "day source": ("chinese-calendar", "loaded", "park", "fallback"),

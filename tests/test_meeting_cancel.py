@@ -21,6 +21,9 @@ def pending(db_url) -> dict:
     return _engine_do(db_url, pending_by_park)
 
 
+WIDE = {"COLUMNS": "200"}  # a terminal wide enough for every column of `case history`
+
+
 def history(cli, ref, **kw) -> list[tuple]:
     return [(h["kind"], h["event"], h["note"]) for h in cli.json("case", "history", ref, **kw)]
 
@@ -50,6 +53,11 @@ def test_cancel_moves_every_case_to_the_next_planned_meeting_at_once_keeping_its
         assert history(cli, ref)[-1] == ("agenda", "cancelled", said)
     assert history(cli, U[1], lang="zh")[-1][2] == ("松江经开区六方建会联席会议（2026年6月18日）已取消：案件转入"
                                                     "松江经开区六方建会联席会议（2026年7月16日）")
+    # The table says how each came onto an agenda and left it in Chinese too (JSON keeps the codes).
+    table = [line.split()[:3] for line in cli("case", "history", U[1], lang="zh", env=WIDE).stdout.splitlines()[2:]]
+    assert [row[1:] for row in table if row[1:2] == ["列入议程"]] == [["列入议程", "升级"], ["列入议程", "会议取消"]]
+    table = [line.split()[:3] for line in cli("case", "history", U[2], lang="zh", env=WIDE).stdout.splitlines()[2:]]
+    assert [row[1:] for row in table if row[1:2] == ["列入议程"]] == [["列入议程", "增补"], ["列入议程", "会议取消"]]
     # Meeting 2 held: b goes to meeting 3 as on its second agenda, not its third.
     cli("meeting", "close", "2", user="SEC1", today="2026-07-16")
     m3 = plan(cli, on="2026-08-20T14:30", today="2026-07-17")
