@@ -20,7 +20,6 @@ from datetime import datetime
 from sqlalchemy import JSON, Integer, String, bindparam, case, exists, func, insert, literal, select, update
 
 from templates.i18n import N_, _
-from workflow.cases import check_within_calendar
 from workflow.db import transaction
 from workflow.errors import Conflict, InvalidInput
 from workflow.meetings import (
@@ -28,11 +27,11 @@ from workflow.meetings import (
     inserted,
     load_meeting,
     meeting_dict,
+    meeting_start,
     not_on_agenda,
     require_planned,
     require_secretary,
     still_relevant,
-    to_utc,
 )
 from workflow.tables import AI, CASE, EVENT
 from workflow.tables import MEETING as M
@@ -65,13 +64,7 @@ def move_meeting(ctx, meeting, *, on: datetime, place: str | None = None) -> dic
     if place is not None and not place.strip():
         raise InvalidInput(_("--place must say where the meeting is held"))
     tz = ctx.clock.tz
-    starts_at = to_utc(on, tz)
-    local = starts_at.astimezone(tz)
-    today = ctx.clock.today()
-    if local.date() < today:
-        raise InvalidInput(_("--on {on} is in the past (today is {today}): move the meeting to a day from today "
-                             "on").format(on=f"{local:%Y-%m-%d %H:%M}", today=today.isoformat()))
-    check_within_calendar(local, "--on")
+    starts_at, local = meeting_start(ctx, on, N_("move the meeting to a day from today on"))
     with transaction(ctx.ready_engine) as conn:
         m = load_meeting(conn, meeting)
         require_secretary(conn, ctx, N_("move a meeting"), m.park_id)

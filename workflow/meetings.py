@@ -245,19 +245,27 @@ def pending_by_park(conn) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------------------------ commands
+def meeting_start(ctx, on: datetime, advice: str) -> tuple[datetime, datetime]:
+    """The UTC instant and the local date-time of a meeting at `on` (local time): refused when its day is past
+    (`advice`, English marked with N_(), says what to do) or beyond the working-day calendar."""
+    starts_at = to_utc(on, ctx.clock.tz)
+    local = starts_at.astimezone(ctx.clock.tz)
+    today = ctx.clock.today()
+    if local.date() < today:
+        raise InvalidInput(_("--on {on} is in the past (today is {today}): {advice}").format(
+            on=f"{local:%Y-%m-%d %H:%M}", today=today.isoformat(), advice=_(advice)))
+    check_within_calendar(local, "--on")
+    return starts_at, local
+
+
 def plan_meeting(ctx, *, on: datetime, place: str, title: str | None = None, park: str | None = None) -> dict:
     """Plan a meeting of a park (secretary or admin): its participants are the park's representatives,
     its agenda the park's pending escalations and unresolved items of earlier meetings."""
     if not place or not place.strip():
         raise InvalidInput(_("--place must say where the meeting is held"))
     tz = ctx.clock.tz
-    starts_at = to_utc(on, tz)
-    local = starts_at.astimezone(tz)
+    starts_at, local = meeting_start(ctx, on, N_("plan a meeting from today on"))
     today = ctx.clock.today()
-    if local.date() < today:
-        raise InvalidInput(_("--on {on} is in the past (today is {today}): plan a meeting from today on").format(
-            on=f"{local:%Y-%m-%d %H:%M}", today=today.isoformat()))
-    check_within_calendar(local, "--on")
     with transaction(ctx.ready_engine) as conn:
         actor = require_actor(conn, ctx.actor_code)
         require_role(actor, N_("plan a meeting"), "secretary")
