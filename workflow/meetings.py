@@ -124,7 +124,7 @@ def not_cancelled(meeting_id_col):
     return meeting_id_col.notin_(select(cancelled.c.id).where(cancelled.c.status == "cancelled"))
 
 
-def _times_on_agenda(case_id_col):
+def times_on_agenda(case_id_col):
     """1 + the meetings the case has been on before, a cancelled one not counted (one correlated count)."""
     earlier = AI.alias("earlier")
     return 1 + select(func.count()).select_from(earlier).where(earlier.c.case_id == case_id_col,
@@ -216,7 +216,7 @@ def pull_pending(conn, meeting_id: int, park_id: int, now, lang: str) -> dict:
     n_carried = inserted(conn, insert(AI).from_select(cols, carried))
     escalated = (
         select(literal(meeting_id), ESC.c.case_id, stall_reason_sql(lang, ESC.c), literal("escalation"),
-               _times_on_agenda(ESC.c.case_id), ts)
+               times_on_agenda(ESC.c.case_id), ts)
         .join(CASE, CASE.c.id == ESC.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id)
         .where(ESC.c.level == "meeting", ESC.c.agenda_item_id.is_(None), ESC.c.episode == CASE.c.episode,
                CASE.c.status != "closed", ENT.c.park_id == park_id, not_on_agenda(meeting_id, ESC.c.case_id))
@@ -348,7 +348,7 @@ def add_item(ctx, meeting, ref: str, reason: str) -> dict:
             raise InvalidInput(_("case {id} ({uscc}) is closed: reopen it before putting it on an agenda").format(
                 id=c.id, uscc=c.uscc))
         now = ctx.clock.now()
-        times = conn.execute(select(_times_on_agenda(literal(c.id)))).scalar_one()
+        times = conn.execute(select(times_on_agenda(literal(c.id)))).scalar_one()
         try:
             with conn.begin_nested():
                 item_id = conn.execute(insert(AI).values(meeting_id=m.id, case_id=c.id, reason=reason.strip(), source="manual",

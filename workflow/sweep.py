@@ -57,7 +57,7 @@ from workflow.calendar_store import fallback_warnings, park_ids_with_days, prepa
 from workflow.cases import list_filters
 from workflow.db import Rows, first_rows, is_sqlite, reading
 from workflow.errors import InvalidInput
-from workflow.meetings import not_cancelled, pending_by_park
+from workflow.meetings import pending_by_park, times_on_agenda
 from workflow.permissions import require_actor, require_role
 from workflow.sqlfn import json_object
 from workflow.stall_clock import LADDER_ORDER, clock_subquery, level_reached, levels_table, reached
@@ -223,8 +223,7 @@ def _place_on_agenda(conn, ctx, as_of: date, now) -> bool:
     ):
         # How often the case has been on an agenda before, a cancelled meeting not counted (counted before the
         # new items are added: an INSERT counting the items it adds re-scans them per row).
-        times = 1 + select(func.count()).select_from(AI).where(AI.c.case_id == source.c.case_id,
-                                                               not_cancelled(AI.c.meeting_id)).scalar_subquery()
+        times = times_on_agenda(source.c.case_id)
         conn.execute(insert(PLACING).from_select(into, (
             select(esc_id, source.c.case_id, ENT.c.park_id, stall_reason_sql(ctx.lang, source.c), times)
             .select_from(source.join(CASE, CASE.c.id == source.c.case_id).join(ENT, ENT.c.id == CASE.c.enterprise_id))
