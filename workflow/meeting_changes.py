@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, bindparam, case, exists, func, insert, literal, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal, select, update
 
 from templates.i18n import N_, _
 from workflow.db import transaction
 from workflow.errors import Conflict, InvalidInput
 from workflow.meetings import (
+    agenda_events,
     day_off_warning,
     inserted,
     load_meeting,
@@ -33,7 +34,7 @@ from workflow.meetings import (
     require_secretary,
     still_relevant,
 )
-from workflow.tables import AI, CASE, EVENT
+from workflow.tables import AI
 from workflow.tables import MEETING as M
 from workflow.timeline_text import cancel_note, default_title, meeting_title
 
@@ -155,14 +156,8 @@ def _uncount(conn, meeting_id: int) -> None:
 
 def _log_cancel_events(conn, meeting_id: int, outcome: str, moved_to: int | None, note: str, which, now, today,
                        actor_id: int) -> None:
-    """One `agenda` event (event `cancelled`) on each case of the cancelled meeting's agenda that `which` selects
-    (INSERT … SELECT); its data say where the case went, so a reader sees the note in their language."""
-    data = bindparam("data", {"meeting_id": meeting_id, "cancelled": True, "outcome": outcome, "moved_to": moved_to},
-                     type_=JSON)
-    rows = select(
-        AI.c.case_id, literal("agenda"), literal("cancelled"), CASE.c.status, CASE.c.status, literal(today),
-        literal(now, type_=EVENT.c.recorded_at.type), literal(actor_id, type_=Integer), literal(note, type_=String),
-        data,
-    ).join(CASE, CASE.c.id == AI.c.case_id).where(AI.c.meeting_id == meeting_id, which)
-    cols = ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "actor_id", "note", "data"]
-    conn.execute(insert(EVENT).from_select(cols, rows))
+    """One `agenda` event (event `cancelled`) on each case of the cancelled meeting's agenda that `which` selects;
+    its data say where the case went, so a reader sees the note in their language."""
+    agenda_events(conn, which=and_(AI.c.meeting_id == meeting_id, which), event=literal("cancelled"), note=note,
+                  data={"meeting_id": meeting_id, "cancelled": True, "outcome": outcome, "moved_to": moved_to},
+                  now=now, today=today, actor_id=actor_id)

@@ -131,15 +131,22 @@ def times_on_agenda(case_id_col):
                                                                not_cancelled(earlier.c.meeting_id)).scalar_subquery()
 
 
-def _log_agenda_events(conn, meeting_id: int, title: str, now, today: date, actor_id: int | None) -> None:
-    """One `agenda` event on each case put on the meeting's agenda just now (INSERT … SELECT)."""
-    data = bindparam("data", {"meeting_id": meeting_id}, type_=JSON)
+def agenda_events(conn, *, which, event, note: str, data: dict, now, today: date, actor_id: int | None) -> None:
+    """One `agenda` event on the case of each agenda item `which` selects (INSERT … SELECT): `event` (a
+    column or a literal), the `note` and the `data` the same for all."""
     rows = select(
-        AI.c.case_id, literal("agenda"), AI.c.source, CASE.c.status, CASE.c.status, literal(today),
-        literal(now, type_=M.c.created_at.type), literal(actor_id, type_=Integer), literal(title, type_=String), data,
-    ).join(CASE, CASE.c.id == AI.c.case_id).where(AI.c.meeting_id == meeting_id, AI.c.created_at == now)
+        AI.c.case_id, literal("agenda"), event, CASE.c.status, CASE.c.status, literal(today),
+        literal(now, type_=EVENT.c.recorded_at.type), literal(actor_id, type_=Integer), literal(note, type_=String),
+        bindparam("data", data, type_=JSON),
+    ).join(CASE, CASE.c.id == AI.c.case_id).where(which)
     cols = ["case_id", "kind", "event", "from_status", "to_status", "occurred_on", "recorded_at", "actor_id", "note", "data"]
     conn.execute(insert(EVENT).from_select(cols, rows))
+
+
+def _log_agenda_events(conn, meeting_id: int, title: str, now, today: date, actor_id: int | None) -> None:
+    """One `agenda` event on each case put on the meeting's agenda just now."""
+    agenda_events(conn, which=and_(AI.c.meeting_id == meeting_id, AI.c.created_at == now), event=AI.c.source,
+                  note=title, data={"meeting_id": meeting_id}, now=now, today=today, actor_id=actor_id)
 
 
 def _link_escalations(conn, meeting_id: int) -> None:
