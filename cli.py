@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from workflow.vocabulary import MAX_COUNT, MAX_ID, STATUSES
+from workflow.vocabulary import MAX_COUNT, MAX_ID, MEETING_STATUSES, STATUSES
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -1997,7 +1997,7 @@ def meeting_cancel(state, meeting, as_json):
 
 @meeting_group.command("list")
 @click.option("--park", metavar="CODE", help="Only this park's meetings.")
-@click.option("--status", type=click.Choice(["planned", "closed", "cancelled"]),
+@click.option("--status", type=click.Choice(MEETING_STATUSES),
               help="Only planned, only closed or only cancelled meetings.")
 @json_option
 @pass_state
@@ -2343,20 +2343,18 @@ def _argv_lang(argv: list[str]) -> str | None:
     return None
 
 
-ROOT_OPTIONS = ("--lang", "--as", "--db", "--config")  # the root's options that take a value
-
-
 def _root_options_first(argv: list[str]) -> list[str]:
-    """The root's options moved before the command when typed after it (`case contact X --as C01`,
-    `case show 12 --lang en`): people type them where they think of them, and no command has options
-    of these names. Nothing after `--` is touched."""
+    """The root's options that take a value (--as, --db, --config, --lang) moved before the command when typed
+    after it (`case contact X --as C01`, `case show 12 --lang en`): people type them where they think of them,
+    and no command has options of these names. Nothing after `--` is touched."""
+    root = {opt for p in main.params if isinstance(p, click.Option) and not p.is_flag for opt in p.opts}
     front, rest, i = [], [], 0
     while i < len(argv):
         arg = argv[i]
         if arg == "--":
             rest += argv[i:]
             break
-        if arg.split("=", 1)[0] in ROOT_OPTIONS and ("=" in arg or i + 1 < len(argv)):
+        if arg.split("=", 1)[0] in root and ("=" in arg or i + 1 < len(argv)):
             taken = 1 if "=" in arg else 2
             front += argv[i:i + taken]
             i += taken
