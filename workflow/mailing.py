@@ -132,18 +132,17 @@ def advance_command(status: str, uscc: str, level: str, assigned: bool = True) -
 # ----------------------------------------------------------------------------------------- items
 def _escalation_routes(as_of: date):
     """Who hears of each escalation recorded for `as_of`: (recipient, role, item) rows with the
-    ROUTE_COLUMNS; role "to" for the case's own people (its cadre, or for a case with no cadre or a
-    deactivated one the park's watchers: copies go with their message), "tell" for the meeting secretaries, "cc" for the
-    cadre's supervisor.
+    ROUTE_COLUMNS; role "to" for the case's own people (its cadre, or for a case not `held` by an
+    active cadre the park's watchers: copies go with their message), "tell" for the meeting
+    secretaries, "cc" for the cadre's supervisor.
     One SELECT per route over the day's escalations (read once). What the case's
     enterprise, park and cadre are called is joined later, onto the rows a digest lists (`_detailed`)."""
     cadre, sup, sec = CADRE.alias("cadre"), CADRE.alias("sup"), CADRE.alias("sec")
     # Only escalations of the case's current stay in its status: a case that moved on is not stalled.
-    # A case whose cadre was deactivated is one with no cadre for the mail: nobody would read theirs.
     own = CADRE.alias("own")
     day = (
         select(ESC.c.id, ESC.c.case_id, ESC.c.level, ESC.c.status, ESC.c.working_days, ESC.c.allowed, ESC.c.due_on,
-               CASE.c.enterprise_id, CASE.c.cadre_id, func.coalesce(own.c.active, False).label("held"))
+               CASE.c.enterprise_id, CASE.c.cadre_id, held(own).label("held"))
         .select_from(ESC.join(CASE, and_(CASE.c.id == ESC.c.case_id, CASE.c.episode == ESC.c.episode,
                                          CASE.c.status == ESC.c.status))
                      .outerjoin(own, own.c.id == CASE.c.cadre_id))
@@ -172,6 +171,12 @@ def _escalation_routes(as_of: date):
     to_secretary = route(sec, "tell", ("meeting",), day.join(ENT, ENT.c.id == d.enterprise_id)
                          .join(ps, ps.c.park_id == ENT.c.park_id).join(sec, sec.c.id == ps.c.secretary_id))
     return [to_cadre, unassigned_to_park, cc_supervisor, to_secretary]
+
+
+def held(cadre):
+    """SQL: the case has an active cadre (`cadre`, the CADRE row outer-joined on its cadre_id). A case whose cadre
+    was deactivated is one with no cadre for the mail — nobody would read theirs: the park's watchers hear of it."""
+    return func.coalesce(cadre.c.active, False)
 
 
 def park_watchers():

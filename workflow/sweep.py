@@ -301,7 +301,7 @@ def sweep_in(conn, ctx, as_of: date) -> dict:
     if not is_sqlite(conn):
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK})
     sweep_settings(conn)
-    from workflow.mailing import queue_escalation_messages
+    from workflow.mailing import held, queue_escalation_messages
 
     token, now = uuid.uuid4().hex, ctx.clock.now()
     timings, mark = {}, time.perf_counter()
@@ -331,7 +331,7 @@ def sweep_in(conn, ctx, as_of: date) -> dict:
     unassigned = conn.execute(
         select(func.count()).select_from(ESC.join(CASE, CASE.c.id == ESC.c.case_id)
                                          .outerjoin(CADRE, CADRE.c.id == CASE.c.cadre_id))
-        .where(ESC.c.sweep_token == token, func.coalesce(CADRE.c.active, False).is_(False))).scalar()
+        .where(ESC.c.sweep_token == token, held(CADRE).is_(False))).scalar()
     log.debug("sweep as of %s: seconds per step %s", as_of, timings)
     return {"token": token, "counts": counts, "emails_queued": emails, "agenda_items": placed, "timings": timings,
             "unassigned": unassigned}
