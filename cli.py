@@ -1965,6 +1965,13 @@ def meeting_move(state, meeting, on, place, as_json):
     _warn(result["warnings"])
 
 
+def _echo_with_dropped(said: str, result: dict) -> None:
+    """What closing or cancelling a meeting did with its cases, and how many were not carried."""
+    if result["dropped"]:
+        said += " " + _t("{dropped} other(s) not carried: closed, or no longer stalled.")
+    click.echo(said.format(**result))
+
+
 @meeting_group.command("cancel")
 @click.argument("meeting")
 @json_option
@@ -1990,9 +1997,7 @@ def meeting_cancel(state, meeting, as_json):
         said = _t("Meeting {id} cancelled; {moved} case(s) moved to meeting {moved_to}.")
     else:
         said = _t("Meeting {id} cancelled; {waiting} case(s) wait for the next meeting to be planned.")
-    if result["dropped"]:
-        said += " " + _t("{dropped} other(s) not carried: closed, or no longer stalled.")
-    click.echo(said.format(**result))
+    _echo_with_dropped(said, result)
 
 
 @meeting_group.command("list")
@@ -2132,9 +2137,7 @@ def meeting_close(state, meeting, as_json):
         said = _t("Meeting {meeting} closed; {unresolved} unresolved case(s) carried to meeting {carried_to}.")
     else:
         said = _t("Meeting {meeting} closed; {unresolved} unresolved case(s) wait for the next meeting to be planned.")
-    if result["dropped"]:
-        said += " " + _t("{dropped} other(s) not carried: closed, or no longer stalled.")
-    click.echo(said.format(**result))
+    _echo_with_dropped(said, result)
 
 
 @meeting_group.command("send-packets")
